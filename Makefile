@@ -1,0 +1,42 @@
+# The two commands a user needs: `make up` and `make test`. Each prepares the machine first (scripts/setup),
+# which is quick when the venv, Docker Engine and the images are already in place.
+SHELL := /bin/bash
+VENV ?= $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export CURTAIN_VENV := $(VENV)
+export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
+
+# Molecule scenarios run by `make test`, in this order.
+SCENARIOS ?= etcd etcd_cluster
+
+.PHONY: up test setup-up setup-test lint unit molecule molecule-leftovers build
+
+up: setup-up
+	ansible-playbook site.yml
+
+test: setup-test
+	$(MAKE) --no-print-directory lint unit molecule
+
+setup-up:
+	@scripts/setup up
+
+setup-test:
+	@scripts/setup test
+
+lint:
+	yamllint --strict .
+	ruff check .
+	python3 scripts/check_argument_specs.py
+	ansible-lint
+
+unit:
+	pytest tests/unit
+
+molecule:
+	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
+	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
+	@scripts/leftovers
+
+build:
+	ansible-galaxy collection build --force --output-path dist

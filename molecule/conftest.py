@@ -1,0 +1,57 @@
+"""Helpers for every scenario's testinfra checks (pytest loads this conftest for all of molecule/)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+def run_check_mode(playbook: str = "converge.yml") -> dict:
+    """Run a scenario playbook in check mode against the scenario's hosts and return Ansible's stats."""
+    scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="")
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", str(scenario / playbook)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return json.loads(proc.stdout)["stats"]
+
+
+@pytest.fixture(scope="session")
+def check_mode_stats() -> dict:
+    return run_check_mode()
+
+
+ETCD_CLIENT = r"""
+import ssl, sys, urllib.request
+url, path, body, cert = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "cert"
+pki = "/etc/curtain/pki/etcd"
+context = ssl.create_default_context(cafile=pki + "/ca.crt")
+if cert:
+    context.load_cert_chain(pki + "/client.crt", pki + "/client.key")
+request = urllib.request.Request(url + path, data=body.encode() if body else None)
+try:
+    print(urllib.request.urlopen(request, context=context, timeout=10).read().decode())
+except Exception as error:
+    print(f"refused: {error}")
+    sys.exit(3)
+"""
+
+
+def etcd_call(host, url: str, path: str, body: dict | None = None, cert: bool = True):
+    """Call etcd's v3 JSON API from the test host itself, outside the etcd container."""
+    payload = json.dumps(body) if body is not None else ""
+    return host.run("python3 -c %s %s %s %s %s", ETCD_CLIENT, url, path, payload, "cert" if cert else "nocert")
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()

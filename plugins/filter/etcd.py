@@ -1,0 +1,149 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Filters that expose the etcd cluster model (module_utils/etcd_model.py) to the etcd role's YAML.
+
+etcd_cluster(hosts, host_settings, scheme, client_port, peer_port) -> [{name, address, peer_url, client_url}]
+etcd_initial_cluster(members) -> "n1=https://10.0.0.1:2380,..."
+etcd_join_initial_cluster(member, cluster_members) -> --initial-cluster for a member joining the live cluster
+etcd_args(member, members, state, cluster_token, data_dir, tls, enable_v2, extra, initial_cluster_value) -> [str]
+etcd_plan(member, has_data, cluster_members or none) -> {action, initial_cluster_state, remove_id, needs_add, ...}
+etcd_size_warnings(size) -> [str]
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
+    ClusterMember,
+    EtcdMember,
+    EtcdModelError,
+    build_cluster,
+    cluster_size_warnings,
+    etcd_args,
+    initial_cluster,
+    join_initial_cluster,
+    plan_member,
+)
+
+
+def _member(data: Any) -> EtcdMember:
+    if isinstance(data, EtcdMember):
+        return data
+    if not isinstance(data, dict):
+        raise EtcdModelError(f"an etcd member must be a mapping from etcd_cluster, got {data!r}")
+    try:
+        return EtcdMember(
+            name=str(data["name"]),
+            address=str(data["address"]),
+            peer_url=str(data["peer_url"]),
+            client_url=str(data["client_url"]),
+        )
+    except KeyError as error:
+        raise EtcdModelError(f"an etcd member mapping lacks {error.args[0]!r}: use the output of etcd_cluster") from None
+
+
+def _members(data: Any) -> list[EtcdMember]:
+    if not isinstance(data, list):
+        raise EtcdModelError(f"etcd members must be a list from etcd_cluster, got {data!r}")
+    return [_member(item) for item in data]
+
+
+def _cluster(data: Any) -> list[ClusterMember]:
+    if not isinstance(data, list):
+        raise EtcdModelError(f"cluster members must be a list (etcd_member_info's members), got {data!r}")
+    return [ClusterMember.from_dict(item) for item in data]
+
+
+def _filter_errors(function: Any) -> Any:
+    """Report model errors as filter errors, with the model's message (it names the variable to fix)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except EtcdModelError as error:
+            raise AnsibleFilterError(str(error)) from error
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+@_filter_errors
+def etcd_cluster(
+    hosts: list[str],
+    host_settings: dict[str, dict[str, Any]],
+    scheme: str = "https",
+    client_port: int = 2379,
+    peer_port: int = 2380,
+) -> list[dict[str, str]]:
+    """The members, in host order, as mappings with name, address, peer_url and client_url."""
+    members = build_cluster(
+        list(hosts), dict(host_settings), scheme=scheme, client_port=client_port, peer_port=peer_port
+    )
+    return [asdict(member) for member in members]
+
+
+@_filter_errors
+def etcd_initial_cluster(members: list[dict[str, str]]) -> str:
+    return initial_cluster(_members(members))
+
+
+@_filter_errors
+def etcd_join_initial_cluster(member: dict[str, str], cluster_members: list[dict[str, Any]]) -> str:
+    return join_initial_cluster(_member(member), _cluster(cluster_members))
+
+
+@_filter_errors
+def etcd_args_filter(
+    member: dict[str, str],
+    members: list[dict[str, str]],
+    state: str,
+    cluster_token: str,
+    data_dir: str,
+    tls: dict[str, str] | None = None,
+    enable_v2: bool = False,
+    extra: dict[str, Any] | None = None,
+    initial_cluster_value: str | None = None,
+) -> list[str]:
+    return etcd_args(
+        _member(member),
+        members=_members(members),
+        state=state,
+        cluster_token=cluster_token,
+        data_dir=data_dir,
+        tls=dict(tls) if tls else None,
+        enable_v2=bool(enable_v2),
+        extra=dict(extra or {}),
+        initial_cluster_value=initial_cluster_value or None,
+    )
+
+
+@_filter_errors
+def etcd_plan(member: dict[str, str], has_data: bool, cluster_members: list[dict[str, Any]] | None) -> dict[str, Any]:
+    # A string "false" would be truthy: insist on a real boolean (e.g. a stat result's `exists`).
+    if not isinstance(has_data, bool):
+        raise EtcdModelError(f"etcd_plan: has_data must be a boolean, got {has_data!r}")
+    cluster = None if cluster_members is None else _cluster(cluster_members)
+    return plan_member(_member(member), has_data=has_data, cluster=cluster).to_dict()
+
+
+@_filter_errors
+def etcd_size_warnings(size: int) -> list[str]:
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise EtcdModelError(f"the etcd cluster size must be an integer, got {size!r}")
+    return cluster_size_warnings(size)
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {
+            "etcd_cluster": etcd_cluster,
+            "etcd_initial_cluster": etcd_initial_cluster,
+            "etcd_join_initial_cluster": etcd_join_initial_cluster,
+            "etcd_args": etcd_args_filter,
+            "etcd_plan": etcd_plan,
+            "etcd_size_warnings": etcd_size_warnings,
+        }
