@@ -31,7 +31,7 @@ lint:
 	ansible-lint
 
 unit:
-	pytest tests/unit
+	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit
 
 molecule:
 	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \

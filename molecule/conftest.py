@@ -14,7 +14,7 @@ import pytest
 def run_check_mode(playbook: str = "converge.yml") -> dict:
     """Run a scenario playbook in check mode against the scenario's hosts and return Ansible's stats."""
     scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CALLBACKS_ENABLED="")
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     proc = subprocess.run(
         ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", str(scenario / playbook)],
         env=env,
@@ -23,7 +23,10 @@ def run_check_mode(playbook: str = "converge.yml") -> dict:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return json.loads(proc.stdout)["stats"]
+    # Other enabled callbacks (task timings) print around the JSON document.
+    start = proc.stdout.index("\n{") + 1 if not proc.stdout.startswith("{") else 0
+    document, _ = json.JSONDecoder().raw_decode(proc.stdout[start:])
+    return document["stats"]
 
 
 @pytest.fixture(scope="session")

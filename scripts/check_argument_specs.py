@@ -18,10 +18,20 @@ ROLES = Path(__file__).resolve().parents[1] / "roles"
 def compare(role: Path) -> list[str]:
     defaults = yaml.safe_load((role / "defaults/main.yml").read_text()) or {}
     specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
-    problems = [f"{role.name}: {name} is in defaults/main.yml but not in meta/argument_specs.yml" for name in defaults.keys() - specs.keys()]
-    problems += [f"{role.name}: {name} is in meta/argument_specs.yml but not in defaults/main.yml" for name in specs.keys() - defaults.keys()]
+    problems = [
+        f"{role.name}: {name} is in defaults/main.yml but not in meta/argument_specs.yml"
+        for name in defaults.keys() - specs.keys()
+    ]
+    problems += [
+        f"{role.name}: {name} is in meta/argument_specs.yml but not in defaults/main.yml"
+        for name in specs.keys() - defaults.keys()
+    ]
     prefix = role.name + "_"
-    problems += [f"{role.name}: {name} does not carry the role prefix {prefix}" for name in defaults if not name.startswith(prefix)]
+    problems += [
+        f"{role.name}: {name} does not carry the role prefix {prefix}"
+        for name in defaults
+        if not name.startswith(prefix)
+    ]
     return sorted(problems)
 
 

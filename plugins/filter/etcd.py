@@ -42,7 +42,8 @@ def _member(data: Any) -> EtcdMember:
             client_url=str(data["client_url"]),
         )
     except KeyError as error:
-        raise EtcdModelError(f"an etcd member mapping lacks {error.args[0]!r}: use the output of etcd_cluster") from None
+        missing = error.args[0]
+        raise EtcdModelError(f"an etcd member mapping lacks {missing!r}: use the output of etcd_cluster") from None
 
 
 def _members(data: Any) -> list[EtcdMember]:

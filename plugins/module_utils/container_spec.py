@@ -38,7 +38,7 @@ def current_command(container_info: Mapping[str, Any]) -> list[str]:
     container = container_info.get("container") or {}
     if not container_info.get("exists"):
         return []
-    return [container.get("Path", "")] + list(container.get("Args") or [])
+    return [container.get("Path", ""), *(container.get("Args") or [])]
 
 
 def keep_flags(desired: Sequence[str], current: Sequence[str], prefixes: Sequence[str]) -> list[str]:
@@ -47,6 +47,7 @@ def keep_flags(desired: Sequence[str], current: Sequence[str], prefixes: Sequenc
     Flags that only matter on first start (etcd's --initial-*) must not restart a running member
     just because the cluster around it changed since.
     """
+
     def chosen(args: Sequence[str]) -> dict[str, str]:
         return {arg.split("=", 1)[0]: arg for arg in args if arg.startswith(tuple(prefixes))}
 

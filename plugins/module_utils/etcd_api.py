@@ -10,6 +10,7 @@ strings, and fields with their zero value are left out of answers.
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import json
 import socket
@@ -19,25 +20,29 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     NEW_MEMBER_ID,
     ClusterMember,
     MemberChange,
     MembershipChanges,
+    member_id_hex,
     normalize_member_id,
 )
 
 # etcd answers this (gRPC FailedPrecondition) while a learner's log is behind the leader's; it clears by itself.
 LEARNER_NOT_READY_MESSAGE = "can only promote a learner member which is in sync with leader"
-# etcd answers this (gRPC Unavailable) to a removal that would leave fewer recently connected voters than a
-# quorum; a member counts only once connected for 5 s, so right after a start it clears by itself too.
+# etcd answers this (gRPC Unavailable) to an add while not every voter has been connected for 5 s, and to a
+# removal that would leave fewer such voters than a quorum (strict reconfig check); after a start or a removal
+# it clears by itself within seconds.
 CLUSTER_UNHEALTHY_MESSAGE = "etcdserver: unhealthy cluster"
 
 # gRPC status codes carried in gateway error bodies that mean "this member cannot serve now, ask another":
 # Unavailable (no leader, learner, stopping), DeadlineExceeded, Internal.
 FAILOVER_GRPC_CODES = frozenset({4, 13, 14})
+
+T = TypeVar("T")
 
 # Everything that means "this endpoint did not give an HTTP answer" (refused, timed out, TLS handshake failed,
 # garbage on the wire); URLError and SSLError are OSErrors.
@@ -69,7 +74,7 @@ class EtcdLearnerNotReady(EtcdTryAgain):
 
 
 class EtcdClusterUnhealthy(EtcdTryAgain):
-    """etcd refused a removal to protect quorum (too few voters connected for long enough)."""
+    """etcd refused a membership change to protect quorum (voters not connected for long enough)."""
 
 
 def _error_class(message: str) -> type[EtcdApiError]:
@@ -116,6 +121,8 @@ def _describe_error(error: BaseException) -> str:
         error = error.reason if isinstance(error.reason, BaseException) else error
     if isinstance(error, (socket.timeout, TimeoutError)):
         return "timed out"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"TLS error: {error.reason}: {error.verify_message}"
     if isinstance(error, ssl.SSLError):
         return f"TLS error: {error.reason or error}"
     if isinstance(error, OSError) and error.strerror:
@@ -184,7 +191,11 @@ class EtcdClient:
         return status, parsed if isinstance(parsed, dict) else {"error": f"unexpected answer {parsed!r}"}
 
     def _call(self, path: str, body: dict[str, Any], endpoints: list[str] | None = None) -> dict[str, Any]:
-        """POST to the first endpoint that can serve; etcd's own refusals are raised, not retried elsewhere."""
+        """POST to the first endpoint that can serve.
+
+        An endpoint that does not answer, or answers that it cannot serve now (no leader, a learner, stopping),
+        is skipped for the next; a definite refusal (invalid request, member not found, ...) is raised at once.
+        """
         failures = []
         error_class: type[EtcdApiError] = EtcdApiError
         for endpoint in endpoints or self.endpoints:
@@ -199,8 +210,9 @@ class EtcdClient:
             code = answer.get("code")
             if code in FAILOVER_GRPC_CODES or (code is None and status >= 500):
                 failures.append(f"{endpoint}: {message}")
-                # If any member said "try again later", so does the whole attempt.
-                error_class = _error_class(message) if _error_class(message) is not EtcdApiError else error_class
+                if _error_class(message) is not EtcdApiError:
+                    # One member saying "try again later" makes the whole attempt worth retrying.
+                    error_class = _error_class(message)
                 continue
             raise _error_class(message)(f"etcd at {endpoint}: {message}", endpoint=endpoint, grpc_code=code)
         raise error_class("no etcd endpoint could serve the request: " + "; ".join(failures))
@@ -278,22 +290,21 @@ def client_from_params(params: dict[str, Any], endpoints: list[str], *, request_
 
 
 def retry_later(
-    operation: Callable[[], None],
+    operation: Callable[[], T],
     *,
     what: str,
     timeout: float,
     interval: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> int:
-    """Run `operation`, again while etcd answers EtcdTryAgain, for up to `timeout` seconds; returns the attempts."""
+) -> T:
+    """Run `operation`, again while etcd answers EtcdTryAgain, for up to `timeout` seconds; return its result."""
     deadline = clock() + timeout
     attempts = 0
     while True:
         attempts += 1
         try:
-            operation()
-            return attempts
+            return operation()
         except EtcdTryAgain as error:
             if clock() + interval > deadline:
                 raise type(error)(
@@ -312,11 +323,11 @@ def promote_when_ready(
     interval: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> int:
-    """Promote a learner, retrying while it catches up with the leader; returns the number of attempts."""
-    return retry_later(
+) -> None:
+    """Promote a learner, retrying while it catches up with the leader."""
+    retry_later(
         lambda: client.member_promote(member_id),
-        what=f"promote learner {int(member_id):x} (not in sync with the leader)",
+        what=f"promote learner {member_id_hex(normalize_member_id(member_id))} (not in sync with the leader)",
         timeout=timeout,
         interval=interval,
         sleep=sleep,
@@ -334,7 +345,7 @@ def apply_member_changes(
 ) -> ClusterMember | None:
     """Carry out the planned changes in order; returns the member etcd added, if any.
 
-    Removals and promotions that etcd refuses for now (EtcdTryAgain) are retried for up to `retry_timeout`
+    Changes that etcd refuses only for now (EtcdTryAgain) are retried for up to `retry_timeout`
     seconds. `applied` collects the changes done, so that a failure half-way can still report a change.
     """
     added: ClusterMember | None = None
@@ -342,13 +353,18 @@ def apply_member_changes(
         if change.action == "remove":
             member_id = _change_id(change, added)
             retry_later(
-                lambda: client.member_remove(member_id),
-                what=f"remove member {int(member_id):x} (etcd protects quorum)",
+                functools.partial(client.member_remove, member_id),
+                what=f"remove member {member_id_hex(member_id)} (etcd protects quorum)",
                 timeout=retry_timeout,
                 sleep=sleep,
             )
         elif change.action == "add":
-            added = client.member_add(list(change.peer_urls), change.is_learner)
+            added = retry_later(
+                functools.partial(client.member_add, list(change.peer_urls), change.is_learner),
+                what=f"add member with peer URLs {', '.join(change.peer_urls)} (etcd protects quorum)",
+                timeout=retry_timeout,
+                sleep=sleep,
+            )
         elif change.action == "promote":
             promote_when_ready(client, _change_id(change, added), timeout=retry_timeout, sleep=sleep)
         if applied is not None:
@@ -386,7 +402,7 @@ def member_readiness(
         own_id = str(status["header"]["member_id"])
         own = ClusterMember(id=own_id, name="", is_learner=bool(status.get("isLearner", False)))
         if member_id is not None and own_id != normalize_member_id(member_id):
-            wanted = format(int(normalize_member_id(member_id)), "x")
+            wanted = member_id_hex(normalize_member_id(member_id))
             return MemberReadiness(False, f"the endpoint serves member {own.hex_id}, not {wanted}", own)
         if own.is_learner and not allow_learner:
             return MemberReadiness(False, f"member {own.hex_id} is still a learner", own)
@@ -459,7 +475,7 @@ def cluster_info(client: EtcdClient) -> dict[str, Any]:
         "members": [member.to_dict() for member in members],
         "health": health,
         "leader": leader,
-        "leader_hex": format(int(leader), "x") if leader else None,
+        "leader_hex": member_id_hex(leader) if leader else None,
         "errors": {endpoint: state["error"] for endpoint, state in health.items() if not state["healthy"]},
     }
 
@@ -473,9 +489,17 @@ def _change_id(change: MemberChange, added: ClusterMember | None) -> str:
     return change.member_id
 
 
-def wait_failure_message(label: str, endpoint: str, timeout: float, error: str, logs: list[str] | None) -> str:
+def wait_failure_message(
+    label: str,
+    endpoint: str,
+    timeout: float,
+    error: str,
+    *,
+    container: str | None = None,
+    logs: list[str] | None = None,
+) -> str:
     """Why etcd_wait gave up, with the container's last log lines: usually the real reason is in there."""
     message = f"etcd member {label} at {endpoint} not healthy after {timeout:g}s: {error}"
-    if logs is not None:
-        message += f"\nlast {len(logs)} lines of docker logs:\n" + "\n".join(logs)
+    if container is not None and logs is not None:
+        message += f"\nlast {len(logs)} lines of docker logs {container}:\n" + "\n".join(logs)
     return message

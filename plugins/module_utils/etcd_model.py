@@ -14,14 +14,14 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-# Names of the role variables the inputs come from, so that messages point at what the user has to fix.
-HOSTS_VARIABLE = "etcd hosts group"
+# Names of the etcd role's variables the inputs come from, so that messages point at what the user has to fix.
+GROUP_VARIABLE = "etcd_group"
 NAME_VARIABLE = "etcd_member_name"
-ADDRESS_VARIABLE = "etcd_address"
-SCHEME_VARIABLE = "etcd_scheme"
+ADDRESS_VARIABLE = "etcd_advertise_address"
+TLS_VARIABLE = "etcd_tls"  # the URL scheme follows it: https with TLS, http without
 CLIENT_PORT_VARIABLE = "etcd_client_port"
 PEER_PORT_VARIABLE = "etcd_peer_port"
-EXTRA_VARIABLE = "etcd_extra_args"
+EXTRA_VARIABLE = "etcd_extra_flags"
 
 # etcd accepts almost any member name, but names also end up in file names, container names and DNS-ish
 # contexts, so we hold them to a DNS-label-like shape.
@@ -107,8 +107,10 @@ class ClusterMember:
         """Accept the dicts this module returns (to_dict) so YAML can pass them back in."""
         if not isinstance(data, dict) or "id" not in data:
             raise EtcdModelError(f"a cluster member must be a mapping with at least 'id', got {data!r}")
+        # NEW_MEMBER_ID marks the member check mode would add: keep it, it is no real ID.
+        member_id = NEW_MEMBER_ID if str(data["id"]) == NEW_MEMBER_ID else normalize_member_id(data["id"])
         return cls(
-            id=normalize_member_id(data["id"]),
+            id=member_id,
             name=str(data.get("name") or ""),
             peer_urls=[str(url) for url in data.get("peer_urls") or []],
             client_urls=[str(url) for url in data.get("client_urls") or []],
@@ -245,7 +247,7 @@ def build_cluster(
 ) -> list[EtcdMember]:
     """The members of the cluster, in inventory order, from each host's `name` and `address` settings."""
     if scheme not in SCHEMES:
-        raise EtcdModelError(f"{SCHEME_VARIABLE} must be 'http' or 'https', got {scheme!r}")
+        raise EtcdModelError(f"the etcd URL scheme (from {TLS_VARIABLE}) must be 'http' or 'https', got {scheme!r}")
     _check_port(CLIENT_PORT_VARIABLE, client_port)
     _check_port(PEER_PORT_VARIABLE, peer_port)
     if client_port == peer_port:
@@ -253,16 +255,16 @@ def build_cluster(
             f"{CLIENT_PORT_VARIABLE} and {PEER_PORT_VARIABLE} must differ, both are {client_port}"
         )
     if not hosts:
-        raise EtcdModelError(f"the {HOSTS_VARIABLE} is empty: an etcd cluster needs at least one host")
+        raise EtcdModelError(f"the inventory group named by {GROUP_VARIABLE} is empty: etcd needs at least one host")
 
     members: list[EtcdMember] = []
     host_by_name: dict[str, str] = {}
     host_by_address: dict[str, str] = {}
     for host in hosts:
         if not isinstance(host, str) or not host:
-            raise EtcdModelError(f"the {HOSTS_VARIABLE} contains an invalid host name {host!r}")
+            raise EtcdModelError(f"the group named by {GROUP_VARIABLE} contains an invalid host name {host!r}")
         if host in host_by_name.values():
-            raise EtcdModelError(f"host {host!r} is listed twice in the {HOSTS_VARIABLE}")
+            raise EtcdModelError(f"host {host!r} is listed twice in the group named by {GROUP_VARIABLE}")
         settings = host_settings.get(host)
         if not isinstance(settings, dict):
             raise EtcdModelError(f"host {host!r} has no etcd settings: {ADDRESS_VARIABLE} is required")
@@ -422,9 +424,14 @@ def etcd_args(
         raise EtcdModelError(f"etcd member {member.name!r} is not one of the cluster's members")
     uses_https = _scheme_of(member.client_url) == "https" or _scheme_of(member.peer_url) == "https"
     if uses_https and tls is None:
-        raise EtcdModelError(f"etcd member {member.name!r} uses https URLs but no TLS files were given")
+        raise EtcdModelError(
+            f"etcd member {member.name!r} uses https URLs but no TLS files were given ({TLS_VARIABLE} is on)"
+        )
     if not uses_https and tls is not None:
-        raise EtcdModelError(f"etcd member {member.name!r} has TLS files but http URLs: set {SCHEME_VARIABLE}=https")
+        raise EtcdModelError(
+            f"etcd member {member.name!r} has TLS files but http URLs: build the cluster with the https scheme "
+            f"when {TLS_VARIABLE} is on"
+        )
 
     flags: dict[str, str] = {
         "name": member.name,
@@ -622,6 +629,8 @@ class MemberChange:
         if self.action == "add":
             kind = "learner" if self.is_learner else "voting member"
             return f"add {kind} with peer URLs {', '.join(self.peer_urls)}"
+        if self.member_id == NEW_MEMBER_ID:
+            return f"{self.action} the member added above"
         target = next((m for m in members or [] if m.id == self.member_id), None)
         label = member_line(target) if target else member_id_hex(self.member_id or "0")
         return f"{self.action} {label}"
@@ -644,8 +653,9 @@ class MembershipChanges:
     def actions(self) -> list[str]:
         return [change.describe(self.before) for change in self.changes]
 
-    def diff(self) -> dict[str, str]:
-        return {"before": members_text(self.before), "after": members_text(self.after)}
+    def diff(self, after: list[ClusterMember] | None = None) -> dict[str, str]:
+        """Before/after as text; `after` overrides the predicted list (e.g. with the real ID of an added member)."""
+        return {"before": members_text(self.before), "after": members_text(self.after if after is None else after)}
 
     def result(self, added: ClusterMember | None = None) -> dict[str, Any]:
         """The etcd_member result; `added` (etcd's answer to the add) gives the new member its real ID."""
@@ -655,12 +665,13 @@ class MembershipChanges:
                 return replace(member, id=added.id)
             return member
 
+        after = [resolved(member) for member in self.after]
         return {
             "changed": self.changed,
             "actions": self.actions,
-            "diff": self.diff(),
+            "diff": self.diff(after),
             "member": resolved(self.target).to_dict() if self.target else {},
-            "members": [resolved(member).to_dict() for member in self.after],
+            "members": [member.to_dict() for member in after],
         }
 
 

@@ -1,8 +1,6 @@
 #!/usr/bin/python
 # Copyright: curtain contributors
 # Apache License 2.0
-# Ansible wants module files non-executable with this shebang; ruff's EXE001 expects the opposite.
-# ruff: noqa: EXE001
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 #!/usr/bin/python
 # Copyright: curtain contributors
 # Apache License 2.0
-# Ansible wants module files non-executable with this shebang; ruff's EXE001 expects the opposite.
-# ruff: noqa: EXE001
 
 from __future__ import annotations
 
@@ -12,8 +10,9 @@ module: etcd_member_info
 short_description: Read an etcd cluster's members, per-endpoint health and leader
 description:
   - Asks each of O(endpoints) for its health, and the first one that can serve for the member list and leader.
-  - Does not fail when no member answers (e.g. before the cluster is first bootstrapped): it returns
-    RV(available=false) with the error of each endpoint, so a play can decide between bootstrapping and joining.
+  - Does not fail when no member answers (e.g. before the cluster is first bootstrapped). It returns
+    RV(available=false) with the error of each endpoint instead, so a play can decide between bootstrapping
+    and joining.
   - Needs only the Python standard library on the target host.
 version_added: 0.1.0
 author: curtain contributors

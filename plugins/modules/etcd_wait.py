@@ -1,8 +1,6 @@
 #!/usr/bin/python
 # Copyright: curtain contributors
 # Apache License 2.0
-# Ansible wants module files non-executable with this shebang; ruff's EXE001 expects the opposite.
-# ruff: noqa: EXE001
 
 from __future__ import annotations
 
@@ -149,7 +147,9 @@ def main() -> None:
         logs = container_logs(module, params["container"]) if params["container"] else None
         label = params["name"] or params["member_id"] or params["container"] or "(unnamed)"
         module.fail_json(
-            msg=wait_failure_message(label, endpoint, params["timeout"], readiness.error, logs),
+            msg=wait_failure_message(
+                label, endpoint, params["timeout"], readiness.error, container=params["container"], logs=logs
+            ),
             healthy=False,
             **({"container_logs": logs} if logs is not None else {}),
         )

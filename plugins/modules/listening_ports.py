@@ -35,7 +35,8 @@ ports:
   returned: always
   type: list
   elements: dict
-  sample: [{"port": 2379, "listening": true, "pid": 4242, "process": "etcd", "message": "port 2379 is in use by etcd (pid 4242)"}]
+  sample:
+    - {"port": 2379, "listening": true, "pid": 4242, "process": "etcd", "message": "port 2379 is in use by etcd (pid 4242)"}
 """
 
 from dataclasses import asdict

@@ -59,21 +59,28 @@ def test_build_cluster_plain_http() -> None:
     assert (member.client_url, member.peer_url) == ("http://127.0.0.1:4001", "http://127.0.0.1:7001")
 
 
+H1 = {"h1": {"address": "10.0.0.1"}}  # one valid host, for the cases about the other arguments
+
+
+def named(name: str) -> dict[str, dict[str, str]]:
+    return {"h1": {"address": "10.0.0.1", "name": name}}
+
+
 BAD_CLUSTERS: list[tuple[str, list[Any], dict[str, Any], dict[str, Any], list[str]]] = [
     # id, hosts, host_settings, keyword overrides, fragments the message must contain
-    ("empty group", [], {}, {}, ["etcd hosts group", "empty"]),
-    ("no settings", ["h1"], {}, {}, ["'h1'", "etcd_address", "required"]),
-    ("missing address", ["h1"], {"h1": {"name": "n1"}}, {}, ["'h1'", "etcd_address", "required"]),
-    ("empty address", ["h1"], {"h1": {"address": " "}}, {}, ["'h1'", "etcd_address", "required"]),
-    ("bad address", ["h1"], {"h1": {"address": "10.0.0.256"}}, {}, ["'h1'", "etcd_address", "10.0.0.256"]),
-    ("address with port", ["h1"], {"h1": {"address": "10.0.0.1:2379"}}, {}, ["'h1'", "etcd_address"]),
-    ("bracketed ipv6", ["h1"], {"h1": {"address": "[fd00::1]"}}, {}, ["'h1'", "etcd_address", "without brackets"]),
-    ("unspecified address", ["h1"], {"h1": {"address": "0.0.0.0"}}, {}, ["'h1'", "etcd_address", "reach"]),
-    ("address not a string", ["h1"], {"h1": {"address": 10}}, {}, ["'h1'", "etcd_address", "string"]),
-    ("name with capitals", ["h1"], {"h1": {"address": "10.0.0.1", "name": "Node1"}}, {}, ["'h1'", "etcd_member_name", "'Node1'"]),
+    ("empty group", [], {}, {}, ["etcd_group", "empty"]),
+    ("no settings", ["h1"], {}, {}, ["'h1'", "etcd_advertise_address", "required"]),
+    ("missing address", ["h1"], {"h1": {"name": "n1"}}, {}, ["'h1'", "etcd_advertise_address", "required"]),
+    ("empty address", ["h1"], {"h1": {"address": " "}}, {}, ["'h1'", "etcd_advertise_address", "required"]),
+    ("bad address", ["h1"], {"h1": {"address": "10.0.0.256"}}, {}, ["'h1'", "etcd_advertise_address", "10.0.0.256"]),
+    ("address with port", ["h1"], {"h1": {"address": "10.0.0.1:2379"}}, {}, ["'h1'", "etcd_advertise_address"]),
+    ("bracketed ipv6", ["h1"], {"h1": {"address": "[fd00::1]"}}, {}, ["'h1'", "etcd_advertise_address", "brackets"]),
+    ("unspecified address", ["h1"], {"h1": {"address": "0.0.0.0"}}, {}, ["'h1'", "etcd_advertise_address", "reach"]),
+    ("address not a string", ["h1"], {"h1": {"address": 10}}, {}, ["'h1'", "etcd_advertise_address", "string"]),
+    ("name with capitals", ["h1"], named("Node1"), {}, ["'h1'", "etcd_member_name", "'Node1'"]),
     ("name with underscore", ["h_1"], {"h_1": {"address": "10.0.0.1"}}, {}, ["'h_1'", "etcd_member_name", "'h_1'"]),
-    ("name too long", ["h1"], {"h1": {"address": "10.0.0.1", "name": "n" * 64}}, {}, ["'h1'", "etcd_member_name", "63"]),
-    ("name ends with dash", ["h1"], {"h1": {"address": "10.0.0.1", "name": "n-"}}, {}, ["'h1'", "etcd_member_name"]),
+    ("name too long", ["h1"], named("n" * 64), {}, ["'h1'", "etcd_member_name", "63"]),
+    ("name ends with dash", ["h1"], named("n-"), {}, ["'h1'", "etcd_member_name"]),
     (
         "duplicate names",
         ["h1", "h2"],
@@ -86,30 +93,30 @@ BAD_CLUSTERS: list[tuple[str, list[Any], dict[str, Any], dict[str, Any], list[st
         ["h1", "h2"],
         {"h1": {"address": "10.0.0.1"}, "h2": {"address": "10.0.0.1"}},
         {},
-        ["'h1'", "'h2'", "etcd_address", "etcd_client_port=2379"],
+        ["'h1'", "'h2'", "etcd_advertise_address", "etcd_client_port=2379"],
     ),
     (
         "duplicate ipv6 spelled differently",
         ["h1", "h2"],
         {"h1": {"address": "fd00::1"}, "h2": {"address": "fd00:0::1"}},
         {},
-        ["'h1'", "'h2'", "etcd_address"],
+        ["'h1'", "'h2'", "etcd_advertise_address"],
     ),
     (
         "duplicate names by case",
         ["h1", "h2"],
         {"h1": {"address": "ETCD.example.org"}, "h2": {"address": "etcd.example.org"}},
         {},
-        ["'h1'", "'h2'", "etcd_address"],
+        ["'h1'", "'h2'", "etcd_advertise_address"],
     ),
-    ("host listed twice", ["h1", "h1"], {"h1": {"address": "10.0.0.1"}}, {}, ["'h1'", "twice"]),
-    ("bad scheme", ["h1"], {"h1": {"address": "10.0.0.1"}}, {"scheme": "ftp"}, ["etcd_scheme", "'ftp'"]),
-    ("port string", ["h1"], {"h1": {"address": "10.0.0.1"}}, {"client_port": "abc"}, ["etcd_client_port must be an integer port, got 'abc'"]),
-    ("port numeric string", ["h1"], {"h1": {"address": "10.0.0.1"}}, {"peer_port": "2380"}, ["etcd_peer_port", "'2380'"]),
-    ("port bool", ["h1"], {"h1": {"address": "10.0.0.1"}}, {"client_port": True}, ["etcd_client_port", "True"]),
-    ("port zero", ["h1"], {"h1": {"address": "10.0.0.1"}}, {"peer_port": 0}, ["etcd_peer_port", "65535", "0"]),
-    ("port too big", ["h1"], {"h1": {"address": "10.0.0.1"}}, {"client_port": 70000}, ["etcd_client_port", "70000"]),
-    ("same ports", ["h1"], {"h1": {"address": "10.0.0.1"}}, {"client_port": 2380}, ["etcd_client_port", "etcd_peer_port", "differ"]),
+    ("host listed twice", ["h1", "h1"], H1, {}, ["'h1'", "twice"]),
+    ("bad scheme", ["h1"], H1, {"scheme": "ftp"}, ["etcd_tls", "'ftp'"]),
+    ("port string", ["h1"], H1, {"client_port": "abc"}, ["etcd_client_port must be an integer port, got 'abc'"]),
+    ("port numeric string", ["h1"], H1, {"peer_port": "2380"}, ["etcd_peer_port", "'2380'"]),
+    ("port bool", ["h1"], H1, {"client_port": True}, ["etcd_client_port", "True"]),
+    ("port zero", ["h1"], H1, {"peer_port": 0}, ["etcd_peer_port", "65535", "0"]),
+    ("port too big", ["h1"], H1, {"client_port": 70000}, ["etcd_client_port", "70000"]),
+    ("same ports", ["h1"], H1, {"client_port": 2380}, ["etcd_client_port", "etcd_peer_port", "differ"]),
 ]
 
 
@@ -132,7 +139,9 @@ def test_build_cluster_accepts_addresses(address: str) -> None:
     assert member.address == address
 
 
-@pytest.mark.parametrize("size,expected", [(0, 1), (1, 0), (2, 1), (3, 0), (4, 1), (5, 0), (6, 1), (7, 0), (8, 2), (9, 1)])
+@pytest.mark.parametrize(
+    "size,expected", [(0, 1), (1, 0), (2, 1), (3, 0), (4, 1), (5, 0), (6, 1), (7, 0), (8, 2), (9, 1)]
+)
 def test_cluster_size_warnings(size: int, expected: int) -> None:
     warnings = cluster_size_warnings(size)
     assert len(warnings) == expected
@@ -232,10 +241,10 @@ def test_etcd_args_dns_member_binds_every_interface() -> None:
 @pytest.mark.parametrize(
     "overrides,fragments",
     [
-        ({"extra": {"initial-cluster-state": "new"}}, ["etcd_extra_args", "'initial-cluster-state'", "managed"]),
-        ({"extra": {"cert-file": "/x"}}, ["etcd_extra_args", "'cert-file'", "managed"]),
-        ({"extra": {"--quota-backend-bytes": 1}}, ["etcd_extra_args", "'--quota-backend-bytes'", "without leading"]),
-        ({"extra": {"quota-backend-bytes": None}}, ["etcd_extra_args", "'quota-backend-bytes'"]),
+        ({"extra": {"initial-cluster-state": "new"}}, ["etcd_extra_flags", "'initial-cluster-state'", "managed"]),
+        ({"extra": {"cert-file": "/x"}}, ["etcd_extra_flags", "'cert-file'", "managed"]),
+        ({"extra": {"--quota-backend-bytes": 1}}, ["etcd_extra_flags", "'--quota-backend-bytes'", "without leading"]),
+        ({"extra": {"quota-backend-bytes": None}}, ["etcd_extra_flags", "'quota-backend-bytes'"]),
         ({"state": "joining"}, ["'new' or 'existing'", "'joining'"]),
         ({"data_dir": "var/lib/etcd"}, ["absolute", "'var/lib/etcd'"]),
         ({"cluster_token": ""}, ["token"]),
@@ -256,7 +265,7 @@ def test_etcd_args_rejects(overrides: dict[str, Any], fragments: list[str]) -> N
 
 def test_etcd_args_refuses_tls_files_with_http_urls() -> None:
     members = three_members("http")
-    with pytest.raises(EtcdModelError, match="etcd_scheme=https"):
+    with pytest.raises(EtcdModelError, match="https scheme when etcd_tls is on"):
         etcd_args(members[0], members=members, state="new", cluster_token="t", data_dir="/d", tls=TLS,
                   enable_v2=False, extra={})
 
@@ -278,8 +287,10 @@ PLANS = [
     ("nobody answers, data", True, None, "run", "existing", None, False, False, False),
     ("registered and started, data", True, [*OTHERS, NODE2_STARTED], "run", "existing", None, False, False, False),
     ("learner, data", True, [*OTHERS, NODE2_LEARNER], "promote", "existing", None, False, True, False),
-    ("unstarted learner by peer URL", False, [*OTHERS, NODE2_UNSTARTED], "resume_join", "existing", None, False, True, False),
-    ("unstarted voter by peer URL", False, [*OTHERS, NODE2_UNSTARTED_VOTER], "resume_join", "existing", None, False, False, False),
+    ("unstarted learner by peer URL", False, [*OTHERS, NODE2_UNSTARTED], "resume_join", "existing", None,
+     False, True, False),
+    ("unstarted voter by peer URL", False, [*OTHERS, NODE2_UNSTARTED_VOTER], "resume_join", "existing", None,
+     False, False, False),
     ("unstarted, yet data", True, [*OTHERS, NODE2_UNSTARTED], "replace", "existing", "222", True, True, True),
     ("started, data lost", False, [*OTHERS, NODE2_STARTED], "replace", "existing", "222", True, True, False),
     ("learner, data lost", False, [*OTHERS, NODE2_LEARNER], "replace", "existing", "222", True, True, False),
@@ -468,10 +479,21 @@ def test_filters_chain_from_inventory_to_plan() -> None:
     assert FILTERS["etcd_size_warnings"](2) and FILTERS["etcd_size_warnings"](3) == []
 
 
+def test_join_filter_accepts_what_etcd_member_returns_in_check_mode() -> None:
+    plan = plan_member_changes(
+        [NODE1_LIVE], name="node2", peer_urls=NEW_PEER, state="promoted", learner=True, remove_id=None
+    )
+    result = plan.result()  # check mode: nothing added, the new member keeps the placeholder ID
+    assert result["actions"] == [f"add learner with peer URLs {NEW_PEER[0]}", "promote the member added above"]
+    member = {"name": "node2", "address": "10.0.0.2", "peer_url": NEW_PEER[0], "client_url": "https://10.0.0.2:2379"}
+    joined = FILTERS["etcd_join_initial_cluster"](member, result["members"])
+    assert joined == "node1=https://10.0.0.1:2380,node2=https://10.0.0.2:2380"
+
+
 @pytest.mark.parametrize(
     "name,args,fragment",
     [
-        ("etcd_cluster", ([], {}), "etcd hosts group"),
+        ("etcd_cluster", ([], {}), "etcd_group"),
         ("etcd_cluster", (["h"], {"h": {"address": "10.0.0.1"}}, "https", "abc"), "etcd_client_port"),
         ("etcd_plan", ({"name": "h"}, False, None), "'address'"),
         ("etcd_plan", ({"name": "h", "address": "a", "peer_url": "p", "client_url": "c"}, "false", None), "boolean"),

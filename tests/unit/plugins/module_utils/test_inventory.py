@@ -22,7 +22,10 @@ def test_address_precedence(host_vars, expected):
 
 def test_name_variable_overrides_the_host_name():
     settings = host_settings(
-        ["h1"], {"h1": {"etcd_member_name": "etcd-a", "ansible_host": "10.0.0.1"}}, name_var="etcd_member_name", address_var=ADDRESS_VAR
+        ["h1"],
+        {"h1": {"etcd_member_name": "etcd-a", "ansible_host": "10.0.0.1"}},
+        name_var="etcd_member_name",
+        address_var=ADDRESS_VAR,
     )
     assert settings["h1"]["name"] == "etcd-a"
 

@@ -14,7 +14,10 @@ PROC_NET_TCP = """\
 
 def test_parse_keeps_only_listening_sockets():
     listeners = parse_proc_net_tcp(PROC_NET_TCP)
-    assert [(item.address, item.port, item.inode) for item in listeners] == [("127.0.0.1", 4001, 1111), ("0.0.0.0", 22, 2222)]
+    assert [(item.address, item.port, item.inode) for item in listeners] == [
+        ("127.0.0.1", 4001, 1111),
+        ("0.0.0.0", 22, 2222),
+    ]
 
 
 @pytest.mark.parametrize("family,address", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")])
