@@ -8,7 +8,7 @@ export CURTAIN_VENV := $(VENV)
 export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 
 # Molecule scenarios run by `make test`, in this order.
-SCENARIOS ?= etcd etcd_cluster
+SCENARIOS ?= etcd
 
 .PHONY: up test setup-up setup-test lint unit molecule molecule-leftovers build
 

@@ -17,21 +17,14 @@ description:
   - Needs only the Python standard library on the target host.
 version_added: 0.1.0
 author: curtain contributors
+extends_documentation_fragment:
+  - curtain.kube.etcd_client
 options:
   endpoints:
     description: Client URLs of running members, tried in order until one answers.
     type: list
     elements: str
     required: true
-  ca_file:
-    description: CA bundle that signed the members' server certificates (https endpoints).
-    type: path
-  cert_file:
-    description: Client certificate, for clusters that require client certificate authentication.
-    type: path
-  key_file:
-    description: Private key of O(cert_file).
-    type: path
   name:
     description: The member's name (etcd C(--name)). Matches a started member.
     type: str

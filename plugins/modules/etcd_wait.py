@@ -18,20 +18,13 @@ description:
   - Needs only the Python standard library on the target host (and the docker CLI for O(container)).
 version_added: 0.1.0
 author: curtain contributors
+extends_documentation_fragment:
+  - curtain.kube.etcd_client
 options:
   endpoint:
     description: The member's own client URL.
     type: str
     required: true
-  ca_file:
-    description: CA bundle that signed the member's server certificate (https endpoint).
-    type: path
-  cert_file:
-    description: Client certificate, for clusters that require client certificate authentication.
-    type: path
-  key_file:
-    description: Private key of O(cert_file).
-    type: path
   timeout:
     description: Seconds to wait before failing.
     type: int

@@ -36,7 +36,11 @@ ports:
   type: list
   elements: dict
   sample:
-    - {"port": 2379, "listening": true, "pid": 4242, "process": "etcd", "message": "port 2379 is in use by etcd (pid 4242)"}
+    - port: 2379
+      listening: true
+      pid: 4242
+      process: etcd
+      message: port 2379 is in use by etcd (pid 4242)
 """
 
 from dataclasses import asdict
