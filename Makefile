@@ -29,6 +29,7 @@ lint:
 	ruff check .
 	python3 scripts/check_argument_specs.py
 	ansible-lint
+	$(MAKE) --no-print-directory build
 
 unit:
 	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit
@@ -38,5 +39,8 @@ molecule:
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
 	@scripts/leftovers
 
+# The collection tarball; it must not carry test beds, image recipes, benchmarks or developer scripts.
 build:
 	ansible-galaxy collection build --force --output-path dist
+	@! tar tzf dist/curtain-kube-*.tar.gz | grep -E '^(tests|molecule|images|bench|scripts|collections|\.ansible)/' \
+	  || { echo "build: the collection tarball carries files it must not" >&2; exit 1; }
