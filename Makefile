@@ -8,15 +8,20 @@ export CURTAIN_VENV := $(VENV)
 export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 
 # Molecule scenarios run by `make test`, in this order.
-SCENARIOS ?= etcd
+SCENARIOS ?= etcd etcd_cluster
 
-.PHONY: up test setup-up setup-test lint unit molecule molecule-leftovers build
+.PHONY: up test bench setup-up setup-test lint unit molecule build
 
 up: setup-up
 	ansible-playbook site.yml
 
 test: setup-test
 	$(MAKE) --no-print-directory lint unit molecule
+
+# Measurements, not tests: figures are written to docs/benchmarks.md.
+bench: setup-test
+	@export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
+	python3 bench/etcd.py
 
 setup-up:
 	@scripts/setup up
@@ -36,6 +41,7 @@ unit:
 
 molecule:
 	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
+	export CURTAIN_TEST_ETCD_TARBALL=$$(scripts/images etcd-tarball-path); \
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
 	@scripts/leftovers
 

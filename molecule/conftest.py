@@ -11,22 +11,32 @@ from pathlib import Path
 import pytest
 
 
-def run_check_mode(playbook: str = "converge.yml") -> dict:
-    """Run a scenario playbook in check mode against the scenario's hosts and return Ansible's stats."""
+def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bool = False) -> dict:
+    """Run a playbook against the scenario's hosts and return Ansible's stats per host; fail with its output.
+
+    A relative path is taken from the scenario directory, so `converge.yml` is the scenario's own converge.
+    """
     scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
+    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(scenario / playbook)]
+    if extra_vars:
+        command += ["--extra-vars", json.dumps(extra_vars)]
+    if check:
+        command.append("--check")
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", str(scenario / playbook)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-4000:]
     # Other enabled callbacks (task timings) print around the JSON document.
     start = proc.stdout.index("\n{") + 1 if not proc.stdout.startswith("{") else 0
     document, _ = json.JSONDecoder().raw_decode(proc.stdout[start:])
     return document["stats"]
+
+
+def run_check_mode(playbook: str = "converge.yml") -> dict:
+    """Run a scenario playbook in check mode and return Ansible's stats."""
+    return run_playbook(playbook, check=True)
+
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")

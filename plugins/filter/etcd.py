@@ -8,6 +8,9 @@ etcd_join_initial_cluster(member, cluster_members) -> --initial-cluster for a me
 etcd_args(member, members, state, cluster_token, data_dir, tls, enable_v2, extra, initial_cluster_value) -> [str]
 etcd_plan(member, has_data, cluster_members or none) -> {action, initial_cluster_state, remove_id, needs_add, ...}
 etcd_size_warnings(size) -> [str]
+etcd_healthy_host(hosts, members, health) -> the first host whose member is healthy (the backup source)
+etcd_snapshots_to_prune(paths, keep) -> the snapshot paths beyond the newest `keep`
+etcd_replacement(cluster_members, health, name) -> {remove_id, reason}, or an error when quorum would be lost
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     build_cluster,
     cluster_size_warnings,
     etcd_args,
+    first_healthy_host,
     initial_cluster,
     join_initial_cluster,
     plan_member,
+    replacement,
+    snapshots_to_prune,
 )
 
 
@@ -138,6 +144,21 @@ def etcd_size_warnings(size: int) -> list[str]:
     return cluster_size_warnings(size)
 
 
+@_filter_errors
+def etcd_healthy_host(hosts: list[str], members: list[dict[str, str]], health: dict[str, dict[str, Any]]) -> str:
+    return first_healthy_host(list(hosts), _members(members), dict(health))
+
+
+@_filter_errors
+def etcd_snapshots_to_prune(paths: list[str], keep: int) -> list[str]:
+    return snapshots_to_prune(list(paths), keep)
+
+
+@_filter_errors
+def etcd_replacement(cluster_members: list[dict[str, Any]], health: dict[str, dict[str, Any]], name: str) -> dict:
+    return replacement(_cluster(cluster_members), dict(health), name)
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
@@ -147,4 +168,7 @@ class FilterModule:
             "etcd_args": etcd_args_filter,
             "etcd_plan": etcd_plan,
             "etcd_size_warnings": etcd_size_warnings,
+            "etcd_healthy_host": etcd_healthy_host,
+            "etcd_snapshots_to_prune": etcd_snapshots_to_prune,
+            "etcd_replacement": etcd_replacement,
         }

@@ -60,7 +60,7 @@ MANAGED_FLAGS = frozenset(
     }
 )
 
-PLAN_ACTIONS = ("bootstrap", "run", "join", "resume_join", "promote", "replace", "stale_data")
+PLAN_ACTIONS = ("bootstrap", "start", "run", "join", "resume_join", "promote", "replace", "stale_data")
 
 
 class EtcdModelError(ValueError):
@@ -505,12 +505,14 @@ def plan_member(member: EtcdMember, *, has_data: bool, cluster: list[ClusterMemb
     """How to start `member`, from its local data and the live member list (None: no other member answered)."""
     if cluster is None:
         if has_data:
+            # Every member may be down (a host reboot, a restore): one alone has no quorum and never gets
+            # healthy, so members in this state start together, like a bootstrap.
             return MemberPlan(
-                action="run",
+                action="start",
                 initial_cluster_state="existing",
                 reason=(
-                    f"etcd member {member.name} has data and no other member answered: restart it from its data "
-                    "(the cluster may simply be down)"
+                    f"etcd member {member.name} has data and no member answered: start it from its data, "
+                    "together with the other members in the same state"
                 ),
             )
         return MemberPlan(
@@ -610,6 +612,60 @@ def join_initial_cluster(member: EtcdMember, cluster: list[ClusterMember]) -> st
         entries.extend(f"{other.name}={url}" for url in other.peer_urls)
     entries.append(f"{member.name}={member.peer_url}")
     return ",".join(entries)
+
+
+# --- operations: backup, restore, member replacement ------------------------------------------------------
+
+
+def first_healthy_host(hosts: list[str], members: list[EtcdMember], health: dict[str, dict[str, Any]]) -> str:
+    """The first inventory host whose member answers healthy (etcd_member_info's `health`): the snapshot source."""
+    if len(hosts) != len(members):
+        raise EtcdModelError("first_healthy_host needs one member per host, in the same order (from etcd_cluster)")
+    for host, member in zip(hosts, members, strict=True):
+        if (health.get(member.client_url) or {}).get("healthy"):
+            return host
+    errors = "; ".join(
+        f"{member.name}: {(health.get(member.client_url) or {}).get('error') or 'no answer'}" for member in members
+    )
+    raise EtcdModelError(f"no etcd member is healthy, so there is nothing to back up from ({errors})")
+
+
+def snapshots_to_prune(paths: list[str], keep: int) -> list[str]:
+    """The snapshots beyond the newest `keep`. Names carry a UTC timestamp, so name order is age order."""
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise EtcdModelError(f"etcd_backup_keep must be an integer of at least 1, got {keep!r}")
+    return sorted(paths, reverse=True)[keep:]
+
+
+def replacement(cluster: list[ClusterMember], health: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    """Whether removing member `name` from the cluster is safe, and the ID to remove (None: already gone).
+
+    Removing a voting member shrinks the quorum; it is refused when the voting members left that answer healthy
+    would not be a majority of the voting members left, since the cluster would then stop serving.
+    """
+    if not isinstance(name, str) or not name:
+        raise EtcdModelError("etcd_replace_member must name the member to replace (its etcd member name)")
+    registered = [member for member in cluster if member.name == name]
+    if not registered:
+        return {"remove_id": None, "reason": f"etcd member {name} is not registered (already removed)"}
+    target = registered[0]
+    health_by_url = {normalize_url(url): status for url, status in health.items()}
+    voters_left = [member for member in cluster if not member.is_learner and member.id != target.id]
+    healthy_left = [
+        member
+        for member in voters_left
+        if any((health_by_url.get(normalize_url(url)) or {}).get("healthy") for url in member.client_urls)
+    ]
+    if not target.is_learner and len(healthy_left) <= len(voters_left) // 2:
+        raise EtcdModelError(
+            f"removing etcd member {name} ({target.hex_id}) would leave {len(healthy_left)} healthy of "
+            f"{len(voters_left)} voting members, which is no majority: bring the other members back first"
+        )
+    return {
+        "remove_id": target.id,
+        "reason": f"remove etcd member {name} ({target.hex_id}); {len(healthy_left)} of {len(voters_left)} "
+        "voting members left are healthy",
+    }
 
 
 # --- membership changes (the etcd_member module's record of differences) -----------------------------------

@@ -14,12 +14,15 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     build_cluster,
     cluster_size_warnings,
     etcd_args,
+    first_healthy_host,
     initial_cluster,
     join_initial_cluster,
     member_line,
     normalize_member_id,
     plan_member,
     plan_member_changes,
+    replacement,
+    snapshots_to_prune,
 )
 
 PORTS = {"scheme": "https", "client_port": 2379, "peer_port": 2380}
@@ -284,7 +287,7 @@ OTHERS = [NODE1_LIVE, NODE3_LIVE]
 # id, has_data, cluster, action, state, remove_id, needs_add, needs_promote, move_data_aside
 PLANS = [
     ("nobody answers, no data", False, None, "bootstrap", "new", None, False, False, False),
-    ("nobody answers, data", True, None, "run", "existing", None, False, False, False),
+    ("nobody answers, data", True, None, "start", "existing", None, False, False, False),
     ("registered and started, data", True, [*OTHERS, NODE2_STARTED], "run", "existing", None, False, False, False),
     ("learner, data", True, [*OTHERS, NODE2_LEARNER], "promote", "existing", None, False, True, False),
     ("unstarted learner by peer URL", False, [*OTHERS, NODE2_UNSTARTED], "resume_join", "existing", None,
@@ -498,8 +501,92 @@ def test_join_filter_accepts_what_etcd_member_returns_in_check_mode() -> None:
         ("etcd_plan", ({"name": "h"}, False, None), "'address'"),
         ("etcd_plan", ({"name": "h", "address": "a", "peer_url": "p", "client_url": "c"}, "false", None), "boolean"),
         ("etcd_size_warnings", ("3",), "integer"),
+        ("etcd_snapshots_to_prune", (["a.db"], "2"), "etcd_backup_keep"),
+        ("etcd_replacement", ([], {}, ""), "etcd_replace_member"),
     ],
 )
 def test_filters_raise_filter_errors(name: str, args: tuple, fragment: str) -> None:
     with pytest.raises(AnsibleFilterError, match=fragment):
         FILTERS[name](*args)
+
+
+# --- operations: backup source, retention, replacement ----------------------------------------------------
+
+HEALTHY = {"healthy": True, "error": ""}
+DOWN = {"healthy": False, "error": "connection refused"}
+
+
+def health_of(*states: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f"https://10.0.0.{i}:2379": state for i, state in enumerate(states, start=1)}
+
+
+@pytest.mark.parametrize(
+    "health,expected",
+    [
+        (health_of(HEALTHY, HEALTHY, HEALTHY), "node1"),
+        (health_of(DOWN, HEALTHY, HEALTHY), "node2"),
+        (health_of(DOWN, DOWN, HEALTHY), "node3"),
+        ({"https://10.0.0.3:2379": HEALTHY}, "node3"),
+    ],
+)
+def test_first_healthy_host(health: dict, expected: str) -> None:
+    assert first_healthy_host(["node1", "node2", "node3"], three_members(), health) == expected
+
+
+def test_first_healthy_host_names_every_error_when_none_is_healthy() -> None:
+    with pytest.raises(EtcdModelError, match="node1: connection refused; node2: connection refused; node3: no answer"):
+        first_healthy_host(["node1", "node2", "node3"], three_members(), health_of(DOWN, DOWN))
+
+
+def test_first_healthy_host_needs_one_member_per_host() -> None:
+    with pytest.raises(EtcdModelError, match="one member per host"):
+        first_healthy_host(["node1"], three_members(), health_of(HEALTHY))
+
+
+SNAPSHOTS = [f"/b/curtain-etcd-2026112{day}T000000Z.db" for day in (3, 5, 1, 4, 2)]
+
+
+@pytest.mark.parametrize(
+    "keep,expected",
+    [
+        (1, [f"/b/curtain-etcd-2026112{day}T000000Z.db" for day in (4, 3, 2, 1)]),
+        (3, ["/b/curtain-etcd-20261122T000000Z.db", "/b/curtain-etcd-20261121T000000Z.db"]),
+        (5, []),
+        (9, []),
+    ],
+)
+def test_snapshots_to_prune_keeps_the_newest(keep: int, expected: list[str]) -> None:
+    assert snapshots_to_prune(SNAPSHOTS, keep) == expected
+
+
+@pytest.mark.parametrize("keep", [0, -1, True, "2", None])
+def test_snapshots_to_prune_rejects_a_bad_keep(keep: Any) -> None:
+    with pytest.raises(EtcdModelError, match="etcd_backup_keep"):
+        snapshots_to_prune(SNAPSHOTS, keep)
+
+
+CLUSTER = [NODE1_LIVE, NODE2_STARTED, NODE3_LIVE]
+
+
+@pytest.mark.parametrize(
+    "cluster,health,name,remove_id",
+    [
+        (CLUSTER, health_of(HEALTHY, DOWN, HEALTHY), "node2", "222"),  # the usual case: a dead member
+        (CLUSTER, health_of(HEALTHY, HEALTHY, HEALTHY), "node2", "222"),  # a healthy one may move hosts
+        ([NODE1_LIVE, NODE3_LIVE], health_of(HEALTHY, DOWN, HEALTHY), "node2", None),  # already removed
+        ([NODE1_LIVE, NODE2_LEARNER], health_of(DOWN, DOWN), "node2", "222"),  # a learner has no vote
+    ],
+)
+def test_replacement(cluster: list[ClusterMember], health: dict, name: str, remove_id: str | None) -> None:
+    assert replacement(cluster, health, name)["remove_id"] == remove_id
+
+
+def test_replacement_refuses_to_lose_quorum() -> None:
+    # node2 is healthy but node3 is down: without node2, one healthy voter of two is no majority.
+    with pytest.raises(EtcdModelError, match="1 healthy of 2 voting members"):
+        replacement(CLUSTER, health_of(HEALTHY, HEALTHY, DOWN), "node2")
+
+
+def test_replacement_needs_a_name() -> None:
+    with pytest.raises(EtcdModelError, match="etcd_replace_member"):
+        replacement(CLUSTER, {}, "")
