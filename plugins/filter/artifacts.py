@@ -1,0 +1,120 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Filters over module_utils/artifacts.py: where each image comes from, and whether a host has it already.
+
+artifact_plans(wanted, specs, variable, manifests) -> one plan per distinct image
+artifact_missing(plans, images) -> the plans whose image the host lacks (images: docker_image_info's list)
+artifact_file_problems(expected, stats) -> what is missing or damaged among the controller files the plans use
+artifact_bundle_plan(wanted, sources) -> what playbooks/offline_bundle.yml fetches
+artifact_bundle_manifest(plan, profile, exports, tarballs) -> the bundle's manifest.json
+kube_wanted_images(profile, components, overrides) -> {component: {repository, tag}} from a Kubernetes profile
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
+    ArtifactError,
+    bundle_manifest,
+    bundle_plan,
+    image_is_current,
+    plan_images,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfileError, get_profile
+
+
+def _filter_errors(function: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (ArtifactError, KubeProfileError) as error:
+            raise AnsibleFilterError(str(error)) from error
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+@_filter_errors
+def artifact_plans(
+    wanted: dict[str, dict[str, str]], specs: dict[str, Any], variable: str, manifests: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    return plan_images(dict(wanted), dict(specs or {}), variable=variable, manifests=dict(manifests or {}))
+
+
+def artifact_missing(plans: list[dict[str, Any]], images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def found(plan: dict[str, Any]) -> list[dict[str, Any]]:
+        return [image for image in images or [] if plan["image"] in (image.get("RepoTags") or [])]
+
+    return [plan for plan in plans if not image_is_current(plan, found(plan))]
+
+
+def artifact_controller_files(plans: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The files on the controller that the plans install from, with the sha256 each must have."""
+    files = [{"path": plan["tarball"], "sha256": plan["tarball_sha256"]} for plan in plans if plan.get("tarball")]
+    files += [
+        {"path": binary["path"], "sha256": binary["sha256"]}
+        for plan in plans
+        for binary in plan.get("binaries") or []
+        if binary.get("path")
+    ]
+    return files
+
+
+def artifact_file_problems(stats: list[dict[str, Any]]) -> list[str]:
+    """From stat results looped over artifact_controller_files (each result's `item` is the expected file)."""
+    problems = []
+    for result in stats:
+        expected = result["item"]
+        stat = result.get("stat") or {}
+        if not stat.get("exists"):
+            problems.append(f"{expected['path']} is missing")
+        elif stat.get("checksum") != expected["sha256"]:
+            problems.append(
+                f"{expected['path']} has sha256 {stat.get('checksum')}, the manifest says {expected['sha256']}"
+            )
+    return problems
+
+
+@_filter_errors
+def artifact_bundle_plan(wanted: dict[str, dict[str, str]], sources: dict[str, Any] | None = None) -> dict:
+    return bundle_plan(dict(wanted), dict(sources or {}))
+
+
+@_filter_errors
+def artifact_bundle_manifest(
+    plan: dict[str, Any], profile: str, exports: list[dict[str, Any]], tarballs: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return bundle_manifest(plan, profile, get_profile(profile).version, list(exports), list(tarballs))
+
+
+@_filter_errors
+def kube_wanted_images(
+    profile: str, components: list[str], overrides: dict[str, dict[str, Any]] | None = None
+) -> dict[str, dict[str, str]]:
+    """{component: {repository, tag}}: the profile's image, or `curtain/<component>:<version>` for a component
+    upstream ships no image of (the modern kubelet), with a per-component repository/tag override."""
+    data = get_profile(profile)
+    wanted = {}
+    for component in components:
+        image = data.images.get(component)
+        default = {"repository": image.repository, "tag": image.tag} if image else {
+            "repository": f"curtain/{component}", "tag": data.version}
+        override = (overrides or {}).get(component) or {}
+        wanted[component] = {key: str(override.get(key) or default[key]) for key in ("repository", "tag")}
+    return wanted
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {
+            "artifact_plans": artifact_plans,
+            "artifact_missing": artifact_missing,
+            "artifact_controller_files": artifact_controller_files,
+            "artifact_file_problems": artifact_file_problems,
+            "artifact_bundle_plan": artifact_bundle_plan,
+            "artifact_bundle_manifest": artifact_bundle_manifest,
+            "kube_wanted_images": kube_wanted_images,
+        }

@@ -1,0 +1,320 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Where each image comes from, decided on the controller before anything is fetched or changed.
+
+Every source ends in the same place: an image with the wanted `repository:tag` in the host's Docker Engine,
+which is the name manifests and containers use.
+
+registry   pull `repository@digest` (the digest is the pin), then tag it `repository:tag`.
+http       binaries downloaded on the controller, each checked against its sha256, built into a minimal image
+           (FROM `base`, the binaries in /usr/local/bin). For mirrors.
+directory  a directory on the controller with a manifest.json (an offline bundle, see bundle_entry): per component
+           either a `docker save` tarball or binaries, each with its sha256. No network at all.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+SOURCES = ("registry", "http", "directory")
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+ARTIFACT_LABEL = "io.curtain.artifact"
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_BINARY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_REFERENCE = re.compile(r"^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+class ArtifactError(ValueError):
+    """A source that cannot work; the message names the variable and what is wrong."""
+
+
+@dataclass(frozen=True)
+class BinaryFile:
+    name: str  # file name in the image: /usr/local/bin/<name>
+    sha256: str
+    url: str = ""  # http source
+    path: str = ""  # directory source: absolute path on the controller
+
+
+@dataclass(frozen=True)
+class ImagePlan:
+    components: tuple[str, ...]  # components served by this image (seed: every component runs hyperkube)
+    image: str  # repository:tag, the name everything else uses
+    source: str
+    pull: str = ""  # registry: repository@digest
+    tarball: str = ""  # directory: the docker save file on the controller
+    tarball_sha256: str = ""
+    image_id: str = ""  # directory tarball: the image ID inside, to tell that it is loaded already
+    binaries: tuple[BinaryFile, ...] = ()
+    base: str = "scratch"
+    fingerprint: str = ""  # built images carry it as a label; equal label, nothing to build
+
+    @property
+    def dockerfile(self) -> str:
+        lines = [f"FROM {self.base}"]
+        lines += [f"COPY {binary.name} /usr/local/bin/{binary.name}" for binary in self.binaries]
+        lines.append(f'LABEL {ARTIFACT_LABEL}="{self.fingerprint}" io.curtain.managed-by="curtain"')
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["repository"], data["tag"] = self.image.rsplit(":", 1)
+        data["components"] = list(self.components)
+        data["binaries"] = [asdict(binary) for binary in self.binaries]
+        data["dockerfile"] = self.dockerfile if self.binaries else ""
+        return data
+
+
+def _where(variable: str, component: str) -> str:
+    return f"{variable}[{component!r}]"
+
+
+def _check_sha256(where: str, value: Any) -> str:
+    text = str(value or "").lower().removeprefix("sha256:")
+    if not _SHA256.match(text):
+        raise ArtifactError(f"{where}: sha256 must be 64 hex digits, got {value!r}")
+    return text
+
+
+def _check_image_name(where: str, repository: Any, tag: Any) -> str:
+    if not isinstance(repository, str) or not _REFERENCE.match(repository) or "@" in repository:
+        raise ArtifactError(f"{where}: repository {repository!r} is not an image repository name")
+    if not isinstance(tag, str) or not _TAG.match(tag):
+        raise ArtifactError(f"{where}: tag {tag!r} is not an image tag")
+    return f"{repository}:{tag}"
+
+
+def _binaries(where: str, specs: Any, source: str, directory: str = "") -> tuple[BinaryFile, ...]:
+    if not isinstance(specs, list) or not specs:
+        raise ArtifactError(f"{where}: the {source} source needs `binaries`, a list of {{name, sha256, ...}}")
+    binaries = []
+    for index, spec in enumerate(specs):
+        here = f"{where}.binaries[{index}]"
+        if not isinstance(spec, dict):
+            raise ArtifactError(f"{here}: must be a mapping with name and sha256")
+        name = spec.get("name")
+        if not isinstance(name, str) or not _BINARY_NAME.match(name):
+            raise ArtifactError(f"{here}: name {name!r} is not a file name")
+        sha256 = _check_sha256(here, spec.get("sha256"))
+        if source == "http":
+            url = spec.get("url")
+            if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+                raise ArtifactError(f"{here}: url {url!r} is not an http(s) URL")
+            binaries.append(BinaryFile(name=name, sha256=sha256, url=url))
+        else:
+            binaries.append(BinaryFile(name=name, sha256=sha256, path=_inside(here, directory, spec.get("file"))))
+    names = [binary.name for binary in binaries]
+    if len(set(names)) != len(names):
+        raise ArtifactError(f"{where}: binary names repeat: {', '.join(names)}")
+    return tuple(binaries)
+
+
+def _inside(where: str, directory: str, relative: Any) -> str:
+    """A manifest's file, which must stay inside the bundle directory."""
+    if not isinstance(relative, str) or not relative or relative.startswith("/") or ".." in relative.split("/"):
+        raise ArtifactError(f"{where}: file {relative!r} must be a relative path inside the bundle")
+    return f"{directory.rstrip('/')}/{relative}"
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def _manifest_entry(manifest: Any, directory: str, component: str, variable: str) -> dict[str, Any]:
+    where = f"{variable} directory {directory}"
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        raise ArtifactError(f"{where}: {MANIFEST_NAME} is missing or not a curtain bundle manifest (format 1)")
+    entries = [entry for entry in manifest.get("artifacts") or [] if entry.get("component") == component]
+    if not entries:
+        known = sorted({str(entry.get("component")) for entry in manifest.get("artifacts") or []})
+        raise ArtifactError(f"{where}: the bundle has nothing for {component} (it has: {', '.join(known) or 'none'})")
+    return entries[0]
+
+
+def plan_image(
+    component: str,
+    wanted: dict[str, str],
+    spec: dict[str, Any],
+    *,
+    variable: str,
+    manifest: dict[str, Any] | None = None,
+) -> ImagePlan:
+    """The plan for one component. `wanted` is {repository, tag} from the profile (or the role's image input);
+    `spec` is the user's source settings for the component; `manifest` is the directory's manifest.json, parsed."""
+    where = _where(variable, component)
+    if not isinstance(spec, dict):
+        raise ArtifactError(f"{where}: must be a mapping with at least `source`")
+    source = spec.get("source")
+    if source not in SOURCES:
+        raise ArtifactError(f"{where}: source {source!r} is not one of {', '.join(SOURCES)}")
+    repository = spec.get("repository") or wanted.get("repository")
+    tag = spec.get("tag") or wanted.get("tag")
+    image = _check_image_name(where, repository, tag)
+
+    if source == "registry":
+        digest = str(spec.get("digest") or "")
+        if not _DIGEST.match(digest):
+            raise ArtifactError(
+                f"{where}: the registry source pins images by digest; set digest to sha256:<64 hex> "
+                f"(the digest of {image}), got {digest!r}"
+            )
+        return ImagePlan(components=(component,), image=image, source=source, pull=f"{repository}@{digest}",
+                         fingerprint=digest)
+
+    if source == "http":
+        binaries = _binaries(where, spec.get("binaries"), source)
+        base = str(spec.get("base") or "scratch")
+        return ImagePlan(components=(component,), image=image, source=source, binaries=binaries, base=base,
+                         fingerprint=_fingerprint(image, base, [binary.sha256 for binary in binaries]))
+
+    directory = spec.get("directory")
+    if not isinstance(directory, str) or not directory.startswith("/"):
+        raise ArtifactError(f"{where}: the directory source needs `directory`, an absolute path, got {directory!r}")
+    entry = _manifest_entry(manifest, directory, component, variable)
+    if entry.get("image") != image:
+        raise ArtifactError(
+            f"{where}: the bundle in {directory} holds {component} as {entry.get('image')!r}, but {image} is "
+            "wanted: make the bundle for this profile (playbooks/offline_bundle.yml)"
+        )
+    if entry.get("kind") == "image":
+        here = f"{where} bundle entry"
+        image_id = str(entry.get("image_id") or "")
+        if not _DIGEST.match(image_id):
+            raise ArtifactError(f"{here}: image_id {image_id!r} is not sha256:<64 hex>")
+        return ImagePlan(components=(component,), image=image, source=source,
+                         tarball=_inside(here, directory, entry.get("file")),
+                         tarball_sha256=_check_sha256(here, entry.get("sha256")), image_id=image_id,
+                         fingerprint=image_id)
+    if entry.get("kind") == "binaries":
+        binaries = _binaries(f"{where} bundle entry", entry.get("files"), source, directory)
+        base = str(entry.get("base") or spec.get("base") or "scratch")
+        return ImagePlan(components=(component,), image=image, source=source, binaries=binaries, base=base,
+                         fingerprint=_fingerprint(image, base, [binary.sha256 for binary in binaries]))
+    raise ArtifactError(f"{where} bundle entry: kind {entry.get('kind')!r} is not image or binaries")
+
+
+def plan_images(
+    wanted: dict[str, dict[str, str] | str],
+    specs: dict[str, dict[str, Any]],
+    *,
+    variable: str,
+    manifests: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Plans for every wanted component, one per distinct image (seed components share hyperkube).
+
+    `wanted` maps a component to {repository, tag} or to "repository:tag".
+    `manifests` maps a directory to its parsed manifest.json (None where there is none).
+    """
+    if not isinstance(wanted, dict) or not wanted:
+        raise ArtifactError(f"{variable}: no component needs an image")
+    unknown = sorted(set(specs or {}) - set(wanted))
+    if unknown:
+        raise ArtifactError(f"{variable}: {', '.join(unknown)} is not one of the components: {', '.join(wanted)}")
+    plans: dict[str, ImagePlan] = {}
+    for component, image in wanted.items():
+        if isinstance(image, str):  # "repository:tag", as a role's image input gives it
+            repository, _, tag = image.rpartition(":")
+            image = {"repository": repository, "tag": tag}
+        spec = (specs or {}).get(component)
+        if spec is None:
+            raise ArtifactError(f"{_where(variable, component)}: no source given for {component}")
+        directory = spec.get("directory") if isinstance(spec, dict) else None
+        manifest = (manifests or {}).get(directory) if directory else None
+        plan = plan_image(component, image, spec, variable=variable, manifest=manifest)
+        if plan.image in plans:
+            earlier = plans[plan.image]
+            if earlier.fingerprint != plan.fingerprint:
+                raise ArtifactError(
+                    f"{variable}: {', '.join(earlier.components)} and {component} share {plan.image} but give it "
+                    "different sources"
+                )
+            plans[plan.image] = replace(earlier, components=(*earlier.components, component))
+        else:
+            plans[plan.image] = plan
+    return [plan.to_dict() for plan in plans.values()]
+
+
+def image_is_current(plan: dict[str, Any], images: list[dict[str, Any]]) -> bool:
+    """Whether the host already has the planned image (`images`: docker_image_info's list for plan['image'])."""
+    if not images:
+        return False
+    found = images[0]
+    if plan["source"] == "registry":
+        return plan["pull"] in (found.get("RepoDigests") or [])
+    if plan.get("image_id"):
+        return found.get("Id") == plan["image_id"]
+    labels = (found.get("Config") or {}).get("Labels") or {}
+    return labels.get(ARTIFACT_LABEL) == plan["fingerprint"]
+
+
+def bundle_plan(wanted: dict[str, dict[str, str]], sources: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """What playbooks/offline_bundle.yml fetches: each distinct image once (exported to images/), binaries per
+    component (to bin/<component>/). `sources` per component: {source: local|registry|http, ...}."""
+    variable = "offline_bundle_sources"
+    unknown = sorted(set(sources or {}) - set(wanted))
+    if unknown:
+        raise ArtifactError(f"{variable}: {', '.join(unknown)} is not one of the components: {', '.join(wanted)}")
+    images: dict[str, dict[str, Any]] = {}
+    binaries = []
+    for component, names in wanted.items():
+        where = _where(variable, component)
+        spec = (sources or {}).get(component) or {"source": "local"}
+        source = spec.get("source", "local")
+        image = _check_image_name(where, spec.get("repository") or names["repository"], spec.get("tag") or names["tag"])
+        if source == "http":
+            binaries.append({"component": component, "image": image, "base": str(spec.get("base") or "scratch"),
+                             "binaries": [asdict(binary) for binary in _binaries(where, spec.get("binaries"), source)]})
+            continue
+        if source not in ("local", "registry"):
+            raise ArtifactError(f"{where}: source {source!r} is not one of local, registry, http")
+        pull = ""
+        if source == "registry":
+            digest = str(spec.get("digest") or "")
+            if not _DIGEST.match(digest):
+                raise ArtifactError(f"{where}: the registry source needs digest sha256:<64 hex>, got {digest!r}")
+            pull = f"{image.rsplit(':', 1)[0]}@{digest}"
+        entry = images.setdefault(image, {"image": image, "components": [], "pull": pull,
+                                          "file": "images/" + re.sub(r"[^A-Za-z0-9._-]+", "_", image) + ".tar"})
+        if entry["pull"] != pull:
+            raise ArtifactError(f"{where}: {image} is wanted by {', '.join(entry['components'])} from another source")
+        entry["components"].append(component)
+    return {"images": list(images.values()), "binaries": binaries}
+
+
+def bundle_manifest(
+    plan: dict[str, list[dict[str, Any]]],
+    profile: str,
+    version: str,
+    exports: list[dict[str, Any]],
+    tarballs: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """manifest.json from the plan and what was fetched: docker_image_export and stat results, looped over
+    plan['images'] in order. Binaries were checked by sha256 when downloaded, so their sums are the plan's."""
+    entries = []
+    for image, export, tarball in zip(plan["images"], exports, tarballs, strict=True):
+        image_ids = [found.get("Id") for found in export.get("images") or []]
+        if len(image_ids) != 1 or not _DIGEST.match(str(image_ids[0])):
+            raise ArtifactError(f"bundle: exporting {image['image']} did not report one image ID: {image_ids}")
+        checksum = (tarball.get("stat") or {}).get("checksum")
+        for component in image["components"]:
+            entries.append({"component": component, "image": image["image"], "kind": "image",
+                            "file": image["file"], "sha256": _check_sha256(image["file"], checksum),
+                            "image_id": image_ids[0]})
+    for item in plan["binaries"]:
+        files = [{"name": binary["name"], "file": f"bin/{item['component']}/{binary['name']}",
+                  "sha256": binary["sha256"]} for binary in item["binaries"]]
+        entries.append({"component": item["component"], "image": item["image"], "kind": "binaries",
+                        "files": files, "base": item["base"]})
+    return {"format": MANIFEST_FORMAT, "profile": profile, "version": version,
+            "artifacts": sorted(entries, key=lambda entry: entry["component"])}

@@ -1,0 +1,216 @@
+"""Image source plans, the up-to-date check, and the offline bundle's manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.filter.artifacts import FilterModule
+from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
+    ArtifactError,
+    bundle_manifest,
+    bundle_plan,
+    image_is_current,
+    plan_images,
+)
+
+SHA_A = "a" * 64
+SHA_B = "b" * 64
+DIGEST = "sha256:" + "c" * 64
+IMAGE_ID = "sha256:" + "d" * 64
+APISERVER = {"kube-apiserver": {"repository": "registry.k8s.io/kube-apiserver", "tag": "v1.36.0"}}
+KUBELET = {"kubelet": {"repository": "curtain/kubelet", "tag": "v1.36.0"}}
+BUNDLE = "/srv/bundle"
+FILTERS = FilterModule().filters()
+
+
+def manifest(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {"format": 1, "profile": "modern", "version": "v1.36.0", "artifacts": list(entries)}
+
+
+IMAGE_ENTRY = {"component": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.36.0", "kind": "image",
+               "file": "images/apiserver.tar", "sha256": SHA_A, "image_id": IMAGE_ID}
+BINARY_ENTRY = {"component": "kubelet", "image": "curtain/kubelet:v1.36.0", "kind": "binaries", "base": "debian:12",
+                "files": [{"name": "kubelet", "file": "bin/kubelet/kubelet", "sha256": SHA_B}]}
+
+
+def test_registry_source_pulls_by_digest_and_names_the_image_by_tag() -> None:
+    [plan] = plan_images(APISERVER, {"kube-apiserver": {"source": "registry", "digest": DIGEST}}, variable="v")
+    assert plan["image"] == "registry.k8s.io/kube-apiserver:v1.36.0"
+    assert plan["pull"] == f"registry.k8s.io/kube-apiserver@{DIGEST}"
+    assert (plan["repository"], plan["tag"]) == ("registry.k8s.io/kube-apiserver", "v1.36.0")
+    assert plan["dockerfile"] == ""
+
+
+def test_http_source_builds_from_scratch_with_the_binaries() -> None:
+    spec = {"source": "http", "binaries": [{"name": "kube-apiserver", "url": "https://mirror/kube-apiserver",
+                                             "sha256": SHA_A.upper()}]}
+    [plan] = plan_images(APISERVER, {"kube-apiserver": spec}, variable="v")
+    assert plan["binaries"] == [{"name": "kube-apiserver", "sha256": SHA_A, "url": "https://mirror/kube-apiserver",
+                                 "path": ""}]
+    assert plan["dockerfile"].splitlines()[:2] == ["FROM scratch", "COPY kube-apiserver /usr/local/bin/kube-apiserver"]
+    assert plan["fingerprint"] in plan["dockerfile"]
+
+
+def test_directory_source_reads_the_manifest() -> None:
+    specs = {"kube-apiserver": {"source": "directory", "directory": BUNDLE},
+             "kubelet": {"source": "directory", "directory": BUNDLE}}
+    plans = plan_images({**APISERVER, **KUBELET}, specs, variable="v",
+                        manifests={BUNDLE: manifest(IMAGE_ENTRY, BINARY_ENTRY)})
+    assert plans[0]["tarball"] == f"{BUNDLE}/images/apiserver.tar"
+    assert plans[0]["tarball_sha256"] == SHA_A and plans[0]["image_id"] == IMAGE_ID
+    assert plans[1]["binaries"][0]["path"] == f"{BUNDLE}/bin/kubelet/kubelet"
+    assert plans[1]["dockerfile"].startswith("FROM debian:12\n")
+
+
+def test_components_sharing_an_image_get_one_plan() -> None:
+    hyperkube = {"repository": "gcr.io/google_containers/hyperkube", "tag": "v1.1.8"}
+    spec = {"source": "registry", "digest": DIGEST}
+    plans = plan_images({"kube-apiserver": hyperkube, "kubelet": hyperkube},
+                        {"kube-apiserver": spec, "kubelet": spec}, variable="v")
+    assert [plan["components"] for plan in plans] == [["kube-apiserver", "kubelet"]]
+
+
+def test_the_fingerprint_follows_the_binaries() -> None:
+    def fingerprint(sha: str) -> str:
+        spec = {"source": "http", "binaries": [{"name": "k", "url": "http://m/k", "sha256": sha}]}
+        return plan_images(APISERVER, {"kube-apiserver": spec}, variable="v")[0]["fingerprint"]
+
+    assert fingerprint(SHA_A) == fingerprint(SHA_A) != fingerprint(SHA_B)
+
+
+@pytest.mark.parametrize(
+    "specs,manifests,fragment",
+    [
+        ({}, {}, r"v\['kube-apiserver'\]: no source given"),
+        ({"kube-apiserver": {"source": "ftp"}}, {}, "source 'ftp' is not one of registry, http, directory"),
+        ({"kube-apiserver": {"source": "registry"}}, {}, "pins images by digest"),
+        ({"kube-apiserver": {"source": "registry", "digest": "sha256:abc"}}, {}, "pins images by digest"),
+        ({"kube-apiserver": {"source": "registry", "digest": DIGEST, "tag": "v 1"}}, {}, "is not an image tag"),
+        ({"kube-apiserver": {"source": "http"}}, {}, "needs `binaries`"),
+        ({"kube-apiserver": {"source": "http", "binaries": [{"name": "k", "url": "file:///k", "sha256": SHA_A}]}},
+         {}, "is not an http"),
+        ({"kube-apiserver": {"source": "http", "binaries": [{"name": "k", "url": "http://m/k", "sha256": "x"}]}},
+         {}, "64 hex digits"),
+        ({"kube-apiserver": {"source": "http", "binaries": [{"name": "../k", "url": "http://m/k", "sha256": SHA_A}]}},
+         {}, "is not a file name"),
+        ({"kube-apiserver": {"source": "directory", "directory": "bundle"}}, {}, "an absolute path"),
+        ({"kube-apiserver": {"source": "directory", "directory": BUNDLE}}, {}, "not a curtain bundle manifest"),
+        ({"kube-apiserver": {"source": "directory", "directory": BUNDLE}}, {BUNDLE: manifest(BINARY_ENTRY)},
+         "the bundle has nothing for kube-apiserver"),
+        ({"kube-apiserver": {"source": "directory", "directory": BUNDLE}},
+         {BUNDLE: manifest({**IMAGE_ENTRY, "image": "other:v1"})}, "holds kube-apiserver as 'other:v1'"),
+        ({"kube-apiserver": {"source": "directory", "directory": BUNDLE}},
+         {BUNDLE: manifest({**IMAGE_ENTRY, "file": "../../etc/passwd"})}, "inside the bundle"),
+        ({"kube-apiserver": {"source": "directory", "directory": BUNDLE}},
+         {BUNDLE: manifest({**IMAGE_ENTRY, "sha256": "nope"})}, "64 hex digits"),
+        ({"kube-proxy": {"source": "registry", "digest": DIGEST}}, {}, "kube-proxy is not one of the components"),
+    ],
+)
+def test_plan_images_rejects(specs: dict, manifests: dict, fragment: str) -> None:
+    with pytest.raises(ArtifactError, match=fragment):
+        plan_images(APISERVER, specs, variable="v", manifests=manifests)
+
+
+def plan_of(source: str) -> dict[str, Any]:
+    specs = {
+        "registry": {"source": "registry", "digest": DIGEST},
+        "http": {"source": "http", "binaries": [{"name": "k", "url": "http://m/k", "sha256": SHA_A}]},
+        "directory": {"source": "directory", "directory": BUNDLE},
+    }
+    return plan_images(APISERVER, {"kube-apiserver": specs[source]}, variable="v",
+                       manifests={BUNDLE: manifest(IMAGE_ENTRY)})[0]
+
+
+def test_image_is_current() -> None:
+    registry, http, directory = plan_of("registry"), plan_of("http"), plan_of("directory")
+    assert not image_is_current(registry, [])
+    assert image_is_current(registry, [{"RepoDigests": [registry["pull"]]}])
+    assert not image_is_current(registry, [{"RepoDigests": ["registry.k8s.io/kube-apiserver@sha256:" + "0" * 64]}])
+    assert image_is_current(directory, [{"Id": IMAGE_ID}])
+    assert not image_is_current(directory, [{"Id": DIGEST}])
+    assert image_is_current(http, [{"Config": {"Labels": {"io.curtain.artifact": http["fingerprint"]}}}])
+    assert not image_is_current(http, [{"Config": {"Labels": {}}}])
+
+
+def test_missing_filter_matches_images_by_tag() -> None:
+    plan = plan_of("directory")
+    other = {"RepoTags": ["registry.k8s.io/kube-apiserver:v1.35.0"], "Id": IMAGE_ID}
+    assert FILTERS["artifact_missing"]([plan], [other]) == [plan]
+    assert FILTERS["artifact_missing"]([plan], [{**other, "RepoTags": [plan["image"]]}]) == []
+
+
+def test_file_problems_name_the_missing_and_the_damaged() -> None:
+    plans = [plan_of("directory")]
+    files = FILTERS["artifact_controller_files"](plans)
+    assert files == [{"path": f"{BUNDLE}/images/apiserver.tar", "sha256": SHA_A}]
+    stats = [{"item": files[0], "stat": {"exists": True, "checksum": SHA_A}}]
+    assert FILTERS["artifact_file_problems"](stats) == []
+    assert "is missing" in FILTERS["artifact_file_problems"]([{"item": files[0], "stat": {"exists": False}}])[0]
+    damaged = FILTERS["artifact_file_problems"]([{"item": files[0], "stat": {"exists": True, "checksum": SHA_B}}])
+    assert damaged == [f"{BUNDLE}/images/apiserver.tar has sha256 {SHA_B}, the manifest says {SHA_A}"]
+
+
+# --- the offline bundle ---------------------------------------------------------------------------------------
+
+HYPERKUBE = {"repository": "gcr.io/google_containers/hyperkube", "tag": "v1.1.8"}
+
+
+def test_bundle_plan_exports_a_shared_image_once_and_downloads_binaries() -> None:
+    wanted = {"kube-apiserver": HYPERKUBE, "kube-scheduler": HYPERKUBE, **KUBELET,
+              "etcd": {"repository": "curtain/etcd", "tag": "3.5.1"}}
+    sources = {"kubelet": {"source": "http", "binaries": [{"name": "kubelet", "url": "https://m/kubelet",
+                                                           "sha256": SHA_B}]},
+               "etcd": {"source": "registry", "digest": DIGEST}}
+    plan = bundle_plan(wanted, sources)
+    assert [(item["image"], item["components"], item["pull"]) for item in plan["images"]] == [
+        ("gcr.io/google_containers/hyperkube:v1.1.8", ["kube-apiserver", "kube-scheduler"], ""),
+        ("curtain/etcd:3.5.1", ["etcd"], f"curtain/etcd@{DIGEST}"),
+    ]
+    assert plan["images"][0]["file"] == "images/gcr.io_google_containers_hyperkube_v1.1.8.tar"
+    assert plan["binaries"][0]["component"] == "kubelet"
+
+
+def test_bundle_manifest_round_trips_into_plans() -> None:
+    wanted = {**APISERVER, **KUBELET}
+    plan = bundle_plan(wanted, {"kubelet": {"source": "http", "base": "debian:12", "binaries": [
+        {"name": "kubelet", "url": "https://m/kubelet", "sha256": SHA_B}]}})
+    exports = [{"images": [{"Id": IMAGE_ID}]}]
+    tarballs = [{"stat": {"checksum": SHA_A}}]
+    written = bundle_manifest(plan, "modern", "v1.36.0", exports, tarballs)
+    assert [entry["component"] for entry in written["artifacts"]] == ["kube-apiserver", "kubelet"]
+    specs = {name: {"source": "directory", "directory": BUNDLE} for name in wanted}
+    plans = plan_images(wanted, specs, variable="v", manifests={BUNDLE: written})
+    assert plans[0]["image_id"] == IMAGE_ID and plans[0]["tarball_sha256"] == SHA_A
+    assert plans[1]["binaries"][0]["path"] == f"{BUNDLE}/bin/kubelet/kubelet"
+    assert plans[1]["base"] == "debian:12"
+
+
+@pytest.mark.parametrize(
+    "sources,fragment",
+    [
+        ({"kube-apiserver": {"source": "directory"}}, "not one of local, registry, http"),
+        ({"kube-apiserver": {"source": "registry"}}, "needs digest"),
+        ({"etcd": {"source": "local"}}, "etcd is not one of the components"),
+    ],
+)
+def test_bundle_plan_rejects(sources: dict, fragment: str) -> None:
+    with pytest.raises(ArtifactError, match=fragment):
+        bundle_plan(APISERVER, sources)
+
+
+def test_bundle_manifest_needs_one_image_id_per_export() -> None:
+    plan = bundle_plan(APISERVER, {})
+    with pytest.raises(ArtifactError, match="did not report one image ID"):
+        bundle_manifest(plan, "modern", "v1.36.0", [{"images": []}], [{"stat": {"checksum": SHA_A}}])
+
+
+def test_kube_wanted_images_from_the_profiles() -> None:
+    modern = FILTERS["kube_wanted_images"]("modern", ["kube-apiserver", "kubelet"])
+    assert modern["kube-apiserver"]["repository"] == "registry.k8s.io/kube-apiserver"
+    assert modern["kubelet"] == {"repository": "curtain/kubelet", "tag": modern["kube-apiserver"]["tag"]}
+    seed = FILTERS["kube_wanted_images"]("seed", ["kubelet"], {"kubelet": {"repository": "local/hyperkube"}})
+    assert seed["kubelet"]["repository"] == "local/hyperkube"
+    with pytest.raises(AnsibleFilterError, match="modren"):
+        FILTERS["kube_wanted_images"]("modren", ["kubelet"])
