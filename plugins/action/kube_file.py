@@ -1,0 +1,85 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Controller half of curtain.kube.kube_file (documented in plugins/modules/kube_file.py), split like ansible-core's
+template/copy: validate the object and render its text here, then run the module on the host to compare the parsed
+content and write atomically. An object that fails validation fails the task before the host is contacted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
+    ARGUMENT_SPEC,
+    KubeFileError,
+    canonical,
+    file_format,
+    octal_mode,
+    render_json,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import DEFAULT_PROFILE, PROFILES
+from ansible_collections.curtain.kube.plugins.module_utils.kube_schema import (
+    KubeSchemaError,
+    schema_source,
+    validate,
+)
+
+
+def kubernetes_version(requested: str | None) -> str:
+    """A profile name (seed, modern) stands for its version; None for the default profile's."""
+    name = requested or DEFAULT_PROFILE
+    profile = PROFILES.get(name)
+    return profile.version if profile else name
+
+
+def render_yaml(content: Any) -> str:
+    # Sorted keys and block style, no line folding: the same data always gives the same bytes.
+    return yaml.safe_dump(content, sort_keys=True, default_flow_style=False, allow_unicode=True, width=2**16)
+
+
+def render(content: Any, fmt: str) -> str:
+    return render_json(content) if fmt == "json" else render_yaml(content)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        del tmp  # tmp no longer has any effect
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            fmt = file_format(args["dest"], args["format"])
+            octal_mode(args["mode"])  # refuse a bad mode before anything else happens
+            content = canonical(args["content"])
+        except KubeFileError as error:
+            raise AnsibleActionFail(f"kube_file {args['dest']}: {error}") from error
+
+        kind = args["validate"]
+        if kind != "none":
+            version = kubernetes_version(args["kubernetes_version"])
+            try:
+                errors = validate(kind, content, version)
+                source = schema_source(kind, version)
+            except KubeSchemaError as error:
+                raise AnsibleActionFail(f"kube_file {args['dest']}: cannot validate: {error}") from error
+            result["validation"] = source
+            if errors:
+                result.update(
+                    failed=True,
+                    changed=False,
+                    dest=args["dest"],
+                    validation_errors=errors,
+                    msg=f"kube_file {args['dest']}: {len(errors)} error(s) against {source}; nothing was written:\n"
+                    + "\n".join(errors),
+                )
+                return result
+
+        module_args = {**args, "content": content, "format": fmt, "text": render(content, fmt)}
+        result.update(
+            self._execute_module(module_name="curtain.kube.kube_file", module_args=module_args, task_vars=task_vars)
+        )
+        return result

@@ -1,0 +1,124 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Filters that expose the structured-file builders (module_utils/kube_manifests.py) to YAML.
+
+'modern' | kube_control_plane_pods(settings)   -> {filename: Pod} for the static pod directory
+'modern' | kube_control_plane_files(settings)  -> {path: object}: audit policy, authentication configuration
+'modern' | kube_settings(settings)             -> the settings with every default and derived path filled in
+cluster_name | kube_kubeconfig(server, ca_file, client_cert_file, client_key_file, user, embed=false,
+                               ca_pem=none, client_cert_pem=none, client_key_pem=none) -> a v1 Config
+settings | kube_kubelet_configuration(profile='modern')  -> KubeletConfiguration
+'seed' | kube_kubelet_flags(settings)          -> ["--containerized", ...]
+settings | kube_proxy_configuration(profile='modern')    -> KubeProxyConfiguration
+'seed' | kube_proxy_flags(settings)            -> ["--master=http://127.0.0.1:8080", "--v=2"]
+
+Every error of the settings or the flags is reported at once, as the filter's error; deprecated flags only warn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
+from ansible_collections.curtain.kube.plugins.module_utils import kube_manifests
+from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import KubeManifestError
+
+display = Display()
+
+
+def _filter_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except KubeManifestError as error:
+            raise AnsibleFilterError("; ".join(error.errors)) from error
+        except ValueError as error:
+            raise AnsibleFilterError(str(error)) from error
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in dict.fromkeys(warnings):  # once each, in order
+        display.warning(warning)
+
+
+@_filter_errors
+def kube_control_plane_pods(profile: str, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    warnings: list[str] = []
+    pods = kube_manifests.control_plane_pods(profile, settings, warnings)
+    _warn(warnings)
+    return pods
+
+
+@_filter_errors
+def kube_control_plane_files(profile: str, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return kube_manifests.control_plane_files(profile, settings)
+
+
+@_filter_errors
+def kube_settings(profile: str, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return kube_manifests.resolve_settings(profile, settings)
+
+
+@_filter_errors
+def kube_kubeconfig(
+    cluster_name: str,
+    server: str,
+    ca_file: str | None = None,
+    client_cert_file: str | None = None,
+    client_key_file: str | None = None,
+    user: str = "kubernetes-admin",
+    embed: bool = False,
+    ca_pem: str | None = None,
+    client_cert_pem: str | None = None,
+    client_key_pem: str | None = None,
+) -> dict[str, Any]:
+    return kube_manifests.kubeconfig(
+        cluster_name, server, ca_file, client_cert_file, client_key_file, user,
+        embed=embed, ca_pem=ca_pem, client_cert_pem=client_cert_pem, client_key_pem=client_key_pem,
+    )
+
+
+@_filter_errors
+def kube_kubelet_configuration(settings: Mapping[str, Any] | None = None, profile: str = "modern") -> dict[str, Any]:
+    return kube_manifests.kubelet_configuration(settings, profile)
+
+
+@_filter_errors
+def kube_kubelet_flags(profile: str, settings: Mapping[str, Any] | None = None) -> list[str]:
+    warnings: list[str] = []
+    flags = kube_manifests.kubelet_flags(profile, settings, warnings)
+    _warn(warnings)
+    return flags
+
+
+@_filter_errors
+def kube_proxy_configuration(settings: Mapping[str, Any] | None = None, profile: str = "modern") -> dict[str, Any]:
+    return kube_manifests.kube_proxy_configuration(settings, profile)
+
+
+@_filter_errors
+def kube_proxy_flags(profile: str, settings: Mapping[str, Any] | None = None) -> list[str]:
+    warnings: list[str] = []
+    flags = kube_manifests.kube_proxy_flags(profile, settings, warnings)
+    _warn(warnings)
+    return flags
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {
+            "kube_control_plane_pods": kube_control_plane_pods,
+            "kube_control_plane_files": kube_control_plane_files,
+            "kube_settings": kube_settings,
+            "kube_kubeconfig": kube_kubeconfig,
+            "kube_kubelet_configuration": kube_kubelet_configuration,
+            "kube_kubelet_flags": kube_kubelet_flags,
+            "kube_proxy_configuration": kube_proxy_configuration,
+            "kube_proxy_flags": kube_proxy_flags,
+        }

@@ -1,0 +1,117 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""The certificates of a modern control plane, decided from the inventory before community.crypto makes them.
+
+Three signers, as kubeadm has them: the cluster CA (`ca`), the front-proxy CA (`front-proxy-ca`, for the
+aggregation layer) and etcd's CA (`etcd-ca`, made by the etcd role: the apiserver's etcd client certificate
+must be trusted by etcd). The service-account key pair is a key, not a certificate, and is not listed here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import asdict, dataclass
+from typing import Any
+
+try:
+    from ansible_collections.curtain.kube.plugins.module_utils.pki import subject_alt_names
+except ImportError:  # run as a plain module next to pki.py
+    from pki import subject_alt_names  # type: ignore[no-redef]
+
+SERVER = ["serverAuth"]
+CLIENT = ["clientAuth"]
+
+
+class KubePkiError(ValueError):
+    """Settings no certificate can be made from; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class CertSpec:
+    name: str  # file stem: <name>.crt and <name>.key on the host
+    signer: str  # ca | front-proxy-ca | etcd-ca
+    common_name: str
+    organizations: tuple[str, ...] = ()
+    usages: tuple[str, ...] = tuple(CLIENT)
+    subject_alt_names: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["organizations"] = list(self.organizations)
+        data["usages"] = list(self.usages)
+        data["subject_alt_names"] = list(self.subject_alt_names)
+        return data
+
+
+def _network(variable: str, cidr: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(str(cidr), strict=True)
+    except ValueError as error:
+        raise KubePkiError(f"{variable}: {cidr!r} is not a network in CIDR notation ({error})") from None
+
+
+def first_service_ip(service_cidr: str, variable: str = "service_cidr") -> str:
+    """The apiserver's address inside the cluster: the first address of the service range (kubernetes.default)."""
+    network = _network(variable, service_cidr)
+    if network.num_addresses < 4:
+        raise KubePkiError(f"{variable}: {service_cidr} is too small for services")
+    return str(network.network_address + 1)
+
+
+def apiserver_sans(
+    masters: list[dict[str, Any]],
+    service_cidr: str,
+    cluster_domain: str = "cluster.local",
+    extra: list[str] | None = None,
+) -> list[str]:
+    """Every name a client may reach an apiserver by: each master's address and host names, the in-cluster
+    service names and the first service IP, loopback (the local components and probes), and `extra` (a load
+    balancer, say). One certificate serves every master, so any master can answer for the cluster name."""
+    if not masters:
+        raise KubePkiError("masters: the masters group is empty; at least one master is needed")
+    if not cluster_domain or any(not part for part in str(cluster_domain).split(".")):
+        raise KubePkiError(f"cluster_domain: {cluster_domain!r} is not a DNS domain")
+    names: list[str] = []
+    for master in masters:
+        names.append(str(master["address"]))
+        names.extend(str(name) for name in master.get("hostnames") or [])
+    names += [
+        first_service_ip(service_cidr),
+        "127.0.0.1",
+        "localhost",
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        f"kubernetes.default.svc.{cluster_domain}",
+    ]
+    names += list(extra or [])
+    return subject_alt_names(names)
+
+
+def control_plane_certificates(
+    node_name: str,
+    node_sans: list[str],
+    masters: list[dict[str, Any]],
+    service_cidr: str,
+    cluster_domain: str = "cluster.local",
+    extra_sans: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The certificates one master needs, with the subjects Node and RBAC authorization expect."""
+    if not node_name:
+        raise KubePkiError("node name: empty; set hyperkube_master_node_name or the inventory name")
+    specs = [
+        CertSpec("apiserver", "ca", "kube-apiserver", usages=tuple(SERVER),
+                 subject_alt_names=tuple(apiserver_sans(masters, service_cidr, cluster_domain, extra_sans))),
+        # The apiserver calls kubelets (logs, exec) as a cluster admin, like kubeadm's kubeadm:cluster-admins.
+        CertSpec("apiserver-kubelet-client", "ca", "kube-apiserver-kubelet-client", ("kubeadm:cluster-admins",)),
+        CertSpec("apiserver-etcd-client", "etcd-ca", "kube-apiserver-etcd-client"),
+        CertSpec("front-proxy-client", "front-proxy-ca", "front-proxy-client"),
+        CertSpec("controller-manager", "ca", "system:kube-controller-manager"),
+        CertSpec("scheduler", "ca", "system:kube-scheduler"),
+        CertSpec("admin", "ca", "kubernetes-admin", ("system:masters",)),
+        # The Node authorizer recognises kubelets by exactly this subject.
+        CertSpec("kubelet-client", "ca", f"system:node:{node_name}", ("system:nodes",)),
+        CertSpec("kubelet-server", "ca", node_name, usages=tuple(SERVER),
+                 subject_alt_names=tuple(subject_alt_names([*node_sans, node_name, "127.0.0.1", "localhost"]))),
+    ]
+    return [spec.to_dict() for spec in specs]

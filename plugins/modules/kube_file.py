@@ -1,0 +1,254 @@
+#!/usr/bin/python
+# Copyright: curtain contributors
+# Apache License 2.0
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: kube_file
+short_description: Write a structured Kubernetes file (manifest, kubeconfig, component configuration) from data
+description:
+  - Writes O(content), a mapping, to O(dest) as JSON or YAML, the way the C(template) and C(copy) actions split
+    their work. On the controller the action plugin validates the object (O(validate)) before anything touches
+    the host, and renders the text; on the host the module compares the parsed current file with O(content) and
+    writes only on a real difference.
+  - An object that fails validation fails the task with every error (JSON path and message) and changes nothing.
+  - Key order, indentation and quoting never count as a change; a different mode, owner or group does.
+  - The file is written atomically (a temporary file in the same directory, then a rename), with mode C(0600)
+    until O(mode) is applied, so a key-bearing file is never readable by others on the way.
+  - The host needs only the Python standard library. See notes for files that are YAML but not JSON.
+version_added: 0.1.0
+author: curtain contributors
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+options:
+  content:
+    description:
+      - The object to write, e.g. the output of the P(curtain.kube.kube_control_plane_pods#filter) or
+        P(curtain.kube.kube_kubeconfig#filter) filters. It must be plain data (what JSON can carry).
+    type: dict
+    required: true
+  dest:
+    description: Absolute path of the file on the host. Its directory must exist.
+    type: path
+    required: true
+  format:
+    description:
+      - V(json) or V(yaml). Default V(json) when O(dest) ends in C(.json), V(yaml) otherwise.
+      - Both are written with sorted keys; JSON with an indent of 2, YAML in block style.
+    type: str
+    choices: [yaml, json]
+  mode:
+    description:
+      - The file's permissions as an octal string such as V('0600') or V('0644') (quote it in YAML; an unquoted
+        0644 is read as the number it means). Symbolic modes are not accepted.
+      - Defaults to V('0600'), since kubeconfigs and configuration often carry or point at credentials.
+    type: raw
+    default: "0600"
+  owner:
+    description: Name or UID of the file's owner. Unchanged when omitted.
+    type: str
+  group:
+    description: Name or GID of the file's group. Unchanged when omitted.
+    type: str
+  validate:
+    description:
+      - Check O(content) on the controller before writing.
+      - V(pod) checks a v1 Pod against the strict Kubernetes JSON schema of the nearest Kubernetes version the
+        Python package C(kubernetes-validate) carries (it must be installed on the controller).
+      - V(kubelet_configuration), V(kube_proxy_configuration) and V(kubeconfig) check known fields, their types
+        and references with curtain's structural checks (no official schema is published for them).
+      - V(none) writes without checking.
+    type: str
+    choices: [none, pod, kubelet_configuration, kube_proxy_configuration, kubeconfig]
+    default: none
+  kubernetes_version:
+    description:
+      - The Kubernetes version (V(v1.36.0)) or curtain profile (V(modern), V(seed)) whose schema O(validate=pod)
+        uses. Defaults to the modern profile's version.
+    type: str
+  text:
+    description:
+      - The serialised O(content), rendered by the action plugin on the controller. Set by the action; not meant
+        to be given in a task. Without it the module renders JSON itself and refuses V(yaml).
+    type: str
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Reports whether the file would be created or changed and shows the diff; writes nothing.
+  diff_mode:
+    support: full
+    details:
+      - The whole file before and after, with the mode in the headers. Set the task keywords C(diff) to false
+        and C(no_log) to true for files that carry secrets (kubeconfigs with embedded keys).
+  platform:
+    platforms: posix
+notes:
+  - On a host without PyYAML, an existing YAML file that is not also JSON cannot be parsed there; it is then
+    compared as text with the rendered file and rewritten if it differs, which is reported as a change.
+  - The module itself returns no file content except in the diff.
+seealso:
+  - module: ansible.builtin.copy
+  - module: ansible.builtin.template
+"""
+
+EXAMPLES = r"""
+- name: Write the control-plane static pods
+  curtain.kube.kube_file:
+    content: "{{ item.value }}"
+    dest: "/etc/kubernetes/manifests/{{ item.key }}"
+    mode: "0600"
+    validate: pod
+    kubernetes_version: modern
+  loop: "{{ 'modern' | curtain.kube.kube_control_plane_pods(settings) | dict2items }}"
+  loop_control:
+    label: "{{ item.key }}"
+
+- name: Write the kubelet configuration
+  curtain.kube.kube_file:
+    content: "{{ settings | curtain.kube.kube_kubelet_configuration }}"
+    dest: /var/lib/kubelet/config.yaml
+    mode: "0644"
+    validate: kubelet_configuration
+
+- name: Write the admin kubeconfig with embedded credentials, showing no diff
+  curtain.kube.kube_file:
+    content: "{{ admin_kubeconfig }}"
+    dest: /etc/kubernetes/admin.conf
+    validate: kubeconfig
+  diff: false
+  no_log: true
+"""
+
+RETURN = r"""
+dest:
+  description: The path written (or, in check mode, that would be written).
+  returned: always
+  type: str
+  sample: /etc/kubernetes/manifests/kube-apiserver.yaml
+format:
+  description: The format used.
+  returned: always
+  type: str
+  sample: yaml
+mode:
+  description: The file's mode after the task (in check mode, the mode it would have).
+  returned: always
+  type: str
+  sample: "0600"
+content_changed:
+  description: Whether the parsed content differed (or the file did not exist).
+  returned: always
+  type: bool
+attributes_changed:
+  description: Whether mode, owner or group differed.
+  returned: always
+  type: bool
+reason:
+  description:
+    - Why the content counts as changed or not; one of V(created), V(content differs), V(unparseable),
+      V(unchanged), V(equal content, other formatting).
+  returned: always
+  type: str
+  sample: content differs
+validation:
+  description: What the content was checked against on the controller (absent for O(validate=none)).
+  returned: when O(validate) is not V(none)
+  type: str
+  sample: kubernetes-validate schema v1.36.0 (strict)
+validation_errors:
+  description: "Every validation error as C(<path>: <message>), when validation failed (nothing was written)."
+  returned: failed validation
+  type: list
+  elements: str
+  sample: ["spec.containers[0].ports[0].containerPort: 'abc' is not of type 'integer'"]
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
+    MODULE_ARGUMENT_SPEC,
+    KubeFileError,
+    canonical,
+    current_mode,
+    diff_header,
+    file_format,
+    octal_mode,
+    plan_content,
+    read_current,
+    render_json,
+    summary,
+    write_temp,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=MODULE_ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    dest = params["dest"]
+    try:
+        fmt = file_format(dest, params["format"])
+        mode = octal_mode(params["mode"])
+        desired = canonical(params["content"])
+        text = params["text"]
+        if text is None:
+            if fmt != "json":
+                raise KubeFileError("format yaml needs the text rendered by the kube_file action on the controller")
+            text = render_json(desired)
+        current_text = read_current(dest)
+        if not module.check_mode and not os.path.isdir(os.path.dirname(dest) or "."):
+            # In check mode an earlier task may only have reported that it would create the directory.
+            raise KubeFileError(f"the directory of {dest} does not exist")
+    except (KubeFileError, OSError) as error:
+        module.fail_json(msg=str(error), dest=dest)
+    plan = plan_content(current_text, desired, text)
+    mode_before = current_mode(dest)
+
+    if plan.changed and not module.check_mode:
+        try:
+            temporary = write_temp(dest, text)
+        except (KubeFileError, OSError) as error:
+            module.fail_json(msg=f"cannot write {dest}: {error}", dest=dest)
+        umask = os.umask(0o077)  # atomic_move gives a new file 0666 & ~umask: keep it 0600 until chmod below
+        try:
+            module.atomic_move(temporary, dest, unsafe_writes=False)
+        finally:
+            os.umask(umask)
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    attributes_changed = False
+    if plan.exists or not module.check_mode:  # a file check mode would create gets its attributes with it
+        applied = module.set_mode_if_different(dest, mode, False)
+        applied = module.set_owner_if_different(dest, params["owner"], applied)
+        applied = module.set_group_if_different(dest, params["group"], applied)
+        attributes_changed = applied and plan.exists  # a new file's attributes are part of creating it
+
+    result = {
+        "changed": plan.changed or attributes_changed,
+        "dest": dest,
+        "format": fmt,
+        "mode": mode if module.check_mode else (current_mode(dest) or mode),
+        **summary(plan, attributes_changed),
+    }
+    if module._diff:
+        result["diff"] = {
+            "before_header": diff_header(dest, mode_before),
+            "after_header": diff_header(dest, mode),
+            "before": plan.before,
+            "after": text if plan.changed else plan.before,
+        }
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The filters over the structured-file builders: same data as the builders, errors as AnsibleFilterError naming the
+key, deprecation warnings through Ansible's display."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.filter import kube_manifests as filters
+from ansible_collections.curtain.kube.plugins.module_utils import kube_manifests
+
+MODERN = {"advertise_address": "10.0.0.5"}
+
+
+@pytest.fixture
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    monkeypatch.setattr(filters.display, "warning", seen.append)
+    return seen
+
+
+def test_the_filters_are_registered() -> None:
+    assert set(filters.FilterModule().filters()) == {
+        "kube_control_plane_pods", "kube_control_plane_files", "kube_settings", "kube_kubeconfig",
+        "kube_kubelet_configuration", "kube_kubelet_flags", "kube_proxy_configuration", "kube_proxy_flags",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "builder", "builder_args"),
+    [
+        ("kube_control_plane_pods", ("modern", MODERN), kube_manifests.control_plane_pods, ("modern", MODERN)),
+        ("kube_control_plane_files", ("modern", MODERN), kube_manifests.control_plane_files, ("modern", MODERN)),
+        ("kube_kubelet_configuration", ({},), kube_manifests.kubelet_configuration, ({},)),
+        ("kube_kubelet_flags", ("seed", {}), kube_manifests.kubelet_flags, ("seed", {})),
+        ("kube_proxy_configuration", ({"pod_cidr": "10.244.0.0/16"},), kube_manifests.kube_proxy_configuration,
+         ({"pod_cidr": "10.244.0.0/16"},)),
+        ("kube_proxy_flags", ("seed", None), kube_manifests.kube_proxy_flags, ("seed", None)),
+        ("kube_settings", ("seed",), kube_manifests.resolve_settings, ("seed",)),
+    ],
+)
+def test_filters_return_what_the_builders_build(name: str, args: tuple[Any, ...], builder: Any,
+                                                builder_args: tuple[Any, ...], warnings: list[str]) -> None:
+    assert filters.FilterModule().filters()[name](*args) == builder(*builder_args)
+
+
+def test_kubeconfig_filter_with_defaults_and_embedding() -> None:
+    config = filters.kube_kubeconfig("kubernetes", "https://10.0.0.5:6443", "/etc/kubernetes/pki/ca.crt")
+    assert config["users"] == [{"name": "kubernetes-admin", "user": {}}]
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    embedded = filters.kube_kubeconfig("kubernetes", "https://10.0.0.5:6443", user="kubernetes-admin", embed=True,
+                                       ca_pem=pem, client_cert_pem=pem, client_key_pem=pem)
+    assert "client-key-data" in embedded["users"][0]["user"]
+
+
+def test_errors_become_filter_errors_naming_the_key() -> None:
+    with pytest.raises(AnsibleFilterError) as raised:
+        filters.kube_control_plane_pods("modern", {**MODERN, "service_cidr": "10.96.0.0/33", "secure_port": 0})
+    message = str(raised.value)
+    assert "kube settings: service_cidr '10.96.0.0/33' is not a CIDR" in message
+    assert "kube settings: secure_port 0 is not a port" in message
+
+
+def test_unknown_extra_flag_names_flag_component_and_version() -> None:
+    with pytest.raises(AnsibleFilterError, match=r"kube-controller-manager v1\.36\.0 has no flag --bogus"):
+        filters.kube_control_plane_pods("modern", {**MODERN, "extra_flags": {"controller-manager": {"bogus": 1}}})
+
+
+def test_deprecations_are_displayed_once(warnings: list[str]) -> None:
+    filters.kube_control_plane_pods("seed", {})
+    assert len(warnings) == len(set(warnings)) == 2
+    assert any("--portal-net is deprecated" in warning for warning in warnings)

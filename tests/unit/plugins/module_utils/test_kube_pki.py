@@ -1,0 +1,64 @@
+"""Subject alternative names and subjects of the control plane's certificates."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
+    KubePkiError,
+    apiserver_sans,
+    control_plane_certificates,
+    first_service_ip,
+)
+
+MASTERS = [
+    {"address": "10.0.0.1", "hostnames": ["m1", "m1.example.org"]},
+    {"address": "10.0.0.2", "hostnames": ["m2"]},
+]
+
+
+@pytest.mark.parametrize("cidr,expected", [("10.96.0.0/12", "10.96.0.1"), ("10.0.0.0/24", "10.0.0.1"),
+                                           ("fd00:10:96::/108", "fd00:10:96::1")])
+def test_first_service_ip(cidr: str, expected: str) -> None:
+    assert first_service_ip(cidr) == expected
+
+
+@pytest.mark.parametrize("cidr,fragment", [("10.96.0.1/12", "not a network"), ("10.0.0.0/31", "too small"),
+                                           ("banana", "not a network")])
+def test_first_service_ip_rejects(cidr: str, fragment: str) -> None:
+    with pytest.raises(KubePkiError, match=f"service_cidr: .*{fragment}"):
+        first_service_ip(cidr)
+
+
+def test_apiserver_sans_cover_every_master_the_service_ip_and_the_service_names() -> None:
+    sans = apiserver_sans(MASTERS, "10.96.0.0/12", "cluster.local", ["lb.example.org", "10.0.0.1"])
+    assert sans == [
+        "IP:10.0.0.1", "DNS:m1", "DNS:m1.example.org", "IP:10.0.0.2", "DNS:m2", "IP:10.96.0.1", "IP:127.0.0.1",
+        "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc",
+        "DNS:kubernetes.default.svc.cluster.local", "DNS:lb.example.org",
+    ]
+
+
+@pytest.mark.parametrize("masters,domain,fragment", [([], "cluster.local", "masters group is empty"),
+                                                     (MASTERS, "cluster..local", "cluster_domain")])
+def test_apiserver_sans_reject(masters: list, domain: str, fragment: str) -> None:
+    with pytest.raises(KubePkiError, match=fragment):
+        apiserver_sans(masters, "10.96.0.0/12", domain)
+
+
+def test_control_plane_certificates_subjects_and_signers() -> None:
+    certs = {cert["name"]: cert for cert in control_plane_certificates("m1", ["10.0.0.1"], MASTERS, "10.96.0.0/12")}
+    assert certs["apiserver"]["usages"] == ["serverAuth"]
+    assert "IP:10.96.0.1" in certs["apiserver"]["subject_alt_names"]
+    assert certs["apiserver-etcd-client"]["signer"] == "etcd-ca"
+    assert certs["front-proxy-client"]["signer"] == "front-proxy-ca"
+    assert certs["kubelet-client"]["common_name"] == "system:node:m1"
+    assert certs["kubelet-client"]["organizations"] == ["system:nodes"]
+    assert certs["admin"]["organizations"] == ["system:masters"]
+    assert certs["controller-manager"]["common_name"] == "system:kube-controller-manager"
+    assert certs["scheduler"]["common_name"] == "system:kube-scheduler"
+    assert certs["kubelet-server"]["subject_alt_names"] == ["IP:10.0.0.1", "DNS:m1", "IP:127.0.0.1", "DNS:localhost"]
+
+
+def test_control_plane_certificates_need_a_node_name() -> None:
+    with pytest.raises(KubePkiError, match="node name"):
+        control_plane_certificates("", [], MASTERS, "10.96.0.0/12")
