@@ -8,7 +8,7 @@ export CURTAIN_VENV := $(VENV)
 export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 
 # Molecule scenarios run by `make test`, in this order.
-SCENARIOS ?= etcd etcd_cluster
+SCENARIOS ?= etcd etcd_cluster offline hyperkube_master
 
 .PHONY: up test bench setup-up setup-test lint unit molecule build
 
@@ -37,11 +37,15 @@ lint:
 	$(MAKE) --no-print-directory build
 
 unit:
-	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit
+	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit tests/doubles
 
 molecule:
 	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
 	export CURTAIN_TEST_ETCD_TARBALL=$$(scripts/images etcd-tarball-path); \
+	for image in $$(tests/doubles/build names); do \
+	  name=$${image#*/}; name=$${name%%:*}; \
+	  export CURTAIN_TEST_DIGEST_$$(echo $$name | tr a-z- A-Z_)=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) $$image); \
+	done; \
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
 	@scripts/leftovers
 

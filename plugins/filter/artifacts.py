@@ -3,10 +3,12 @@
 """Filters over module_utils/artifacts.py: where each image comes from, and whether a host has it already.
 
 artifact_plans(wanted, specs, variable, manifests) -> one plan per distinct image
+artifact_specs(components, default, overrides) -> {component: spec} for artifact_plans
 artifact_missing(plans, images) -> the plans whose image the host lacks (images: docker_image_info's list)
 artifact_file_problems(expected, stats) -> what is missing or damaged among the controller files the plans use
 artifact_bundle_plan(wanted, sources) -> what playbooks/offline_bundle.yml fetches
-artifact_bundle_manifest(plan, profile, exports, tarballs) -> the bundle's manifest.json
+artifact_bundle_manifest(plan, profile, export, tarball) -> the bundle's manifest.json
+artifact_tarballs(plans) -> the distinct tarballs the plans load ({path, sha256}), each once
 kube_wanted_images(profile, components, overrides) -> {component: {repository, tag}} from a Kubernetes profile
 """
 
@@ -14,27 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
-    ArtifactError,
     bundle_manifest,
     bundle_plan,
     image_is_current,
     plan_images,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfileError, get_profile
-
-
-def _filter_errors(function: Any) -> Any:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except (ArtifactError, KubeProfileError) as error:
-            raise AnsibleFilterError(str(error)) from error
-
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
-    return wrapper
+from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
+    reported_as_filter_errors as _filter_errors,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 
 
 @_filter_errors
@@ -51,9 +42,14 @@ def artifact_missing(plans: list[dict[str, Any]], images: list[dict[str, Any]]) 
     return [plan for plan in plans if not image_is_current(plan, found(plan))]
 
 
+def artifact_tarballs(plans: list[dict[str, Any]]) -> list[dict[str, str]]:
+    tarballs = {plan["tarball"]: plan["tarball_sha256"] for plan in plans if plan.get("tarball")}
+    return [{"path": path, "sha256": sha256} for path, sha256 in tarballs.items()]
+
+
 def artifact_controller_files(plans: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The files on the controller that the plans install from, with the sha256 each must have."""
-    files = [{"path": plan["tarball"], "sha256": plan["tarball_sha256"]} for plan in plans if plan.get("tarball")]
+    files = artifact_tarballs(plans)
     files += [
         {"path": binary["path"], "sha256": binary["sha256"]}
         for plan in plans
@@ -85,9 +81,14 @@ def artifact_bundle_plan(wanted: dict[str, dict[str, str]], sources: dict[str, A
 
 @_filter_errors
 def artifact_bundle_manifest(
-    plan: dict[str, Any], profile: str, exports: list[dict[str, Any]], tarballs: list[dict[str, Any]]
+    plan: dict[str, Any], profile: str, export: dict[str, Any], tarball: dict[str, Any]
 ) -> dict[str, Any]:
-    return bundle_manifest(plan, profile, get_profile(profile).version, list(exports), list(tarballs))
+    return bundle_manifest(plan, profile, get_profile(profile).version, dict(export or {}), dict(tarball or {}))
+
+
+def artifact_specs(components: list[str], default: dict[str, Any], overrides: dict[str, Any] | None) -> dict:
+    """{component: default spec, updated with the component's own entry in `overrides`}."""
+    return {component: {**default, **((overrides or {}).get(component) or {})} for component in components}
 
 
 @_filter_errors
@@ -111,7 +112,9 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "artifact_plans": artifact_plans,
+            "artifact_specs": artifact_specs,
             "artifact_missing": artifact_missing,
+            "artifact_tarballs": artifact_tarballs,
             "artifact_controller_files": artifact_controller_files,
             "artifact_file_problems": artifact_file_problems,
             "artifact_bundle_plan": artifact_bundle_plan,

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     ClusterMember,
     EtcdMember,
@@ -32,6 +31,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     plan_member,
     replacement,
     snapshots_to_prune,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
+    reported_as_filter_errors as _filter_errors,
 )
 
 
@@ -62,20 +64,6 @@ def _cluster(data: Any) -> list[ClusterMember]:
     if not isinstance(data, list):
         raise EtcdModelError(f"cluster members must be a list (etcd_member_info's members), got {data!r}")
     return [ClusterMember.from_dict(item) for item in data]
-
-
-def _filter_errors(function: Any) -> Any:
-    """Report model errors as filter errors, with the model's message (it names the variable to fix)."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except EtcdModelError as error:
-            raise AnsibleFilterError(str(error)) from error
-
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
-    return wrapper
 
 
 @_filter_errors

@@ -9,11 +9,14 @@ kube_feature_errors(profile, requested) -> [str], one message per requested feat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
+from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
+    reported_as_filter_errors as _filter_errors,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags, render_flags
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
     DEFAULT_PROFILE,
@@ -22,20 +25,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import 
 )
 
 display = Display()
-
-
-def _filter_errors(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Report model errors (unknown component, profile, version; bad flag names) as filter errors."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except ValueError as error:
-            raise AnsibleFilterError(str(error)) from error
-
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
-    return wrapper
 
 
 @_filter_errors

@@ -17,29 +17,16 @@ Every error of the settings or the flags is reported at once, as the filter's er
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 from ansible_collections.curtain.kube.plugins.module_utils import kube_manifests
-from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import KubeManifestError
+from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
+    reported_as_filter_errors as _filter_errors,
+)
 
 display = Display()
-
-
-def _filter_errors(function: Callable[..., Any]) -> Callable[..., Any]:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except KubeManifestError as error:
-            raise AnsibleFilterError("; ".join(error.errors)) from error
-        except ValueError as error:
-            raise AnsibleFilterError(str(error)) from error
-
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
-    return wrapper
 
 
 def _warn(warnings: list[str]) -> None:

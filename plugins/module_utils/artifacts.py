@@ -258,9 +258,15 @@ def image_is_current(plan: dict[str, Any], images: list[dict[str, Any]]) -> bool
     return labels.get(ARTIFACT_LABEL) == plan["fingerprint"]
 
 
-def bundle_plan(wanted: dict[str, dict[str, str]], sources: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """What playbooks/offline_bundle.yml fetches: each distinct image once (exported to images/), binaries per
-    component (to bin/<component>/). `sources` per component: {source: local|registry|http, ...}."""
+# Every image of a bundle goes into one `docker save` tarball: images built on one base share most layers, and a
+# tarball of several images stores each layer once.
+BUNDLE_IMAGES_FILE = "images/images.tar"
+
+
+def bundle_plan(wanted: dict[str, dict[str, str]], sources: dict[str, Any]) -> dict[str, Any]:
+    """What playbooks/offline_bundle.yml fetches: the images (pulled first where they come from a registry), exported
+    together to one tarball, and the binaries per component (to bin/<component>/).
+    `sources` per component: {source: local|registry|http, ...}."""
     variable = "offline_bundle_sources"
     unknown = sorted(set(sources or {}) - set(wanted))
     if unknown:
@@ -284,33 +290,29 @@ def bundle_plan(wanted: dict[str, dict[str, str]], sources: dict[str, Any]) -> d
             if not _DIGEST.match(digest):
                 raise ArtifactError(f"{where}: the registry source needs digest sha256:<64 hex>, got {digest!r}")
             pull = f"{image.rsplit(':', 1)[0]}@{digest}"
-        entry = images.setdefault(image, {"image": image, "components": [], "pull": pull,
-                                          "file": "images/" + re.sub(r"[^A-Za-z0-9._-]+", "_", image) + ".tar"})
+        entry = images.setdefault(image, {"image": image, "components": [], "pull": pull})
         if entry["pull"] != pull:
             raise ArtifactError(f"{where}: {image} is wanted by {', '.join(entry['components'])} from another source")
         entry["components"].append(component)
-    return {"images": list(images.values()), "binaries": binaries}
+    return {"images": list(images.values()), "images_file": BUNDLE_IMAGES_FILE, "binaries": binaries}
 
 
 def bundle_manifest(
-    plan: dict[str, list[dict[str, Any]]],
-    profile: str,
-    version: str,
-    exports: list[dict[str, Any]],
-    tarballs: list[dict[str, Any]],
+    plan: dict[str, Any], profile: str, version: str, export: dict[str, Any], tarball: dict[str, Any]
 ) -> dict[str, Any]:
-    """manifest.json from the plan and what was fetched: docker_image_export and stat results, looped over
-    plan['images'] in order. Binaries were checked by sha256 when downloaded, so their sums are the plan's."""
+    """manifest.json from the plan and what was fetched: the docker_image_export result and the stat of its tarball.
+    Binaries were checked by sha256 when downloaded, so their sums are the plan's."""
     entries = []
-    for image, export, tarball in zip(plan["images"], exports, tarballs, strict=True):
-        image_ids = [found.get("Id") for found in export.get("images") or []]
-        if len(image_ids) != 1 or not _DIGEST.match(str(image_ids[0])):
-            raise ArtifactError(f"bundle: exporting {image['image']} did not report one image ID: {image_ids}")
-        checksum = (tarball.get("stat") or {}).get("checksum")
-        for component in image["components"]:
-            entries.append({"component": component, "image": image["image"], "kind": "image",
-                            "file": image["file"], "sha256": _check_sha256(image["file"], checksum),
-                            "image_id": image_ids[0]})
+    if plan["images"]:
+        checksum = _check_sha256(plan["images_file"], (tarball.get("stat") or {}).get("checksum"))
+        ids = {tag: found.get("Id") for found in export.get("images") or [] for tag in found.get("RepoTags") or []}
+        for image in plan["images"]:
+            image_id = ids.get(image["image"])
+            if not _DIGEST.match(str(image_id)):
+                raise ArtifactError(f"bundle: the export did not report an image ID for {image['image']}")
+            entries += [{"component": component, "image": image["image"], "kind": "image",
+                         "file": plan["images_file"], "sha256": checksum, "image_id": image_id}
+                        for component in image["components"]]
     for item in plan["binaries"]:
         files = [{"name": binary["name"], "file": f"bin/{item['component']}/{binary['name']}",
                   "sha256": binary["sha256"]} for binary in item["binaries"]]

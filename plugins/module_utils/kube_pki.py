@@ -115,3 +115,24 @@ def control_plane_certificates(
                  subject_alt_names=tuple(subject_alt_names([*node_sans, node_name, "127.0.0.1", "localhost"]))),
     ]
     return [spec.to_dict() for spec in specs]
+
+
+def host_files(
+    certs: list[dict[str, Any]], controller_dir: str, host: str, etcd_controller_dir: str
+) -> dict[str, list[dict[str, str]]]:
+    """What goes from the controller to a master's pki_dir: {certificates: [{src, dest}], private_keys: [...]}.
+    The controller-manager signs with the cluster CA key; the service-account keys sign and verify tokens."""
+    certificates = [
+        {"src": f"{controller_dir}/ca.crt", "dest": "ca.crt"},
+        {"src": f"{controller_dir}/front-proxy-ca.crt", "dest": "front-proxy-ca.crt"},
+        {"src": f"{controller_dir}/sa.pub", "dest": "sa.pub"},
+        {"src": f"{etcd_controller_dir}/ca.crt", "dest": "etcd/ca.crt"},
+    ]
+    keys = [
+        {"src": f"{controller_dir}/ca.key", "dest": "ca.key"},
+        {"src": f"{controller_dir}/sa.key", "dest": "sa.key"},
+    ]
+    for cert in certs:
+        certificates.append({"src": f"{controller_dir}/{host}/{cert['name']}.crt", "dest": f"{cert['name']}.crt"})
+        keys.append({"src": f"{controller_dir}/{host}/{cert['name']}.key", "dest": f"{cert['name']}.key"})
+    return {"certificates": certificates, "private_keys": keys}

@@ -64,7 +64,8 @@ def test_the_http_source_built_an_image_from_the_downloaded_binary(host):
 
 def host_state(host) -> str:
     return host.check_output(
-        "docker image ls -q --no-trunc | sort; docker ps -a --format '{{.Names}} {{.Status}}' | sort; "
+        "docker image ls -q --no-trunc | sort; "
+        "docker inspect --format '{{.Name}} {{.Id}} {{.State.StartedAt}}' $(docker ps -aq) | sort; "
         "find /var/lib/curtain /etc/curtain | sort"
     )
 

@@ -168,23 +168,25 @@ def test_bundle_plan_exports_a_shared_image_once_and_downloads_binaries() -> Non
         ("gcr.io/google_containers/hyperkube:v1.1.8", ["kube-apiserver", "kube-scheduler"], ""),
         ("curtain/etcd:3.5.1", ["etcd"], f"curtain/etcd@{DIGEST}"),
     ]
-    assert plan["images"][0]["file"] == "images/gcr.io_google_containers_hyperkube_v1.1.8.tar"
+    assert plan["images_file"] == "images/images.tar"
     assert plan["binaries"][0]["component"] == "kubelet"
 
 
-def test_bundle_manifest_round_trips_into_plans() -> None:
-    wanted = {**APISERVER, **KUBELET}
+def test_bundle_manifest_round_trips_into_plans_that_load_the_tarball_once() -> None:
+    wanted = {**APISERVER, **KUBELET, "kube-proxy": {"repository": "registry.k8s.io/kube-proxy", "tag": "v1.36.0"}}
     plan = bundle_plan(wanted, {"kubelet": {"source": "http", "base": "debian:12", "binaries": [
         {"name": "kubelet", "url": "https://m/kubelet", "sha256": SHA_B}]}})
-    exports = [{"images": [{"Id": IMAGE_ID}]}]
-    tarballs = [{"stat": {"checksum": SHA_A}}]
-    written = bundle_manifest(plan, "modern", "v1.36.0", exports, tarballs)
-    assert [entry["component"] for entry in written["artifacts"]] == ["kube-apiserver", "kubelet"]
+    export = {"images": [{"Id": IMAGE_ID, "RepoTags": ["registry.k8s.io/kube-apiserver:v1.36.0"]},
+                         {"Id": DIGEST, "RepoTags": ["registry.k8s.io/kube-proxy:v1.36.0"]}]}
+    written = bundle_manifest(plan, "modern", "v1.36.0", export, {"stat": {"checksum": SHA_A}})
+    assert [entry["component"] for entry in written["artifacts"]] == ["kube-apiserver", "kube-proxy", "kubelet"]
     specs = {name: {"source": "directory", "directory": BUNDLE} for name in wanted}
     plans = plan_images(wanted, specs, variable="v", manifests={BUNDLE: written})
     assert plans[0]["image_id"] == IMAGE_ID and plans[0]["tarball_sha256"] == SHA_A
     assert plans[1]["binaries"][0]["path"] == f"{BUNDLE}/bin/kubelet/kubelet"
     assert plans[1]["base"] == "debian:12"
+    assert plans[2]["image_id"] == DIGEST
+    assert FILTERS["artifact_tarballs"](plans) == [{"path": f"{BUNDLE}/images/images.tar", "sha256": SHA_A}]
 
 
 @pytest.mark.parametrize(
@@ -200,10 +202,10 @@ def test_bundle_plan_rejects(sources: dict, fragment: str) -> None:
         bundle_plan(APISERVER, sources)
 
 
-def test_bundle_manifest_needs_one_image_id_per_export() -> None:
+def test_bundle_manifest_needs_the_id_of_every_exported_image() -> None:
     plan = bundle_plan(APISERVER, {})
-    with pytest.raises(ArtifactError, match="did not report one image ID"):
-        bundle_manifest(plan, "modern", "v1.36.0", [{"images": []}], [{"stat": {"checksum": SHA_A}}])
+    with pytest.raises(ArtifactError, match=r"did not report an image ID for registry\.k8s\.io/kube-apiserver"):
+        bundle_manifest(plan, "modern", "v1.36.0", {"images": []}, {"stat": {"checksum": SHA_A}})
 
 
 def test_kube_wanted_images_from_the_profiles() -> None:

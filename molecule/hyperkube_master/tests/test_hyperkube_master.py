@@ -1,0 +1,162 @@
+"""The control plane of both profiles, seen through its interfaces: health endpoints over TLS with the admin
+kubeconfig (kubectl when installed), file modes, mounts, ptys, and a one-flag change that restarts one pod."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import time
+import urllib.request
+from functools import cache
+from pathlib import Path
+
+import pytest
+import testinfra
+from conftest import run_playbook
+
+MODERN, SEED = "curtain-master-modern", "curtain-master-seed"
+ADMIN_KUBECONFIG = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent")).parent / "artifacts/admin.conf"
+HTTP_GET = r"""
+import ssl, sys, urllib.request
+context = ssl._create_unverified_context()
+try:
+    print(urllib.request.urlopen(sys.argv[1], context=context, timeout=10).read().decode())
+except Exception as error:
+    print(f"failed: {error}")
+    sys.exit(3)
+"""
+
+
+@cache
+def node(name: str):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
+
+
+def get(name: str, url: str) -> str:
+    result = node(name).run("python3 -c %s %s", HTTP_GET, url)
+    assert result.rc == 0, f"{name} {url}: {result.stdout}"
+    return result.stdout.strip()
+
+
+def containers(name: str) -> list[dict]:
+    return json.loads(node(name).check_output("docker inspect $(docker ps -q)"))
+
+
+def started_at(name: str, container: str) -> str:
+    for found in containers(name):
+        if found["Config"]["Labels"].get("io.kubernetes.container.name") == container:
+            return found["State"]["StartedAt"]
+    raise AssertionError(f"no running container {container} on {name}")
+
+
+def readyz_from_the_controller() -> str:
+    """GET /readyz with the admin kubeconfig: with kubectl when it is installed, else with its embedded certs."""
+    if shutil.which("kubectl"):
+        return subprocess.run(["kubectl", "--kubeconfig", str(ADMIN_KUBECONFIG), "get", "--raw", "/readyz"],
+                              capture_output=True, text=True, check=True, timeout=30).stdout
+    import yaml
+
+    config = yaml.safe_load(ADMIN_KUBECONFIG.read_text())
+    cluster, user = config["clusters"][0]["cluster"], config["users"][0]["user"]
+    files = {}
+    for key in ("client-certificate-data", "client-key-data"):
+        files[key] = Path(f"/tmp/curtain-admin-{key}")
+        files[key].write_bytes(base64.b64decode(user[key]))
+    context = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
+    context.load_cert_chain(files["client-certificate-data"], files["client-key-data"])
+    return urllib.request.urlopen(cluster["server"] + "/readyz", context=context, timeout=10).read().decode()
+
+
+def test_modern_apiserver_is_ready_for_the_admin_kubeconfig() -> None:
+    assert ADMIN_KUBECONFIG.stat().st_mode & 0o777 == 0o600
+    assert readyz_from_the_controller().strip() == "ok"
+
+
+def test_modern_component_health_ports() -> None:
+    assert get(MODERN, "http://127.0.0.1:10248/healthz") == "ok"
+    assert get(MODERN, "https://127.0.0.1:10257/healthz") == "ok"
+    assert get(MODERN, "https://127.0.0.1:10259/healthz") == "ok"
+
+
+def test_modern_apiserver_refuses_a_client_without_a_certificate() -> None:
+    result = node(MODERN).run("python3 -c %s %s", HTTP_GET, "https://127.0.0.1:6443/api")
+    assert result.rc == 3 and ("401" in result.stdout or "403" in result.stdout), result.stdout
+
+
+def test_seed_serves_the_insecure_port_8080_and_its_health_ports() -> None:
+    assert get(SEED, "http://127.0.0.1:8080/healthz") == "ok"
+    assert get(SEED, "http://127.0.0.1:10252/healthz") == "ok"
+    assert get(SEED, "http://127.0.0.1:10251/healthz") == "ok"
+
+
+def test_seed_runs_the_seeds_master_pod_and_kubelet_flags() -> None:
+    pod = json.loads(node(SEED).check_output("cat /etc/kubernetes/manifests/master.json"))
+    commands = {container["name"]: container["command"] for container in pod["spec"]["containers"]}
+    assert commands["apiserver"][:2] == ["/hyperkube", "apiserver"]
+    assert commands["apiserver"][2:] == ["--portal-net=10.0.0.1/24", "--address=127.0.0.1",
+                                         "--etcd-servers=http://127.0.0.1:4001", "--cluster-name=kubernetes", "--v=2"]
+    assert commands["controller-manager"][2:] == commands["scheduler"][2:] == ["--master=127.0.0.1:8080", "--v=2"]
+    kubelet = json.loads(node(SEED).check_output("docker inspect curtain-kubelet"))[0]
+    assert kubelet["Path"] == "/hyperkube"
+    assert kubelet["Args"][1:] == ["--containerized", "--hostname-override=127.0.0.1", "--address=0.0.0.0",
+                                   "--api-servers=http://localhost:8080", "--config=/etc/kubernetes/manifests"]
+
+
+@pytest.mark.parametrize("name", [MODERN, SEED])
+def test_file_modes(name: str) -> None:
+    host = node(name)
+    assert host.file("/etc/kubernetes/manifests").mode == 0o700
+    assert host.file("/var/lib/kubelet").mode == 0o700
+    manifests = host.check_output("ls /etc/kubernetes/manifests").split()
+    assert manifests and all(host.file(f"/etc/kubernetes/manifests/{m}").mode == 0o600 for m in manifests)
+    if name == MODERN:
+        keys = host.check_output("ls /etc/kubernetes/pki/*.key").split()
+        assert len(keys) >= 10 and all(host.file(key).mode == 0o600 for key in keys)
+        for kubeconfig in ("admin", "controller-manager", "scheduler", "kubelet"):
+            assert host.file(f"/etc/kubernetes/{kubeconfig}.conf").mode == 0o600
+        assert host.file("/var/lib/kubelet/config.yaml").mode == 0o600
+
+
+@pytest.mark.parametrize("name", [MODERN, SEED])
+def test_no_container_of_ours_mounts_the_hosts_dev(name: str) -> None:
+    found = containers(name)
+    assert len(found) >= 4  # etcd, the kubelet, and the control plane's containers
+    for container in found:
+        for mount in container["Mounts"]:
+            assert not (mount["Source"] == "/dev" or mount["Source"].startswith("/dev/")), (container["Name"], mount)
+        assert not container["HostConfig"]["Privileged"], container["Name"]
+
+
+@pytest.mark.parametrize("name", [MODERN, SEED])
+def test_a_new_pty_opens_on_the_host(name: str) -> None:
+    node(name).run_expect([0], "python3 -c 'import os; os.close(os.openpty()[0])'")
+
+
+def test_check_mode_after_converge_reports_no_change() -> None:
+    for name, stats in run_playbook("converge.yml", check=True).items():
+        assert stats["changed"] == 0 and stats["failures"] == 0, f"{name}: {stats}"
+
+
+def test_one_apiserver_flag_restarts_only_the_apiserver_pod() -> None:
+    before = {component: started_at(MODERN, component)
+              for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")}
+    mtimes = node(MODERN).check_output("stat -c '%n %Y' /etc/kubernetes/manifests/*")
+
+    settings = {"extra_flags": {"kube-apiserver": {"event-ttl": "2h0m0s"}}}
+    run_playbook("converge.yml", {"hyperkube_master_settings": settings})
+
+    rewritten = [old.split()[0] for old, new in zip(mtimes.splitlines(),
+                 node(MODERN).check_output("stat -c '%n %Y' /etc/kubernetes/manifests/*").splitlines(), strict=True)
+                 if old != new]
+    assert rewritten == ["/etc/kubernetes/manifests/kube-apiserver.yaml"]
+    deadline = time.monotonic() + 90
+    while started_at(MODERN, "kube-apiserver") == before["kube-apiserver"] and time.monotonic() < deadline:
+        time.sleep(2)
+    assert started_at(MODERN, "kube-apiserver") != before["kube-apiserver"], "the apiserver pod was not restarted"
+    assert "--event-ttl=2h0m0s" in node(MODERN).check_output("cat /etc/kubernetes/manifests/kube-apiserver.yaml")
+    assert started_at(MODERN, "kube-controller-manager") == before["kube-controller-manager"]
+    assert started_at(MODERN, "kube-scheduler") == before["kube-scheduler"]

@@ -1,0 +1,30 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Filters over module_utils/kube_cluster.py.
+
+kube_masters(hosts, host_settings, group) -> [{host, name, address, hostnames}]
+kube_etcd_servers(host, etcd_hosts, addresses, scheme, port) -> [url]
+kube_master_settings(master, tls=, wanted_images=, etcd_hosts=, etcd_settings=, ...) -> kube settings of a master
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
+    reported_as_filter_errors as _filter_errors,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
+    etcd_servers,
+    master_settings,
+    masters,
+)
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {
+            "kube_masters": _filter_errors(masters),
+            "kube_etcd_servers": _filter_errors(etcd_servers),
+            "kube_master_settings": _filter_errors(master_settings),
+        }

@@ -1,0 +1,85 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Who is who in the Kubernetes part of the inventory: masters, their node names and addresses, and the etcd
+endpoints an apiserver talks to. Built from the inventory before anything changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KubeClusterError(ValueError):
+    """An inventory no control plane can be built from; the message names the group or variable."""
+
+
+def masters(hosts: list[str], host_settings: dict[str, dict[str, Any]], group: str = "masters") -> list[dict[str, Any]]:
+    """[{host, name, address, hostnames}] in inventory order; names and addresses must be unique."""
+    if not hosts:
+        raise KubeClusterError(f"the inventory group '{group}' is empty: at least one master is needed")
+    model = []
+    for host in hosts:
+        settings = host_settings.get(host) or {}
+        address = str(settings.get("address") or "")
+        if not address:
+            raise KubeClusterError(f"{host}: no address (set kube_advertise_address, or gather facts)")
+        name = str(settings.get("name") or host)
+        model.append({"host": host, "name": name, "address": address, "hostnames": sorted({host, name})})
+    for key in ("name", "address"):
+        seen = [master[key] for master in model]
+        repeated = sorted({value for value in seen if seen.count(value) > 1})
+        if repeated:
+            raise KubeClusterError(f"masters share the {key} {', '.join(repeated)}: each needs its own")
+    return model
+
+
+def etcd_servers(host: str, etcd_hosts: list[str], addresses: dict[str, str], scheme: str, port: int) -> list[str]:
+    """--etcd-servers for the apiserver on `host`: its own member over loopback first when it is one (the seed's
+    http://127.0.0.1:4001 on a single host), then every other member."""
+    if not etcd_hosts:
+        raise KubeClusterError("the etcd group is empty: the apiserver needs etcd")
+    if scheme not in ("http", "https"):
+        raise KubeClusterError(f"etcd scheme must be http or https, got {scheme!r}")
+    servers = [f"{scheme}://127.0.0.1:{port}"] if host in etcd_hosts else []
+    for member in etcd_hosts:
+        if member != host:
+            address = addresses.get(member)
+            if not address:
+                raise KubeClusterError(f"{member}: no etcd address (set etcd_advertise_address, or gather facts)")
+            servers.append(f"{scheme}://{f'[{address}]' if ':' in address else address}:{port}")
+    return servers
+
+
+def master_settings(
+    master: dict[str, Any],
+    *,
+    tls: bool,
+    wanted_images: dict[str, dict[str, str]],
+    etcd_hosts: list[str],
+    etcd_settings: dict[str, dict[str, Any]],
+    etcd_scheme: str,
+    etcd_port: int,
+    pki_dir: str = "/etc/kubernetes/pki",
+    user: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The kube settings (kube_manifests.py) for one master: what the inventory decides, then the user's
+    settings over it (mappings such as images and extra_flags are merged one level deep)."""
+    etcd_addresses = {host: str(values.get("address") or "") for host, values in etcd_settings.items()}
+    computed: dict[str, Any] = {
+        "images": {component: f"{image['repository']}:{image['tag']}" for component, image in wanted_images.items()},
+        "etcd_servers": etcd_servers(master["host"], etcd_hosts, etcd_addresses, etcd_scheme, etcd_port),
+    }
+    if tls:
+        # The node name is what the kubelet's client certificate says (system:node:<name>).
+        computed.update({
+            "advertise_address": master["address"],
+            "hostname_override": master["name"],
+            "kubelet_tls_cert_file": f"{pki_dir}/kubelet-server.crt",
+            "kubelet_tls_key_file": f"{pki_dir}/kubelet-server.key",
+        })
+    for key, value in (user or {}).items():
+        if isinstance(value, dict) and isinstance(computed.get(key), dict):
+            computed[key] = {**computed[key], **value}
+        else:
+            computed[key] = value
+    return computed
