@@ -6,23 +6,21 @@ when none answers (in make test it always answers).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from double_harness import (
-    ETCD_BIN_DIR_VARIABLE,
-    HERE,
-    DoubleRunner,
-    Doubles,
-    EtcdLauncher,
-    Pki,
-    make_pki,
-)
+
+# The shared test code (tests/support), which double_harness imports too, is a package under tests/.
+TESTS_ROOT = Path(__file__).resolve().parents[1]
+if str(TESTS_ROOT) not in sys.path:
+    sys.path.insert(0, str(TESTS_ROOT))
+
+from double_harness import HERE, DoubleRunner, Doubles, EtcdLauncher, Pki, make_pki
+from support.etcd_processes import etcd_binary_or_skip
 
 
 @pytest.fixture(scope="session")
@@ -49,21 +47,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 @pytest.fixture(scope="session")
 def etcd_binary() -> Path:
-    bin_dir = os.environ.get(ETCD_BIN_DIR_VARIABLE)
-    if bin_dir:
-        candidate = Path(bin_dir) / "etcd"
-        if not os.access(candidate, os.X_OK):
-            pytest.fail(f"{ETCD_BIN_DIR_VARIABLE}={bin_dir} holds no executable 'etcd'", pytrace=False)
-        return candidate
-    on_path = shutil.which("etcd")
-    if not on_path:
-        pytest.skip(f"no etcd binary: set {ETCD_BIN_DIR_VARIABLE} (make unit does) or put etcd on PATH")
-    return Path(on_path)
+    return etcd_binary_or_skip()
 
 
 @pytest.fixture
 def etcd(etcd_binary: Path, tmp_path: Path, pki: Pki) -> Iterator[EtcdLauncher]:
-    launcher = EtcdLauncher(etcd_binary, tmp_path, pki)
+    launcher = EtcdLauncher(etcd_binary, tmp_path, pki=pki)
     yield launcher
     launcher.stop_all()
 

@@ -2,25 +2,22 @@
 
 A module of its own (not conftest.py) so that test modules can import it by a name no other test directory uses.
 The doubles run as they ship: the standalone binaries `tests/doubles/build binaries` writes, with the pinned Python
-dependencies on PYTHONPATH. etcd is the real binary, on loopback, as tests/unit/plugins/conftest.py runs it.
+dependencies on PYTHONPATH. etcd is the real binary, on loopback, started and stopped, and the TLS material made,
+by tests/support/etcd_processes.py, which tests/unit/plugins/conftest.py uses as well.
 """
 
 from __future__ import annotations
 
-import datetime
 import importlib.util
-import ipaddress
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +25,13 @@ from typing import Any
 
 import pytest
 import yaml
+from support.etcd_processes import FAST_ETCD_FLAGS, EtcdProcess, EtcdProcesses, PkiWriter, flag_args, free_port
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 MODERN = "v1.36.0"
 SEED = "v1.1.8"
 START_TIMEOUT = 20.0
-ETCD_BIN_DIR_VARIABLE = "CURTAIN_ETCD_BIN_DIR"
 
 
 def _import_shared_modules() -> None:
@@ -51,12 +48,6 @@ def _import_shared_modules() -> None:
 
 
 _import_shared_modules()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until(predicate: Any, timeout: float, what: str | Callable[[], str], interval: float = 0.2) -> Any:
@@ -165,7 +156,7 @@ class Pki:
     directory: Path
     ca: str
     other_ca: str
-    server_cert: str  # localhost, 127.0.0.1: the apiserver's and etcd's serving certificate (also a client cert)
+    server_cert: str  # localhost, 127.0.0.1-5: the apiserver's and etcd's serving certificate (also a client cert)
     server_key: str
     admin_cert: str  # CN=curtain-admin, O=system:masters
     admin_key: str
@@ -177,85 +168,27 @@ class Pki:
     service_account_pub: str
 
 
-def _key_pem(key: Any) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-
-
 def make_pki(directory: Path) -> Pki:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.UTC)
-
-    def name(common: str, organization: str = "") -> x509.Name:
-        attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common)]
-        if organization:
-            attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-        return x509.Name(attributes)
-
-    def builder(subject: x509.Name, issuer: x509.Name, public_key: Any) -> x509.CertificateBuilder:
-        return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(minutes=5))
-                .not_valid_after(now + datetime.timedelta(days=1)))
-
-    def ca(common: str) -> tuple[Any, x509.Certificate]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = (builder(name(common), name(common), key.public_key())
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .sign(key, hashes.SHA256()))
-        return key, cert
-
-    def leaf(issuer: tuple[Any, x509.Certificate], subject: x509.Name, server: bool) -> tuple[Any, x509.Certificate]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        usages = [ExtendedKeyUsageOID.CLIENT_AUTH] + ([ExtendedKeyUsageOID.SERVER_AUTH] if server else [])
-        cert_builder = (builder(subject, issuer[1].subject, key.public_key())
-                        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                        .add_extension(x509.ExtendedKeyUsage(usages), critical=False))
-        if server:
-            names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            cert_builder = cert_builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-        return key, cert_builder.sign(issuer[0], hashes.SHA256())
-
-    def write(file_name: str, data: bytes) -> str:
-        path = directory / file_name
-        path.write_bytes(data)
-        path.chmod(0o600)
-        return str(path)
-
-    pem = serialization.Encoding.PEM
-    main_ca, other_ca = ca("curtain doubles test CA"), ca("unrelated CA")
-    pairs = {
-        "server": leaf(main_ca, name("kube-apiserver"), server=True),
-        "admin": leaf(main_ca, name("curtain-admin", "system:masters"), server=False),
-        "controller-manager": leaf(main_ca, name("system:kube-controller-manager"), server=False),
-        "stranger": leaf(other_ca, name("stranger", "system:masters"), server=False),
-    }
-    paths = {}
-    for base, (key, cert) in pairs.items():
-        paths[f"{base}_cert"] = write(f"{base}.crt", cert.public_bytes(pem))
-        paths[f"{base}_key"] = write(f"{base}.key", _key_pem(key))
-    service_account = ec.generate_private_key(ec.SECP256R1())
+    pki = PkiWriter(directory, "curtain doubles test CA")
+    server = pki.server("server", "kube-apiserver")
+    admin = pki.client("admin", "curtain-admin", "system:masters")
+    controller_manager = pki.client("controller-manager", "system:kube-controller-manager")
+    stranger = pki.client("stranger", "stranger", "system:masters", by_other_ca=True)
+    service_account_key, service_account_pub = pki.key_pair("sa")
     return Pki(
         directory=directory,
-        ca=write("ca.crt", main_ca[1].public_bytes(pem)),
-        other_ca=write("other-ca.crt", other_ca[1].public_bytes(pem)),
-        server_cert=paths["server_cert"],
-        server_key=paths["server_key"],
-        admin_cert=paths["admin_cert"],
-        admin_key=paths["admin_key"],
-        controller_manager_cert=paths["controller-manager_cert"],
-        controller_manager_key=paths["controller-manager_key"],
-        stranger_cert=paths["stranger_cert"],
-        stranger_key=paths["stranger_key"],
-        service_account_key=write("sa.key", _key_pem(service_account)),
-        service_account_pub=write("sa.pub", service_account.public_key().public_bytes(
-            pem, serialization.PublicFormat.SubjectPublicKeyInfo)),
+        ca=pki.ca,
+        other_ca=pki.other_ca,
+        server_cert=server.cert,
+        server_key=server.key,
+        admin_cert=admin.cert,
+        admin_key=admin.key,
+        controller_manager_cert=controller_manager.cert,
+        controller_manager_key=controller_manager.key,
+        stranger_cert=stranger.cert,
+        stranger_key=stranger.key,
+        service_account_key=service_account_key,
+        service_account_pub=service_account_pub,
     )
 
 
@@ -316,60 +249,32 @@ def http_get(url: str, *, ca: str | None = None, cert: str | None = None, key: s
 
 
 @dataclass
-class EtcdProcess:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
-
-@dataclass
-class EtcdLauncher:
-    binary: Path
-    directory: Path
-    pki: Pki
-    started: list[EtcdProcess] = field(default_factory=list)
+class EtcdLauncher(EtcdProcesses):
+    pki: Pki = field(kw_only=True)
 
     def start(self, client_port: int, *, tls: bool, enable_v2: bool = False) -> EtcdProcess:
         """One etcd member on 127.0.0.1:client_port, TLS with client certificate authentication or plain HTTP."""
         scheme = "https" if tls else "http"
         url = f"{scheme}://127.0.0.1:{client_port}"
-        name = f"etcd-{uuid.uuid4().hex[:8]}"
-        args = [
-            str(self.binary), f"--name={name}", f"--data-dir={self.directory / name}",
-            f"--listen-client-urls={url}", f"--advertise-client-urls={url}",
-            f"--listen-peer-urls=http://127.0.0.1:{free_port()}", "--listen-metrics-urls=", "--log-level=warn",
-            "--heartbeat-interval=50", "--election-timeout=500", "--unsafe-no-fsync",
-            f"--enable-v2={'true' if enable_v2 else 'false'}",
-        ]
+        data_dir = self.fresh_data_dir("etcd")
+        flags: dict[str, Any] = {
+            "name": data_dir.name, "data-dir": data_dir, "listen-client-urls": url, "advertise-client-urls": url,
+            "listen-peer-urls": f"http://127.0.0.1:{free_port()}", "listen-metrics-urls": "",
+            "enable-v2": enable_v2, **FAST_ETCD_FLAGS,
+        }
         if tls:
-            args += [f"--cert-file={self.pki.server_cert}", f"--key-file={self.pki.server_key}",
-                     f"--trusted-ca-file={self.pki.ca}", "--client-cert-auth"]
-        log_path = self.directory / f"{name}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        started = EtcdProcess(url, process, log_path)
-        self.started.append(started)
-        wait_until(lambda: self._healthy(started), START_TIMEOUT, f"etcd at {url}:\n{log_path.read_text()}")
+            flags.update({"cert-file": self.pki.server_cert, "key-file": self.pki.server_key,
+                          "trusted-ca-file": self.pki.ca, "client-cert-auth": True})
+        started = self.spawn(flag_args(flags), name=data_dir.name, client_url=url, data_dir=data_dir)
+        self.wait_healthy(started, lambda: self._health(url))
         return started
 
-    def _healthy(self, etcd: EtcdProcess) -> bool:
-        if etcd.process.poll() is not None:
-            pytest.fail(f"etcd exited:\n{etcd.log_path.read_text()}", pytrace=False)
-        answer = http_get(f"{etcd.url}/health", ca=self.pki.ca, cert=self.pki.admin_cert, key=self.pki.admin_key)
-        return answer is not None and answer.status == 200 and '"health":"true"' in answer.body.replace(" ", "")
-
-    def stop_all(self) -> None:
-        for etcd in self.started:
-            etcd.stop()
+    def _health(self, url: str) -> tuple[bool, str]:
+        answer = http_get(f"{url}/health", ca=self.pki.ca, cert=self.pki.admin_cert, key=self.pki.admin_key)
+        if answer is None:
+            return False, "no answer"
+        healthy = answer.status == 200 and '"health":"true"' in answer.body.replace(" ", "")
+        return healthy, f"HTTP {answer.status}: {answer.body}"
 
 
 # --- Docker ---------------------------------------------------------------------------------------------------

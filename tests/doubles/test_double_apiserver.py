@@ -55,7 +55,7 @@ def test_modern_ready_only_after_storing_in_etcd(runner: DoubleRunner, pki: Pki,
     version = answered(f"{base}/version", 200, **admin)
     assert version and json.loads(version.body)["gitVersion"] == "v1.36.0"
 
-    stored = etcd_v3_get(etcd_process.url, "/registry/namespaces/default", pki)
+    stored = etcd_v3_get(etcd_process.client_url, "/registry/namespaces/default", pki)
     assert stored is not None and json.loads(stored)["metadata"]["name"] == "default"
     assert apiserver.stop() == 0
 
@@ -103,7 +103,8 @@ def test_modern_not_ready_with_wrong_etcd_certificates(
     replacement = {"etcd-cafile": [f"--etcd-cafile={pki.other_ca}"],
                    "etcd-certfile": [f"--etcd-certfile={pki.stranger_cert}", f"--etcd-keyfile={pki.stranger_key}"]}
     port = free_port()
-    args = [arg for arg in modern_apiserver_args(pki, port, etcd_process.url) if not arg.startswith(f"--{wrong}")]
+    args = modern_apiserver_args(pki, port, etcd_process.client_url)
+    args = [arg for arg in args if not arg.startswith(f"--{wrong}")]
     if wrong == "etcd-certfile":
         args = [arg for arg in args if not arg.startswith("--etcd-keyfile")]
     apiserver = runner.start("kube-apiserver", MODERN, *args, *replacement[wrong])
@@ -113,7 +114,7 @@ def test_modern_not_ready_with_wrong_etcd_certificates(
     answer = http_get(f"https://127.0.0.1:{port}/readyz", **admin)
     assert answer is not None and answer.status == 500
     assert "[-]etcd failed:" in answer.body
-    assert etcd_v3_get(etcd_process.url, "/registry/namespaces/default", pki) is None
+    assert etcd_v3_get(etcd_process.client_url, "/registry/namespaces/default", pki) is None
 
 
 def test_seed_serves_plain_http_and_stores_through_the_v2_api(runner: DoubleRunner, etcd: EtcdLauncher) -> None:
@@ -131,7 +132,7 @@ def test_seed_serves_plain_http_and_stores_through_the_v2_api(runner: DoubleRunn
     assert json.loads(http_get(f"{base}/version").body)["gitVersion"] == "v1.1.8"  # type: ignore[union-attr]
     assert http_get(f"{base}/readyz").status == 404  # type: ignore[union-attr]  # added in 1.16
 
-    stored = http_get(f"{etcd_process.url}/v2/keys/registry/namespaces/default")
+    stored = http_get(f"{etcd_process.client_url}/v2/keys/registry/namespaces/default")
     assert stored is not None and stored.status == 200
     assert json.loads(json.loads(stored.body)["node"]["value"])["kind"] == "Namespace"
     assert apiserver.stop() == 0

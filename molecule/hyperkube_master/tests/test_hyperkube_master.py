@@ -18,7 +18,7 @@ import pytest
 import testinfra
 from conftest import run_playbook
 
-MODERN, SEED = "curtain-master-modern", "curtain-master-seed"
+MODERN, MODERN_2, SEED = "curtain-master-modern", "curtain-master-modern-2", "curtain-master-seed"
 ADMIN_KUBECONFIG = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent")).parent / "artifacts/admin.conf"
 HTTP_GET = r"""
 import ssl, sys, urllib.request
@@ -76,10 +76,23 @@ def test_modern_apiserver_is_ready_for_the_admin_kubeconfig() -> None:
     assert readyz_from_the_controller().strip() == "ok"
 
 
-def test_modern_component_health_ports() -> None:
-    assert get(MODERN, "http://127.0.0.1:10248/healthz") == "ok"
-    assert get(MODERN, "https://127.0.0.1:10257/healthz") == "ok"
-    assert get(MODERN, "https://127.0.0.1:10259/healthz") == "ok"
+@pytest.mark.parametrize("name", [MODERN, MODERN_2])
+def test_modern_component_health_ports(name: str) -> None:
+    assert get(name, "http://127.0.0.1:10248/healthz") == "ok"
+    assert get(name, "https://127.0.0.1:10257/healthz") == "ok"
+    assert get(name, "https://127.0.0.1:10259/healthz") == "ok"
+
+
+def test_the_second_master_reaches_etcd_on_the_first_over_tls() -> None:
+    etcd_address = node(MODERN).check_output("hostname -i").split()[0]
+    manifest = node(MODERN_2).check_output("cat /etc/kubernetes/manifests/kube-apiserver.yaml")
+    assert f"--etcd-servers=https://{etcd_address}:2379" in manifest
+    # Ready means the apiserver wrote to etcd and read it back, with its etcd client certificate.
+    ready = node(MODERN_2).run(
+        "python3 -c %s", "import ssl, urllib.request; p = '/etc/kubernetes/pki/'; "
+        "c = ssl.create_default_context(cafile=p + 'ca.crt'); c.load_cert_chain(p + 'admin.crt', p + 'admin.key'); "
+        "print(urllib.request.urlopen('https://127.0.0.1:6443/readyz', context=c, timeout=10).read().decode())")
+    assert ready.rc == 0 and ready.stdout.strip() == "ok", ready.stdout + ready.stderr
 
 
 def test_modern_apiserver_refuses_a_client_without_a_certificate() -> None:
@@ -106,14 +119,14 @@ def test_seed_runs_the_seeds_master_pod_and_kubelet_flags() -> None:
                                    "--api-servers=http://localhost:8080", "--config=/etc/kubernetes/manifests"]
 
 
-@pytest.mark.parametrize("name", [MODERN, SEED])
+@pytest.mark.parametrize("name", [MODERN, MODERN_2, SEED])
 def test_file_modes(name: str) -> None:
     host = node(name)
     assert host.file("/etc/kubernetes/manifests").mode == 0o700
     assert host.file("/var/lib/kubelet").mode == 0o700
     manifests = host.check_output("ls /etc/kubernetes/manifests").split()
     assert manifests and all(host.file(f"/etc/kubernetes/manifests/{m}").mode == 0o600 for m in manifests)
-    if name == MODERN:
+    if name != SEED:
         keys = host.check_output("ls /etc/kubernetes/pki/*.key").split()
         assert len(keys) >= 10 and all(host.file(key).mode == 0o600 for key in keys)
         for kubeconfig in ("admin", "controller-manager", "scheduler", "kubelet"):
@@ -121,17 +134,17 @@ def test_file_modes(name: str) -> None:
         assert host.file("/var/lib/kubelet/config.yaml").mode == 0o600
 
 
-@pytest.mark.parametrize("name", [MODERN, SEED])
+@pytest.mark.parametrize("name", [MODERN, MODERN_2, SEED])
 def test_no_container_of_ours_mounts_the_hosts_dev(name: str) -> None:
     found = containers(name)
-    assert len(found) >= 4  # etcd, the kubelet, and the control plane's containers
+    assert len(found) >= 4  # the kubelet and the control plane's containers (and etcd where it runs)
     for container in found:
         for mount in container["Mounts"]:
             assert not (mount["Source"] == "/dev" or mount["Source"].startswith("/dev/")), (container["Name"], mount)
         assert not container["HostConfig"]["Privileged"], container["Name"]
 
 
-@pytest.mark.parametrize("name", [MODERN, SEED])
+@pytest.mark.parametrize("name", [MODERN, MODERN_2, SEED])
 def test_a_new_pty_opens_on_the_host(name: str) -> None:
     node(name).run_expect([0], "python3 -c 'import os; os.close(os.openpty()[0])'")
 

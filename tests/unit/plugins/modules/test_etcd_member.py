@@ -118,8 +118,8 @@ def test_replace_a_member_whose_data_was_lost(etcd_launcher, module_runner) -> N
     processes = etcd_launcher.start_cluster(3)
     lost = processes[2]
     client = etcd_launcher.client([p.member.client_url for p in processes[:2]])
-    lost.stop()
-    shutil.rmtree(lost.data_dir)
+    lost.etcd.stop()
+    shutil.rmtree(lost.etcd.data_dir)
 
     plan = plan_member(lost.member, has_data=False, cluster=client.member_list())
     assert plan.action == "replace" and plan.remove_id and plan.needs_add
