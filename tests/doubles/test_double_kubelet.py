@@ -138,7 +138,9 @@ def test_static_pod_lifecycle(runner: DoubleRunner, pki: Pki, tmp_path: Path, no
 
     (manifests / "sleeper.yaml").unlink()
     wait_until(lambda: not containers_of(docker_client, node, "sleeper"), TIMEOUT, "the sleeper pod to be removed")
-    assert not docker_client.volumes.list(filters={"label": f"{NODE_LABEL}={node}"})
+    # The pod's emptyDir volume goes after its containers.
+    wait_until(lambda: not docker_client.volumes.list(filters={"label": f"{NODE_LABEL}={node}"}), TIMEOUT,
+               "the sleeper pod's volume to be removed")
     assert "Unable to reach the API server" in kubelet.stderr
     assert kubelet.stop() == 0
 
