@@ -1245,16 +1245,21 @@ def kubelet_configuration(settings: Mapping[str, Any] | None = None, profile_nam
     return config
 
 
-def kubelet_flags(profile_name: str, settings: Mapping[str, Any] | None = None,
-                  warnings: list[str] | None = None) -> list[str]:
-    """The kubelet's command-line flags (without the binary): the seed's five, or modern --config/--kubeconfig/..."""
+def _flags_of(component: str, profile_name: str, settings: Mapping[str, Any] | None,
+              warnings: list[str] | None) -> list[str]:
+    """The checked command-line flags of a component that runs outside the static pods (kubelet, kube-proxy)."""
     resolved = resolve_settings(profile_name, settings)
-    profile = _profile(profile_name)
     errors: list[str] = []
-    flags = _component_command("kubelet", profile, resolved, errors, warnings)
+    flags = _component_command(component, _profile(profile_name), resolved, errors, warnings)
     if errors:
         raise KubeManifestError(errors)
     return flags
+
+
+def kubelet_flags(profile_name: str, settings: Mapping[str, Any] | None = None,
+                  warnings: list[str] | None = None) -> list[str]:
+    """The kubelet's command-line flags (without the binary): the seed's five, or modern --config/--kubeconfig/..."""
+    return _flags_of("kubelet", profile_name, settings, warnings)
 
 
 # --- kube-proxy ----------------------------------------------------------------------------------------------------
@@ -1280,13 +1285,7 @@ def kube_proxy_configuration(settings: Mapping[str, Any] | None = None,
 def kube_proxy_flags(profile_name: str, settings: Mapping[str, Any] | None = None,
                      warnings: list[str] | None = None) -> list[str]:
     """kube-proxy's command-line flags: seed --master=http://127.0.0.1:8080 --v=2, modern --config (+hostname)."""
-    resolved = resolve_settings(profile_name, settings)
-    profile = _profile(profile_name)
-    errors: list[str] = []
-    flags = _component_command("kube-proxy", profile, resolved, errors, warnings)
-    if errors:
-        raise KubeManifestError(errors)
-    return flags
+    return _flags_of("kube-proxy", profile_name, settings, warnings)
 
 
 __all__ = [
