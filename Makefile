@@ -33,18 +33,25 @@ lint:
 	yamllint --strict .
 	ruff check .
 	python3 scripts/check_argument_specs.py
+	python3 scripts/variables_reference.py --check
 	ansible-lint
 	$(MAKE) --no-print-directory build
 
 unit:
 	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit tests/doubles
 
+# Each double image's digest as CURTAIN_TEST_DIGEST_<NAME> (kube-apiserver -> KUBE_APISERVER) for the newest tag of
+# that name, CURTAIN_TEST_DIGEST_<NAME>_V<MAJOR>_<MINOR> for older pinned versions (..._KUBE_APISERVER_V1_35).
 molecule:
 	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
 	export CURTAIN_TEST_ETCD_TARBALL=$$(scripts/images etcd-tarball-path); \
-	for image in $$(tests/doubles/build names); do \
-	  name=$${image#*/}; name=$${name%%:*}; \
-	  export CURTAIN_TEST_DIGEST_$$(echo $$name | tr a-z- A-Z_)=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) $$image); \
+	images=$$(tests/doubles/build names); \
+	for image in $$images; do \
+	  name=$${image#*/}; name=$${name%%:*}; tag=$${image##*:}; \
+	  variable=CURTAIN_TEST_DIGEST_$$(echo $$name | tr a-z- A-Z_); \
+	  newest=$$(printf '%s\n' $$images | grep "/$$name:" | sed 's/.*://' | sort -V | tail -n 1); \
+	  if [ "$$tag" != "$$newest" ]; then variable=$${variable}_$$(echo $${tag%.*} | tr a-z. A-Z_); fi; \
+	  export $$variable=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) $$image); \
 	done; \
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
 	@scripts/leftovers

@@ -20,7 +20,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
     octal_mode,
     render_json,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import DEFAULT_PROFILE, PROFILES
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import DEFAULT_PROFILE, KubeProfileError
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import kubernetes_version as version_of
 from ansible_collections.curtain.kube.plugins.module_utils.kube_schema import (
     KubeSchemaError,
     schema_source,
@@ -29,10 +30,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_schema import (
 
 
 def kubernetes_version(requested: str | None) -> str:
-    """A profile name (seed, modern) stands for its version; None for the default profile's."""
-    name = requested or DEFAULT_PROFILE
-    profile = PROFILES.get(name)
-    return profile.version if profile else name
+    """A profile reference (seed, modern, modern@v1.35.4) stands for its version; None for the default profile's.
+    A bare version is used as given."""
+    return version_of(requested or DEFAULT_PROFILE)
 
 
 def render_yaml(content: Any) -> str:
@@ -60,7 +60,10 @@ class ActionModule(ActionBase):
 
         kind = args["validate"]
         if kind != "none":
-            version = kubernetes_version(args["kubernetes_version"])
+            try:
+                version = kubernetes_version(args["kubernetes_version"])
+            except KubeProfileError as error:
+                raise AnsibleActionFail(f"kube_file {args['dest']}: kubernetes_version: {error}") from error
             try:
                 errors = validate(kind, content, version)
                 source = schema_source(kind, version)

@@ -6,7 +6,12 @@ parse them the way the binaries do.
 render_flags({"secure-port": 6443, "feature-gates": {"A": True}}) -> ["--feature-gates=A=true", "--secure-port=6443"]
 check_flags("kube-apiserver", "modern", {"portal-net": "10.0.0.0/24"}).errors
     -> ["kube-apiserver v1.36.0 has no flag --portal-net (removed; use --service-cluster-ip-range): ..."]
+check_flags("kube-apiserver", "modern@v1.35.4", {"tls-curve-preferences": [29]}).errors
+    -> ["kube-apiserver v1.35.4 has no flag --tls-curve-preferences"]
 parse_args("kube-apiserver", "v1.36.0", ["--secure-port", "6443", "--x"]) raises KubeArgsError("unknown flag: --x")
+
+Wherever a release is asked for, a profile reference ("modern", "modern@v1.35.4", "seed"; kube_profiles.py) or a
+Kubernetes version ("v1.36.0", "1.35") may be given.
 
 parse_args is the interface the contract doubles of the binaries use, so it follows pflag, the flag parser all
 Kubernetes components use: `--name=value`, `--name value`, bare `--name` for bool flags, `-v 2`/`-v=2`/`-v2` for
@@ -36,7 +41,7 @@ try:
         release_line,
         removal,
     )
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import PROFILES
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import kubernetes_version
 except ImportError:  # copied next to kube_flagsets.py and kube_profiles.py into a contract double's image
     from kube_flagsets import (  # type: ignore[no-redef]
         MEANING_CHANGES,
@@ -48,7 +53,7 @@ except ImportError:  # copied next to kube_flagsets.py and kube_profiles.py into
         release_line,
         removal,
     )
-    from kube_profiles import PROFILES  # type: ignore[no-redef]
+    from kube_profiles import kubernetes_version  # type: ignore[no-redef]
 
 
 class KubeFlagsError(ValueError):
@@ -275,9 +280,8 @@ def _check_value(spec: FlagSpec, value: object) -> str | None:
 
 # --- checking ------------------------------------------------------------------------------------------------------
 def _flags_for(component: str, profile_or_version: str) -> FlagSet:
-    """The flag set for a profile name (seed, modern) or a Kubernetes version."""
-    profile = PROFILES.get(str(profile_or_version))
-    return flagset(component, profile.version if profile else profile_or_version)
+    """The flag set for a profile reference (seed, modern, modern@v1.35.4) or a Kubernetes version."""
+    return flagset(component, kubernetes_version(profile_or_version))
 
 
 def _unknown_flag_message(flags: FlagSet, name: str) -> str:
@@ -300,7 +304,8 @@ def _looks_like_directory(value: object) -> bool:
 def check_flags(component: str, profile_or_version: str, flags: Mapping[str, object]) -> CheckResult:
     """Errors for flags the release does not have and values that do not fit; warnings for deprecated flags.
 
-    `profile_or_version` is a profile name (seed, modern) or a Kubernetes version ("v1.36.0", "1.1").
+    `profile_or_version` is a profile reference (seed, modern, modern@v1.35.4) or a Kubernetes version ("v1.36.0",
+    "1.1").
     Flags whose value is None are left out, as render_flags leaves them out.
     """
     known = _flags_for(component, profile_or_version)
@@ -404,7 +409,7 @@ def parse_args(component: str, version: str, argv: Sequence[str]) -> dict[str, s
     """The flags of a command line as {normalised name: value}, or KubeArgsError with the binary's own message.
 
     Values stay strings as given, except booleans ("true"/"false"); repeated list and map flags are joined with
-    commas, other repeated flags keep the last value. `version` is a Kubernetes version or a profile name. The
+    commas, other repeated flags keep the last value. `version` is a Kubernetes version or a profile reference. The
     modern components refuse positional arguments; hyperkube 1.1 ignored them, so the seed profile does too.
     """
     flags = _flags_for(component, version)

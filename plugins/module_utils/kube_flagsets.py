@@ -1,6 +1,6 @@
 # Copyright: curtain contributors
 # Apache License 2.0
-"""The command-line flags of the Kubernetes components, as data, for the two versions curtain knows.
+"""The command-line flags of the Kubernetes components, as data, for the versions curtain pins.
 
 Each component (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy) has one flag set per
 version: every flag's name (without dashes), its value type exactly as the reference documentation prints it, and
@@ -23,6 +23,24 @@ Versions and sources (read through the public-source search tool; see the commen
   https://kubernetes.io/docs/reference/command-line-tools-reference/<component>/. v1.36.0 is the newest release
   in kubernetes/kubernetes CHANGELOG/CHANGELOG-1.36.md as stored (CHANGELOG-1.37.md only reaches v1.37.0-alpha.1,
   and no 1.37 reference pages could be found).
+- v1.35.4 (profile `modern`, the older pinned version: the line an upgrade starts from): the generated reference
+  for the 1.35 line, as kubernetes/website#53749 ("Update component reference for v1.35", 2025-12-21) regenerated
+  it. No English 1.35 copy of all five pages was found in the index, so the pages are read from two places:
+  kube-apiserver and kube-proxy in English from the fork dancer1325/kubernetes-website (kube-apiserver.md @
+  69cc38f71e497bad7b3306c440fc3bd9f0bc254d, `--emulated-version` "kube=1.32..1.35(default:1.35)"; kube-proxy.md @
+  49562b071c66b44ad572c224d075bfc26983029f, the 1.35 feature-gate list), kube-controller-manager, kube-scheduler and
+  kubelet from kubernetes/website's Ukrainian localisation of the same generated pages
+  (content/uk/docs/reference/command-line-tools-reference/kube-controller-manager.md @
+  0d29b4fb4f43d46f89625a8e4f3368a5e0450d09 and kube-scheduler.md, kubelet.md @
+  66a4805a22e9d967cfdea8fbc10abb131806cac8: "kube=1.32..1.35", the 1.35 feature-gate list), whose flag names,
+  types and DEPRECATED markers are the generated ones. Every 1.35 page lists exactly the 1.36 flags above less the
+  ones 1.36 added, each of which CHANGELOG-1.36.md (section v1.36.0) accounts for; see _ADDED_IN_1_36 below. The
+  types and deprecation markers read are those of 1.36, so the 1.35 tables are the 1.36 ones minus those flags
+  (built so, and the removed names are checked to exist). The Ukrainian kube-controller-manager page is garbled
+  between --concurrent-ephemeralvolume-syncs and --concurrent-job-syncs (it loses --concurrent-gc-syncs and
+  --concurrent-horizontal-pod-autoscaler-syncs, which the 1.34 and 1.36 pages both have); no 1.35 change to those
+  flags is recorded, so they are kept. The patch releases v1.35.1-v1.35.4 (CHANGELOG-1.35.md @
+  008b3652959ca58af8be3fb5b6ecfe9ae7638282) change no flag; v1.35.4 is the newest 1.35 patch that file records.
 
 Pure data and lookups, standard library only: the same file serves the filters, the modules and the contract
 doubles of the Kubernetes binaries.
@@ -35,7 +53,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 SEED_VERSION = "v1.1.8"
-MODERN_VERSION = "v1.36.0"
+MODERN_VERSION = "v1.36.0"  # the default version of the modern profile
+MODERN_PREVIOUS_VERSION = "v1.35.4"  # the older version the modern line pins: where an upgrade to MODERN_VERSION starts
+MODERN_VERSIONS = (MODERN_PREVIOUS_VERSION, MODERN_VERSION)  # oldest first
 
 COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
 
@@ -55,6 +75,11 @@ SOURCES: Mapping[str, str] = MappingProxyType(
         "1.1": (
             "kubernetes/website v1.1/docs/admin/<component>.md @ de1dd5d26d2e9049619e63987bd5eafda6476cad "
             "(http://kubernetes.io/v1.1/docs/admin/<component>.html)"
+        ),
+        "1.35": (
+            "kubernetes/website content/{en,uk}/docs/reference/command-line-tools-reference/<component>.md, "
+            "generated for v1.35 (kubernetes/website#53749), read as described in kube_flagsets.py: the v1.36 flags "
+            "less those CHANGELOG-1.36.md records as added in 1.36"
         ),
         "1.36": (
             "kubernetes/website content/en/docs/reference/command-line-tools-reference/<component>.md, "
@@ -111,7 +136,7 @@ class FlagSet:
 
 @dataclass(frozen=True)
 class Removal:
-    """A flag the seed's release had that the modern release does not, and what to use instead."""
+    """A flag the seed's release had that the modern releases (1.35, 1.36) do not, and what to use instead."""
 
     component: str
     flag: str
@@ -1043,8 +1068,59 @@ _V1_36_KUBE_PROXY: tuple[FlagSpec, ...] = (
 )
 
 
-# --- flags the seed used that v1.36 no longer has ------------------------------------------------------------------
-# Every flag in this table is absent from the v1.36 reference pages above (that much is checked by the unit tests);
+# --- v1.35 (profile modern, the older pinned version) -------------------------------------------------------------
+# The flags 1.36 added, per component: absent from the 1.35 pages (see the module docstring), present in the 1.36
+# ones, each with the CHANGELOG-1.36.md entry (section v1.36.0, CHANGELOG @ 008b3652959ca58af8be3fb5b6ecfe9ae7638282)
+# that added it. No flag of 1.35 is missing from 1.36, and no type or DEPRECATED marker differs between the pages.
+_TLS_CURVES_1_36 = 'Feature: "Added the `--tls-curve-preferences` flag ..." (kubernetes/kubernetes#137115)'
+_ADDED_IN_1_36: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "kube-apiserver": MappingProxyType({"tls-curve-preferences": _TLS_CURVES_1_36}),
+        "kube-controller-manager": MappingProxyType(
+            {
+                "concurrent-resourceclaim-syncs": (
+                    'API Change: "Added the `--concurrent-resourceclaim-syncs` flag to `kube-controller-manager` ..." '
+                    "(kubernetes/kubernetes#134701)"
+                ),
+                "tls-curve-preferences": _TLS_CURVES_1_36,
+            }
+        ),
+        "kube-scheduler": MappingProxyType({"tls-curve-preferences": _TLS_CURVES_1_36}),
+        "kubelet": MappingProxyType({}),
+        # kube-proxy registers klog's Go flags; Dependencies: "k8s.io/klog/v2: v2.130.1 -> v2.140.0", the klog
+        # release that added these two (kubernetes/klog#432).
+        "kube-proxy": MappingProxyType(
+            {
+                "alsologtostderrthreshold": "Dependencies: k8s.io/klog/v2 v2.130.1 -> v2.140.0 (kubernetes/klog#432)",
+                "legacy_stderr_threshold_behavior": (
+                    "Dependencies: k8s.io/klog/v2 v2.130.1 -> v2.140.0 (kubernetes/klog#432)"
+                ),
+            }
+        ),
+    }
+)
+
+
+def _without(component: str, table: tuple[FlagSpec, ...]) -> tuple[FlagSpec, ...]:
+    """The 1.36 table of `component` less the flags 1.36 added; every one of those must be in it."""
+    added = _ADDED_IN_1_36[component]
+    present = {spec.name for spec in table}
+    missing = sorted(set(added) - present)
+    if missing:
+        raise AssertionError(f"{component}: flags said to be added in 1.36 are not in the 1.36 table: {missing}")
+    return tuple(spec for spec in table if spec.name not in added)
+
+
+_V1_35_KUBE_APISERVER = _without("kube-apiserver", _V1_36_KUBE_APISERVER)
+_V1_35_KUBE_CONTROLLER_MANAGER = _without("kube-controller-manager", _V1_36_KUBE_CONTROLLER_MANAGER)
+_V1_35_KUBE_SCHEDULER = _without("kube-scheduler", _V1_36_KUBE_SCHEDULER)
+_V1_35_KUBELET = _without("kubelet", _V1_36_KUBELET)
+_V1_35_KUBE_PROXY = _without("kube-proxy", _V1_36_KUBE_PROXY)
+
+
+# --- flags the seed used that the modern releases no longer have ---------------------------------------------------
+# Every flag in this table is absent from the v1.36 reference pages above, and so from the 1.35 ones, which list a
+# subset of them (both checked by the unit tests);
 # "removed_in" is filled only where a release note or the pull request that removed it says so.
 _INSECURE_SERVING_REMOVAL = (
     "kubernetes/kubernetes#95856 (1.20: insecure serving removed, flags inert) and the 1.24 removal noted in "
@@ -1256,9 +1332,10 @@ MEANING_CHANGES: Mapping[tuple[str, str], Mapping[str, str]] = MappingProxyType(
         ("kubelet", "config"): MappingProxyType(
             {
                 "1.1": "path to the config file or directory of files: the static pod manifests",
-                "1.36": (
+                **dict.fromkeys(
+                    ("1.35", "1.36"),
                     "path to a KubeletConfiguration file; static pods are read from its staticPodPath field "
-                    "(formerly the --pod-manifest-path flag, itself now deprecated)"
+                    "(formerly the --pod-manifest-path flag, itself now deprecated)",
                 ),
             }
         ),
@@ -1279,7 +1356,9 @@ COMPONENT_ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 # Release line -> the patch release pinned for it.
-RELEASE_LINES: Mapping[str, str] = MappingProxyType({"1.1": SEED_VERSION, "1.36": MODERN_VERSION})
+RELEASE_LINES: Mapping[str, str] = MappingProxyType(
+    {"1.1": SEED_VERSION, "1.35": MODERN_PREVIOUS_VERSION, "1.36": MODERN_VERSION}
+)
 
 
 def _index(component: str, line: str, *tables: tuple[FlagSpec, ...]) -> FlagSet:
@@ -1309,6 +1388,11 @@ _FLAGSETS: Mapping[tuple[str, str], FlagSet] = MappingProxyType(
         ("kube-scheduler", "1.1"): _index("kube-scheduler", "1.1", _V1_1_KUBE_SCHEDULER, _V1_1_GLOBAL),
         ("kubelet", "1.1"): _index("kubelet", "1.1", _V1_1_KUBELET, _V1_1_GLOBAL),
         ("kube-proxy", "1.1"): _index("kube-proxy", "1.1", _V1_1_KUBE_PROXY, _V1_1_GLOBAL),
+        ("kube-apiserver", "1.35"): _index("kube-apiserver", "1.35", _V1_35_KUBE_APISERVER),
+        ("kube-controller-manager", "1.35"): _index("kube-controller-manager", "1.35", _V1_35_KUBE_CONTROLLER_MANAGER),
+        ("kube-scheduler", "1.35"): _index("kube-scheduler", "1.35", _V1_35_KUBE_SCHEDULER),
+        ("kubelet", "1.35"): _index("kubelet", "1.35", _V1_35_KUBELET),
+        ("kube-proxy", "1.35"): _index("kube-proxy", "1.35", _V1_35_KUBE_PROXY),
         ("kube-apiserver", "1.36"): _index("kube-apiserver", "1.36", _V1_36_KUBE_APISERVER),
         ("kube-controller-manager", "1.36"): _index("kube-controller-manager", "1.36", _V1_36_KUBE_CONTROLLER_MANAGER),
         ("kube-scheduler", "1.36"): _index("kube-scheduler", "1.36", _V1_36_KUBE_SCHEDULER),
@@ -1330,7 +1414,7 @@ def component_name(component: str) -> str:
 
 
 def release_line(version: str) -> str:
-    """The release line ("1.1", "1.36") of a version such as "v1.36.0", "1.36" or "v1.1.8"."""
+    """The release line ("1.1", "1.35", "1.36") of a version such as "v1.36.0", "1.36" or "v1.1.8"."""
     text = str(version).strip().lstrip("vV")
     parts = text.split(".")
     line = ".".join(parts[:2])
@@ -1345,6 +1429,11 @@ def release_line(version: str) -> str:
 def flagset(component: str, version: str) -> FlagSet:
     """The flags of `component` in the release line of `version`."""
     return _FLAGSETS[(component_name(component), release_line(version))]
+
+
+def added_in_1_36(component: str) -> Mapping[str, str]:
+    """{flag: source} for the flags of `component` that 1.36 has and 1.35 does not."""
+    return _ADDED_IN_1_36[component_name(component)]
 
 
 def removal(component: str, flag: str) -> Removal | None:

@@ -3,9 +3,10 @@
 """The structured files of the control plane, built as plain data: static Pods, kubeconfigs, KubeletConfiguration,
 KubeProxyConfiguration, and the component command lines that go with them.
 
-Every builder takes a profile name (`seed`, `modern`; see kube_profiles.py) and a plain `settings` dict, fills in the
-profile's defaults, validates every key (all errors at once, each naming its key), renders the command lines with
-kube_flags.render_flags and checks them with kube_flags.check_flags against the profile's flag set. Nothing is
+Every builder takes a profile reference (`seed`, `modern`, or a pinned version such as `modern@v1.35.4`; see
+kube_profiles.py) and a plain `settings` dict, fills in the defaults of that profile version (its images, ports and
+features), validates every key (all errors at once, each naming its key), renders the command lines with
+kube_flags.render_flags and checks them with kube_flags.check_flags against that version's flag set. Nothing is
 written here: the roles serialise the dicts with the kube_file action (plugins/action/kube_file.py).
 
     control_plane_pods(profile, settings)      -> {filename: Pod}        the static pods for the manifest directory
@@ -50,7 +51,8 @@ seed kubelet's --hostname-override). Profile columns give the default; "-" means
 (it is still type-checked).
 
     key                          seed                       modern                            meaning
-    images                       hyperkube v1.1.8 for all   registry.k8s.io/<component>:v1.36.0
+    images                       hyperkube v1.1.8 for all   registry.k8s.io/<component>:<version> (v1.36.0, or
+                                                            the pinned version the reference names, e.g. v1.35.4)
                                  components -> image reference; entries given replace the profile's (e.g. contract
                                  doubles). Keys: kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
                                  kube-proxy.
@@ -606,9 +608,9 @@ def _settings_errors(given: Mapping[str, Any]) -> list[str]:
 
 
 # --- resolving -----------------------------------------------------------------------------------------------------
-def _profile(profile_name: str) -> KubeProfile:
+def _profile(profile_reference: str) -> KubeProfile:
     try:
-        return get_profile(profile_name)
+        return get_profile(profile_reference)
     except KubeProfileError as error:
         raise KubeManifestError([str(error)]) from None
 
@@ -666,15 +668,16 @@ def _profile_rules(profile: KubeProfile, resolved: dict[str, Any]) -> list[str]:
             )
     if resolved["proxy_mode"] is not None:
         errors.extend(f"kube settings: proxy_mode: {message}" for message in
-                      check_features(profile.name, {"proxy_mode": resolved["proxy_mode"]}))
+                      check_features(profile.reference, {"proxy_mode": resolved["proxy_mode"]}))
     return errors
 
 
 def resolve_settings(profile_name: str, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The settings with the profile's defaults filled in and derived values computed, or KubeManifestError.
 
-    The result also holds `profile`, `version`, `paths` (every file the components read: the PKI files and
-    kubeconfigs, by role) and `anonymous_auth` normalised to health-endpoints | enabled | disabled.
+    The result also holds `profile` (the name: seed, modern), `profile_reference` (name@version), `version`,
+    `paths` (every file the components read: the PKI files and kubeconfigs, by role) and `anonymous_auth`
+    normalised to health-endpoints | enabled | disabled. `profile_name` may be any profile reference.
     """
     profile = _profile(profile_name)
     if not isinstance(settings, (Mapping, type(None))):
@@ -724,6 +727,7 @@ def resolve_settings(profile_name: str, settings: Mapping[str, Any] | None = Non
     if errors:
         raise KubeManifestError(errors)
     resolved["profile"] = profile.name
+    resolved["profile_reference"] = profile.reference
     resolved["version"] = profile.version
     resolved["paths"] = {
         "pki": {role: _join(pki, name) for role, name in PKI_FILES.items()},
@@ -735,7 +739,7 @@ def resolve_settings(profile_name: str, settings: Mapping[str, Any] | None = Non
 # --- flags ---------------------------------------------------------------------------------------------------------
 def _checked(component: str, profile: KubeProfile, flags: Mapping[str, Any], errors: list[str],
              warnings: list[str] | None) -> None:
-    result = check_flags(component, profile.name, flags)
+    result = check_flags(component, profile.reference, flags)
     errors.extend(result.errors)
     if warnings is not None:
         warnings.extend(result.warnings)
@@ -1206,7 +1210,7 @@ def kubeconfig(
 # --- kubelet -------------------------------------------------------------------------------------------------------
 def _require_config_file(profile_name: str, feature: str) -> KubeProfile:
     profile = _profile(profile_name)
-    errors = check_features(profile.name, {feature: True})
+    errors = check_features(profile.reference, {feature: True})
     if errors:
         raise KubeManifestError(errors)
     return profile

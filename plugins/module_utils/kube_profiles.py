@@ -1,10 +1,15 @@
 # Copyright: curtain contributors
 # Apache License 2.0
-"""The two Kubernetes profiles curtain provisions, as data, and the check of what a play asks of them.
+"""The two Kubernetes profiles curtain provisions, as data, the versions each pins, and the upgrade rule.
 
-A profile is one Kubernetes release and everything that follows from it: the images, the default ports, the
-features the release has, and (in kube_flagsets.py) the exact flags each component accepts. The roles take a
-profile name and never branch on versions themselves.
+A profile is one Kubernetes release line and everything that follows from it: the images, the default ports, the
+features the release has, and (in kube_flagsets.py) the exact flags each component accepts. A profile pins one or more
+patch releases (oldest first); everything version-dependent is recorded per pinned version. The roles take a profile
+reference and never branch on versions themselves:
+
+    "modern"            the profile's default version (v1.36.0)
+    "modern@v1.35.4"    a pinned version of the profile; any other version is refused, naming the pinned ones
+    "seed", "seed@v1.1.8"
 
 seed (Kubernetes v1.1.8)
     The topology of the "Kubernetes on Docker" guide the project grew from, exactly as it ran: one hyperkube image
@@ -13,16 +18,27 @@ seed (Kubernetes v1.1.8)
     over the insecure port 127.0.0.1:8080, etcd on :4001, kube-proxy in userspace or iptables mode. For study and
     for old clusters. v1.1.8 is the newest 1.1 patch release found (its hyperkube image was requested in
     kubernetes/kubernetes#21968); the v1.1 Docker guide itself still pinned hyperkube:v1.0.1, and the flags used
-    here exist in both.
-modern (Kubernetes v1.36.0, the default)
+    here exist in both. One pinned version: the seed has no upgrade path.
+modern (Kubernetes v1.35.4 and v1.36.0; v1.36.0 is the default)
     The same topology done the way a current release requires: one image per component from registry.k8s.io,
     TLS on every port, kubeconfigs for every client, a KubeletConfiguration file whose staticPodPath holds the
     control-plane manifests, kube-proxy in iptables or nftables mode (ipvs is still accepted, deprecated since
     1.35). There is no upstream kubelet image:
-    the kubelet comes from the node binaries tarball, recorded here with its published sha512.
+    the kubelet comes from the node binaries tarball, recorded here with its published sha512. The line pins two
+    versions so that a cluster can be upgraded from one to the next (upgrade_step): v1.35.4, the newest 1.35 patch
+    release in CHANGELOG-1.35.md as stored, and v1.36.0. Ports and features are the same in both: the 1.35 and 1.36
+    reference pages print the same port defaults and --proxy-mode values, and ipvs is deprecated in both.
+
+The upgrade rule (upgrade_step): from one pinned version to a newer pinned version of the same profile, at most one
+minor version at a time, never down. This is Kubernetes' version skew policy
+(https://kubernetes.io/releases/version-skew-policy/): "the newest and oldest kube-apiserver instances must be within
+one minor version", and kube-controller-manager and kube-scheduler may be one minor version older than the API
+server, never newer; a rolling upgrade that skips a minor version breaks both. A downgrade is not an upgrade: going
+back means restoring the etcd backup taken before it.
 
 Sources: flag sets and their sources are described in kube_flagsets.py. Versions, images and tarball hashes come
-from kubernetes/kubernetes CHANGELOG/CHANGELOG-1.36.md (v1.36.0 section) and, for 1.1, from the 1.1 reference pages
+from kubernetes/kubernetes CHANGELOG/CHANGELOG-1.36.md (v1.36.0 section), CHANGELOG/CHANGELOG-1.35.md @
+008b3652959ca58af8be3fb5b6ecfe9ae7638282 (v1.35.4 section) and, for 1.1, from the 1.1 reference pages
 (kubernetes/website v1.1/docs/admin/*.md); default ports are the flag defaults printed in those references.
 No image digest is recorded: none could be read from a source that can be cited, and a made-up digest would be
 worse than none. Pin digests in the inventory once the images have been pulled and inspected.
@@ -32,6 +48,7 @@ Standard library only, like kube_flagsets.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
@@ -41,6 +58,7 @@ try:
     from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
         COMPONENTS,
         HYPERKUBE_SUBCOMMANDS,
+        MODERN_PREVIOUS_VERSION,
         MODERN_VERSION,
         SEED_VERSION,
     )
@@ -48,15 +66,19 @@ except ImportError:  # copied next to kube_flagsets.py into a contract double's 
     from kube_flagsets import (  # type: ignore[no-redef]
         COMPONENTS,
         HYPERKUBE_SUBCOMMANDS,
+        MODERN_PREVIOUS_VERSION,
         MODERN_VERSION,
         SEED_VERSION,
     )
 
 DEFAULT_PROFILE = "modern"
+REFERENCE_SEPARATOR = "@"  # "modern@v1.35.4"
+UPGRADE = "upgrade"
+NO_CHANGE = "none"
 
 
 class KubeProfileError(ValueError):
-    """An unknown profile was asked for; the message lists the known ones."""
+    """An unknown profile or version was asked for, or an upgrade the rule refuses; the message says what to use."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +145,17 @@ class KubeProfile:
     features: Features
     sources: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    versions: tuple[str, ...] = field(default=())  # every version the profile pins, oldest first
 
     @property
     def label(self) -> str:
         """How messages name the profile: "Kubernetes v1.36.0 (profile modern)"."""
         return f"Kubernetes {self.version} (profile {self.name})"
+
+    @property
+    def reference(self) -> str:
+        """The reference that names exactly this version of the profile: "modern@v1.36.0"."""
+        return f"{self.name}{REFERENCE_SEPARATOR}{self.version}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (dicts, lists, strings, numbers), as a filter hands it to YAML."""
@@ -135,6 +163,8 @@ class KubeProfile:
         for component, image in self.images.items():
             data["images"][component]["reference"] = image.reference
         data["label"] = self.label
+        data["reference"] = self.reference
+        data["default_version"] = PROFILES[self.name].version
         return _plain(data)
 
 
@@ -192,68 +222,116 @@ SEED = KubeProfile(
         "No image digest: none could be read from a citable source.",
         "The v1.1 Docker guide ran hyperkube:v1.0.1; v1.1.8 is the newest patch found of the release it documents.",
     ),
+    versions=(SEED_VERSION,),
 )
 
 _REGISTRY = "registry.k8s.io"
+_MODERN_VERSIONS = (MODERN_PREVIOUS_VERSION, MODERN_VERSION)
 _CHANGELOG_1_36 = "kubernetes/kubernetes CHANGELOG/CHANGELOG-1.36.md, section v1.36.0"
+_CHANGELOG_1_35 = (
+    "kubernetes/kubernetes CHANGELOG/CHANGELOG-1.35.md @ 008b3652959ca58af8be3fb5b6ecfe9ae7638282, section v1.35.4"
+)
 
-MODERN = KubeProfile(
-    name="modern",
-    version=MODERN_VERSION,
-    release_line="1.36",
-    images={
-        component: Image(repository=f"{_REGISTRY}/{component}", tag=MODERN_VERSION, command=(component,))
-        for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
-    },
-    artifacts={
-        # The kubelet binary; upstream publishes no kubelet image.
-        "kubernetes-node-linux-amd64": Artifact(
-            url=f"https://dl.k8s.io/{MODERN_VERSION}/kubernetes-node-linux-amd64.tar.gz",
-            sha512=(
-                "8bba5bd0cb77997ad965739caff3c8839fd16f284cf28a0e46c44538ce0b6fd8"
-                "3c5f3c608dd86c4831c3de9306bbfd02ce26bbe9a426754b6253efa1d5cc030f"
+# The same in both modern versions: the 1.35 and 1.36 reference pages print the same defaults.
+_MODERN_PORTS = Ports(
+    apiserver_secure=6443,  # --secure-port=6443
+    apiserver_insecure=None,
+    kubelet=10250,  # --port=10250
+    kubelet_healthz=10248,  # --healthz-port=10248
+    kubelet_read_only=10255,  # the default of --read-only-port, a deprecated flag; unauthenticated, leave it off
+    controller_manager=10257,  # --secure-port=10257
+    scheduler=10259,  # --secure-port=10259
+    kube_proxy_healthz=10256,  # --healthz-bind-address=0.0.0.0:10256
+    kube_proxy_metrics=10249,  # --metrics-bind-address=127.0.0.1:10249
+)
+_MODERN_FEATURES = Features(
+    insecure_port=False,
+    tls=True,
+    kubeconfig=True,
+    kubelet_config_file=True,
+    kube_proxy_config_file=True,
+    # v1.35 and v1.36 --proxy-mode: "on Linux this can be 'iptables' (default), 'ipvs', or 'nftables'". nftables was
+    # alpha behind the NFTablesProxyMode gate in 1.29-1.30, beta (on by default) in 1.31-1.32 and GA since 1.33
+    # (kubernetes/website feature-gates/NFTablesProxyMode.md), so neither version needs a gate for it.
+    proxy_modes=("iptables", "ipvs", "nftables"),
+    # "kube-proxy's 'ipvs' mode is deprecated since v1.35" (CHANGELOG-1.37.md, kubernetes/kubernetes#139067).
+    deprecated_proxy_modes=("ipvs",),
+    static_pod_manifest_flag="staticPodPath",  # a KubeletConfiguration field; --pod-manifest-path is deprecated
+)
+
+
+def _modern(version: str, line: str, node_sha512: str, server_sha512: str, changelog: str,
+            reference_pages: str, notes: tuple[str, ...]) -> KubeProfile:
+    return KubeProfile(
+        name="modern",
+        version=version,
+        release_line=line,
+        images={
+            component: Image(repository=f"{_REGISTRY}/{component}", tag=version, command=(component,))
+            for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
+        },
+        artifacts={
+            # The kubelet binary; upstream publishes no kubelet image.
+            "kubernetes-node-linux-amd64": Artifact(
+                url=f"https://dl.k8s.io/{version}/kubernetes-node-linux-amd64.tar.gz", sha512=node_sha512,
+                source=changelog,
             ),
-            source=_CHANGELOG_1_36,
-        ),
-        "kubernetes-server-linux-amd64": Artifact(
-            url=f"https://dl.k8s.io/{MODERN_VERSION}/kubernetes-server-linux-amd64.tar.gz",
-            sha512=(
-                "1c64da92575451c2c7ff97c79b772e603995f8e76da1371a6b0746aaa27b65dc"
-                "e81c4d734cbb50f40e71486a8e08df36f14e12974f97d4d29e41f23a172a6a25"
+            "kubernetes-server-linux-amd64": Artifact(
+                url=f"https://dl.k8s.io/{version}/kubernetes-server-linux-amd64.tar.gz", sha512=server_sha512,
+                source=changelog,
             ),
-            source=_CHANGELOG_1_36,
+        },
+        ports=_MODERN_PORTS,
+        features=_MODERN_FEATURES,
+        sources=(
+            reference_pages,
+            changelog + ": version, image names, tarball sha512",
+            "kubernetes/website content/en/docs/reference/command-line-tools-reference/feature-gates/"
+            "NFTablesProxyMode.md",
         ),
-    },
-    ports=Ports(
-        apiserver_secure=6443,  # --secure-port=6443
-        apiserver_insecure=None,
-        kubelet=10250,  # --port=10250
-        kubelet_healthz=10248,  # --healthz-port=10248
-        kubelet_read_only=10255,  # the default of --read-only-port, a deprecated flag; unauthenticated, leave it off
-        controller_manager=10257,  # --secure-port=10257
-        scheduler=10259,  # --secure-port=10259
-        kube_proxy_healthz=10256,  # --healthz-bind-address=0.0.0.0:10256
-        kube_proxy_metrics=10249,  # --metrics-bind-address=127.0.0.1:10249
+        notes=notes,
+        versions=_MODERN_VERSIONS,
+    )
+
+
+MODERN_1_35 = _modern(
+    MODERN_PREVIOUS_VERSION,
+    "1.35",
+    node_sha512=(
+        "bfdde7cb0eb382d28b37a499d041a210a10afc86280b1d0eefeec179e8563b88"
+        "48f744ad0302a239662e3b5219622cdc2925a69c9d8098d7cd6237c659d78932"
     ),
-    features=Features(
-        insecure_port=False,
-        tls=True,
-        kubeconfig=True,
-        kubelet_config_file=True,
-        kube_proxy_config_file=True,
-        # v1.36 --proxy-mode: "on Linux this can be 'iptables' (default), 'ipvs', or 'nftables'". nftables was alpha
-        # behind the NFTablesProxyMode gate in 1.29-1.30, beta (on by default) in 1.31-1.32 and GA since 1.33
-        # (kubernetes/website feature-gates/NFTablesProxyMode.md), so v1.36 needs no gate for it.
-        proxy_modes=("iptables", "ipvs", "nftables"),
-        # "kube-proxy's 'ipvs' mode is deprecated since v1.35" (CHANGELOG-1.37.md, kubernetes/kubernetes#139067).
-        deprecated_proxy_modes=("ipvs",),
-        static_pod_manifest_flag="staticPodPath",  # a KubeletConfiguration field; --pod-manifest-path is deprecated
+    server_sha512=(
+        "7454c2d9023de3230972e965e1e2a587a291e2a1abee703bb0737057e1646b23"
+        "ebac538b93dd778e93579e3c293dc1fa8d002e6848ad5ebc01598bc47358fe44"
     ),
-    sources=(
+    changelog=_CHANGELOG_1_35,
+    reference_pages=(
+        "kubernetes/website command-line-tools-reference/*.md generated for v1.35 (kubernetes/website#53749), read "
+        "as kube_flagsets.py describes: flags, defaults, ports, proxy modes"
+    ),
+    notes=(
+        "No image digest: CHANGELOG-1.35.md lists image names and architectures, not digests.",
+        "v1.35.4 is the newest 1.35 patch in the stored CHANGELOG-1.35.md; v1.35.1-v1.35.4 change no flag.",
+        "The older pinned version of the modern line: the version an upgrade to v1.36.0 starts from.",
+    ),
+)
+
+MODERN = _modern(
+    MODERN_VERSION,
+    "1.36",
+    node_sha512=(
+        "8bba5bd0cb77997ad965739caff3c8839fd16f284cf28a0e46c44538ce0b6fd8"
+        "3c5f3c608dd86c4831c3de9306bbfd02ce26bbe9a426754b6253efa1d5cc030f"
+    ),
+    server_sha512=(
+        "1c64da92575451c2c7ff97c79b772e603995f8e76da1371a6b0746aaa27b65dc"
+        "e81c4d734cbb50f40e71486a8e08df36f14e12974f97d4d29e41f23a172a6a25"
+    ),
+    changelog=_CHANGELOG_1_36,
+    reference_pages=(
         "kubernetes/website content/en/docs/reference/command-line-tools-reference/*.md generated for v1.36 "
-        "(victord-ef/website @ d63ca76b714904beb0d22f92aafc246d1363965f): flags, defaults, ports, proxy modes",
-        _CHANGELOG_1_36 + ": version, image names, tarball sha512",
-        "kubernetes/website content/en/docs/reference/command-line-tools-reference/feature-gates/NFTablesProxyMode.md",
+        "(victord-ef/website @ d63ca76b714904beb0d22f92aafc246d1363965f): flags, defaults, ports, proxy modes"
     ),
     notes=(
         "No image digest: CHANGELOG-1.36.md lists image names and architectures, not digests.",
@@ -261,7 +339,15 @@ MODERN = KubeProfile(
     ),
 )
 
+# Profile name -> its default version's profile (what a plain name means).
 PROFILES: Mapping[str, KubeProfile] = MappingProxyType({profile.name: profile for profile in (SEED, MODERN)})
+# Profile name -> {pinned version: profile}, oldest first.
+PINNED: Mapping[str, Mapping[str, KubeProfile]] = MappingProxyType(
+    {
+        "seed": MappingProxyType({SEED_VERSION: SEED}),
+        "modern": MappingProxyType({profile.version: profile for profile in (MODERN_1_35, MODERN)}),
+    }
+)
 
 # Why a feature is missing, per profile: the text after "has no ...".
 _MISSING: Mapping[str, Mapping[str, str]] = {
@@ -281,22 +367,156 @@ BOOLEAN_FEATURES = ("insecure_port", "tls", "kubeconfig", "kubelet_config_file",
 REQUESTABLE = (*BOOLEAN_FEATURES, "proxy_mode")
 
 
-def get_profile(name: str) -> KubeProfile:
-    try:
-        return PROFILES[str(name)]
-    except KeyError:
+# --- references ----------------------------------------------------------------------------------------------------
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
+
+
+def _known_profile(name: str) -> str:
+    if name not in PROFILES:
+        raise KubeProfileError(f"unknown Kubernetes profile {name!r}; known profiles: {', '.join(sorted(PROFILES))}")
+    return name
+
+
+def version_tuple(version: str) -> tuple[int, int, int]:
+    """(1, 35, 4) for "v1.35.4" or "1.35.4"; KubeProfileError for anything else."""
+    match = _VERSION.match(str(version).strip())
+    if not match:
+        raise KubeProfileError(f"{version!r} is not a Kubernetes version such as {MODERN_VERSION}")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+def canonical_version(version: str) -> str:
+    """"v1.35.4" for "v1.35.4" or "1.35.4"."""
+    return "v{}.{}.{}".format(*version_tuple(version))
+
+
+def parse_reference(reference: str) -> tuple[str, str | None]:
+    """(profile name, version or None) of "modern", "modern@v1.35.4"; the version is canonical ("v" prefixed).
+
+    The profile must be known; the version must look like a version (whether it is pinned is get_profile's check).
+    """
+    if not isinstance(reference, str):
+        raise KubeProfileError(f"a Kubernetes profile reference must be a string such as 'modern', got {reference!r}")
+    name, separator, version = reference.strip().partition(REFERENCE_SEPARATOR)
+    _known_profile(name)
+    if not separator:
+        return name, None
+    if not version:
         raise KubeProfileError(
-            f"unknown Kubernetes profile {name!r}; known profiles: {', '.join(sorted(PROFILES))}"
+            f"profile reference {reference!r} names no version; use {name!r} or {name}{REFERENCE_SEPARATOR}<version> "
+            f"with one of: {', '.join(pinned_versions(name))}"
+        )
+    try:
+        return name, canonical_version(version)
+    except KubeProfileError:
+        raise KubeProfileError(
+            f"profile reference {reference!r}: {version!r} is not a Kubernetes version; pinned versions of profile "
+            f"{name}: {', '.join(pinned_versions(name))}"
         ) from None
 
 
-def check_features(profile_name: str, requested: Mapping[str, Any]) -> list[str]:
+def pinned_versions(profile_name: str) -> tuple[str, ...]:
+    """The versions a profile pins, oldest first ("modern" -> ("v1.35.4", "v1.36.0"))."""
+    return tuple(PINNED[_known_profile(str(profile_name))])
+
+
+def _not_pinned(name: str, version: str) -> str:
+    return f"Kubernetes {version} is not pinned in profile {name}; pinned versions: {', '.join(pinned_versions(name))}"
+
+
+def get_profile(reference: str) -> KubeProfile:
+    """The profile of a reference: "modern" (its default version) or "modern@v1.35.4" (a pinned version)."""
+    name, version = parse_reference(reference)
+    if version is None:
+        return PROFILES[name]
+    try:
+        return PINNED[name][version]
+    except KeyError:
+        raise KubeProfileError(_not_pinned(name, version)) from None
+
+
+def is_reference(value: object) -> bool:
+    """Whether `value` reads as a profile reference ("modern", "seed@v1.1.8") rather than a bare version."""
+    return isinstance(value, str) and value.strip().partition(REFERENCE_SEPARATOR)[0] in PROFILES
+
+
+def kubernetes_version(reference_or_version: str) -> str:
+    """The Kubernetes version a profile reference stands for; a bare version is returned as given."""
+    if is_reference(reference_or_version):
+        return get_profile(reference_or_version).version
+    return str(reference_or_version)
+
+
+def profile_of_version(version: str) -> KubeProfile:
+    """The pinned profile version that is exactly `version` ("v1.35.4" -> modern@v1.35.4)."""
+    wanted = canonical_version(version)
+    for pinned in PINNED.values():
+        if wanted in pinned:
+            return pinned[wanted]
+    known = ", ".join(profile.reference for pinned in PINNED.values() for profile in pinned.values())
+    raise KubeProfileError(f"Kubernetes {wanted} is pinned in no profile; pinned: {known}")
+
+
+# --- the upgrade rule ----------------------------------------------------------------------------------------------
+def _line(version: tuple[int, int, int]) -> str:
+    return f"v{version[0]}.{version[1]}"
+
+
+def upgrade_step(profile_name: str, current_version: str, target_version: str) -> str:
+    """"none" when the cluster already runs the target, "upgrade" when it may move there now; else KubeProfileError.
+
+    The rule: both versions pinned in the profile, the target not older than the current version, at most one minor
+    version forward (1.35 -> 1.36, never 1.34 -> 1.36). A current version one minor release or more below the target
+    gets the skip message even when it is not pinned, because that is what has to change first.
+    """
+    if not isinstance(profile_name, str) or REFERENCE_SEPARATOR in profile_name:
+        raise KubeProfileError(
+            f"upgrade_step takes a profile name such as 'modern', not {profile_name!r}: the versions are its arguments"
+        )
+    name = _known_profile(profile_name.strip())
+    pinned = pinned_versions(name)
+    if len(pinned) < 2:
+        raise KubeProfileError(
+            f"profile {name} pins only {pinned[0]} and has no upgrade path; curtain upgrades only within a profile "
+            f"that pins several versions ({', '.join(n for n in PINNED if len(PINNED[n]) > 1)})"
+        )
+    current, target = canonical_version(current_version), canonical_version(target_version)
+    if target not in pinned:
+        raise KubeProfileError(f"cannot upgrade to {target}: {_not_pinned(name, target)}")
+    if current == target:
+        return NO_CHANGE
+    now, then = version_tuple(current), version_tuple(target)
+    if now > then:
+        raise KubeProfileError(
+            f"downgrading from {current} to {target} is not supported: Kubernetes upgrades go forward only "
+            "(to go back, restore the etcd backup taken before the upgrade)"
+        )
+    if now[0] != then[0]:
+        raise KubeProfileError(f"upgrading from {current} to {target} crosses a major version; curtain does not")
+    if then[1] - now[1] > 1:
+        skipped = [f"{now[0]}.{minor}" for minor in range(now[1] + 1, then[1])]
+        steps = " -> ".join(_line((now[0], minor, 0)) for minor in range(now[1], then[1] + 1))
+        raise KubeProfileError(
+            f"upgrading from {current} to {target} skips {' and '.join(skipped)}: upgrade one minor version at a "
+            f"time ({steps})"
+        )
+    if current not in pinned:
+        raise KubeProfileError(
+            f"cannot upgrade from {current}: {_not_pinned(name, current)} (curtain upgrades only from a version it "
+            "pins, so that it knows that version's flags and files)"
+        )
+    return UPGRADE
+
+
+# --- features ------------------------------------------------------------------------------------------------------
+def check_features(profile_reference: str, requested: Mapping[str, Any]) -> list[str]:
     """Errors for each requested feature the profile's release does not have (empty when all is well).
 
     `requested` maps feature names to what the play wants: the booleans in BOOLEAN_FEATURES (True = needed) and
     `proxy_mode` (a kube-proxy mode, or None). Asking for a feature to be off is never an error here.
     """
-    profile = get_profile(profile_name)
+    profile = get_profile(profile_reference)
     if not isinstance(requested, Mapping):
         raise KubeProfileError(f"requested features must be a mapping, got {requested!r}")
     errors: list[str] = []

@@ -5,7 +5,7 @@
     validate_pod(pod, "v1.36.0")                 -> ["spec.containers[0].ports[0].containerPort: 'abc' is not of type
                                                     'integer'", ...]   (empty when valid)
     validate_object(obj, version)                -> the same for any kind the schemas carry (by apiVersion and kind)
-    validate_kubelet_configuration(config)       -> structural check, see below
+    validate_kubelet_configuration(config, version=None) -> structural check, see below
     validate_kube_proxy_configuration(config)    -> structural check
     validate_kubeconfig(config)                  -> structural check
     validate(kind, obj, version)                 -> dispatch on kind: pod, kubelet_configuration,
@@ -16,8 +16,9 @@ Core API objects (Pod and the rest of the OpenAPI spec) are checked with the JSO
 kubernetes-validate ships (generated from the Kubernetes OpenAPI spec), in their "strict" variant, which refuses
 fields the API does not have. The package carries one schema set per release line (v1.25.0 ... v1.37.0 in 1.37.0);
 the set used is the newest one not newer than the requested version, or the oldest one for an older version:
-profile modern (v1.36.0) uses v1.36.0, profile seed (v1.1.8) uses v1.25.0, the oldest carried (the v1 Pod fields the
-seed uses are unchanged since). Every error is reported, not only the first.
+profile modern uses v1.36.0 for v1.36.0 and v1.35.0 for v1.35.4, profile seed (v1.1.8) uses v1.25.0, the oldest
+carried (the v1 Pod fields the seed uses are unchanged since). Every error is reported, not only the first. The
+functions here take Kubernetes versions; the kube_file action turns a profile reference (modern@v1.35.4) into one.
 
 kubernetes-validate carries no schema for component configuration (KubeletConfiguration, KubeProxyConfiguration)
 nor for client configuration (kubeconfig, kind Config): those are checked here by a small explicit structure
@@ -25,7 +26,8 @@ nor for client configuration (kubeconfig, kind Config): those are checked here b
 staging/src/k8s.io/kubelet/config/v1beta1/types.go @ 001332b0422071acf4860769f18e34b5e9b7c1bc and
 staging/src/k8s.io/kube-proxy/config/v1alpha1/types.go @ ce3490900116b936d61ee08888436fda1f7abe49, and from the v1
 Config of client-go (k8s.io/client-go/tools/clientcmd/api/v1). The kubelet and kube-proxy decode their files
-strictly, so an unknown field is an error here too.
+strictly, so an unknown field is an error here too. The transcribed KubeletConfiguration is the 1.36 one; fields
+newer than the version asked for (KUBELET_FIELDS_SINCE) are refused for older versions.
 
 This module runs on the controller only (the kube_file action plugin). kubernetes-validate is imported lazily, the
 first time a schema is needed; without it the error names the package to install.
@@ -305,10 +307,25 @@ _KUBECONFIG_ENTRIES = (("clusters", "cluster", KUBECONFIG_CLUSTER), ("users", "u
                        ("contexts", "context", KUBECONFIG_CONTEXT))
 
 
-def validate_kubelet_configuration(config: Any) -> list[str]:
+# KubeletConfiguration fields a pinned release lacks: field -> the release line that added it.
+KUBELET_FIELDS_SINCE: Mapping[str, tuple[int, int]] = {
+    # CHANGELOG-1.36.md v1.36.0, API Change: "Added `MemoryReservationPolicy` cgroup v2 MemoryQoS support to
+    # KubeletConfiguration for `memory.min` protection." (kubernetes/kubernetes#137584)
+    "memoryReservationPolicy": (1, 36),
+}
+
+
+def validate_kubelet_configuration(config: Any, kubernetes_version: str | None = None) -> list[str]:
+    """The structural check; with a version, fields that version's kubelet does not know are errors too."""
     errors: list[str] = []
     if _check_kind(config, "kubelet.config.k8s.io/v1beta1", "KubeletConfiguration", errors):
-        _check(config, KUBELET_CONFIGURATION, (), errors)
+        line = _version_tuple(kubernetes_version)[:2] if kubernetes_version is not None else None
+        newer = {field for field, since in KUBELET_FIELDS_SINCE.items() if line is not None and line < since}
+        for field in sorted(newer & set(config)):
+            added = ".".join(str(part) for part in KUBELET_FIELDS_SINCE[field])
+            errors.append(f"{field}: Kubernetes {kubernetes_version} has no such KubeletConfiguration field "
+                          f"(added in {added})")
+        _check({key: value for key, value in config.items() if key not in newer}, KUBELET_CONFIGURATION, (), errors)
         mode = (config.get("authorization") or {}).get("mode") if isinstance(config.get("authorization"),
                                                                               Mapping) else None
         if mode not in (None, "AlwaysAllow", "Webhook"):
@@ -370,7 +387,7 @@ def validate_kubeconfig(config: Any) -> list[str]:
 
 VALIDATORS: Mapping[str, Callable[[Any, str], list[str]]] = {
     "pod": validate_pod,
-    "kubelet_configuration": lambda obj, _version: validate_kubelet_configuration(obj),
+    "kubelet_configuration": validate_kubelet_configuration,
     "kube_proxy_configuration": lambda obj, _version: validate_kube_proxy_configuration(obj),
     "kubeconfig": lambda obj, _version: validate_kubeconfig(obj),
 }

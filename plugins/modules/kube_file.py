@@ -66,8 +66,9 @@ options:
     default: none
   kubernetes_version:
     description:
-      - The Kubernetes version (V(v1.36.0)) or curtain profile (V(modern), V(seed)) whose schema O(validate=pod)
-        uses. Defaults to the modern profile's version.
+      - The Kubernetes version (V(v1.36.0)) or curtain profile reference (V(modern), V(modern@v1.35.4), V(seed))
+        whose schemas O(validate) uses (the Pod schema, and the KubeletConfiguration fields of that version).
+        Defaults to the modern profile's default version. A reference to a version the profile does not pin fails.
     type: str
   text:
     description:

@@ -3,6 +3,11 @@
 
     assemble.py zipapps OUT_DIR       the standalone binaries: OUT_DIR/<version>/<name> and OUT_DIR/<version>/SHA256SUMS
     assemble.py prune-schemas SITE    drop the kubernetes-validate schemas the doubles do not use from an install dir
+    assemble.py versions              the versions binaries are built for, one a line
+    assemble.py images                the images: "<image> <version>/<binary> <path in the image>", one a line
+
+The versions are the pinned versions of the profiles (kube_flagsets.py): every modern one (v1.35.4, v1.36.0) and the
+seed's v1.1.8, so a double of each pinned release exists and the build has no list of its own to keep in step.
 
 A binary is a Python zip application (`#!/usr/bin/env python3`) holding the curtain_doubles package and the three
 flag and profile modules copied unchanged from plugins/module_utils. Its entries carry a fixed date, so the same
@@ -25,11 +30,17 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 sys.path[:0] = [str(HERE), str(MODULE_UTILS)]
 from curtain_doubles import podschema
-from kube_flagsets import MODERN_VERSION, SEED_VERSION
+from kube_flagsets import MODERN_VERSION, MODERN_VERSIONS, SEED_VERSION
 
 # version -> the binaries built for it: hyperkube for 1.1 (the seed's image runs it), and the separate binaries
-# both releases shipped in their server tarballs.
-BINARIES = {MODERN_VERSION: MODERN_BINARIES, SEED_VERSION: ("hyperkube", *MODERN_BINARIES)}
+# every release shipped in its server tarball. The default modern version first, then the older ones, then the seed.
+BINARIES = {
+    MODERN_VERSION: MODERN_BINARIES,
+    **{version: MODERN_BINARIES for version in reversed(MODERN_VERSIONS) if version != MODERN_VERSION},
+    SEED_VERSION: ("hyperkube", *MODERN_BINARIES),
+}
+# The image of each binary an image is built for: one per modern component and version, hyperkube for the seed.
+IMAGE_PATHS = {**{name: f"/usr/local/bin/{name}" for name in MODERN_BINARIES}, "hyperkube": "/hyperkube"}
 
 
 def _entry(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -82,7 +93,20 @@ def prune_schemas(site: Path) -> None:
     print(f"kept kubernetes-validate schemas: {', '.join(sorted(keep))}")
 
 
+def images() -> list[str]:
+    """ "curtain-test/<name>:<version> <version>/<name> <path>" for every image the build makes."""
+    return [
+        f"curtain-test/{name}:{version} {version}/{name} {IMAGE_PATHS[name]}"
+        for version, binaries in BINARIES.items()
+        for name in binaries
+        if version != SEED_VERSION or name == "hyperkube"
+    ]
+
+
 def main(argv: list[str]) -> int:
+    if argv in (["versions"], ["images"]):
+        print("\n".join(list(BINARIES) if argv[0] == "versions" else images()))
+        return 0
     if len(argv) != 2 or argv[0] not in ("zipapps", "prune-schemas"):
         print(__doc__, file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ import time
 import pytest
 from double_harness import (
     MODERN,
+    PREVIOUS,
     SEED,
     Answer,
     DoubleProcess,
@@ -30,10 +31,25 @@ def answered(url: str, status: int, **tls: str) -> Answer | None:
     return answer if answer is not None and answer.status == status else None
 
 
-def start_modern(runner: DoubleRunner, pki: Pki, port: int, etcd_url: str, *extra: str) -> DoubleProcess:
-    apiserver = runner.start("kube-apiserver", MODERN, *modern_apiserver_args(pki, port, etcd_url), *extra)
+def start_modern(runner: DoubleRunner, pki: Pki, port: int, etcd_url: str, *extra: str,
+                 version: str = MODERN) -> DoubleProcess:
+    apiserver = runner.start("kube-apiserver", version, *modern_apiserver_args(pki, port, etcd_url), *extra)
     apiserver.wait_for_log(r'"Serving securely"')
     return apiserver
+
+
+@pytest.mark.parametrize(("version", "minor"), [(PREVIOUS, "35"), (MODERN, "36")])
+def test_each_pinned_version_serves_its_own_version(runner: DoubleRunner, pki: Pki, etcd: EtcdLauncher,
+                                                    version: str, minor: str) -> None:
+    etcd_port, port = free_port(), free_port()
+    etcd.start(etcd_port, tls=True)
+    admin = {"ca": pki.ca, "cert": pki.admin_cert, "key": pki.admin_key}
+    apiserver = start_modern(runner, pki, port, f"https://127.0.0.1:{etcd_port}", version=version)
+    base = f"https://127.0.0.1:{port}"
+    wait_until(lambda: answered(f"{base}/readyz", 200, **admin), READY_TIMEOUT, f"readyz 200 of {version}")
+    served = json.loads(answered(f"{base}/version", 200, **admin).body)  # type: ignore[union-attr]
+    assert (served["gitVersion"], served["major"], served["minor"]) == (version, "1", minor)
+    assert apiserver.stop() == 0
 
 
 def test_modern_ready_only_after_storing_in_etcd(runner: DoubleRunner, pki: Pki, etcd: EtcdLauncher) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import time
@@ -12,6 +13,7 @@ import pytest
 from curtain_doubles import files, pods, podschema
 from double_harness import (
     MODERN,
+    PREVIOUS,
     SEED,
     DoubleRunner,
     Pki,
@@ -65,11 +67,40 @@ def assert_accepted(runner: DoubleRunner, binary: str, version: str, args: list[
 # --- flags -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("version", [MODERN, PREVIOUS])
 @pytest.mark.parametrize("binary", MODERN_BINARIES)
-def test_modern_binary_refuses_an_unknown_flag(runner: DoubleRunner, binary: str) -> None:
-    refused = runner.run(binary, MODERN, "--definitely-not-a-flag")
+def test_modern_binary_refuses_an_unknown_flag(runner: DoubleRunner, binary: str, version: str) -> None:
+    refused = runner.run(binary, version, "--definitely-not-a-flag")
     assert refused.returncode == 1
     assert "unknown flag: --definitely-not-a-flag" in refused.stderr
+
+
+@pytest.mark.parametrize("binary", MODERN_BINARIES)
+@pytest.mark.parametrize("version", [MODERN, PREVIOUS])
+def test_each_pinned_version_reports_its_own_version(runner: DoubleRunner, binary: str, version: str) -> None:
+    plain = runner.run(binary, version, "--version")
+    assert (plain.returncode, plain.stdout) == (0, f"Kubernetes {version}\n")
+    raw = runner.run(binary, version, "--version=raw")
+    assert raw.returncode == 0 and json.loads(raw.stdout)["gitVersion"] == version
+
+
+@pytest.mark.parametrize(
+    ("binary", "flag"),
+    [
+        ("kube-apiserver", "--tls-curve-preferences=23,29"),
+        ("kube-controller-manager", "--concurrent-resourceclaim-syncs=10"),
+        ("kube-scheduler", "--tls-curve-preferences=29"),
+        ("kube-proxy", "--legacy_stderr_threshold_behavior=false"),
+    ],
+)
+def test_the_1_35_doubles_refuse_a_flag_only_1_36_has(runner: DoubleRunner, binary: str, flag: str) -> None:
+    name = flag.split("=")[0]
+    assert kube_flagsets.flagset(binary, PREVIOUS).lookup(name.lstrip("-")) is None
+    refused = runner.run(binary, PREVIOUS, flag, "--version")
+    assert refused.returncode == 1
+    assert f"unknown flag: {name}" in refused.stderr
+    accepted = runner.run(binary, MODERN, flag, "--version")  # parsed first, then --version answers
+    assert (accepted.returncode, accepted.stdout) == (0, f"Kubernetes {MODERN}\n"), accepted.stderr
 
 
 @pytest.mark.parametrize("subcommand", HYPERKUBE_SUBCOMMANDS)
@@ -264,7 +295,7 @@ PATH_LIKE = re.compile(r"file|cert|key|(^|-)ca(-|$)|cafile|config|kubeconfig|dir
 def all_flags() -> list[tuple[str, str, kube_flagsets.FlagSpec]]:
     return [(component, version, spec)
             for component in kube_flagsets.COMPONENTS
-            for version in (SEED, MODERN)
+            for version in (SEED, PREVIOUS, MODERN)
             for spec in kube_flagsets.flagset(component, version).flags.values()]
 
 
@@ -293,8 +324,10 @@ def test_certificate_and_key_flags_point_at_each_other() -> None:
 
 def test_config_means_a_different_file_per_component_and_release() -> None:
     assert files.classify("kubelet", SEED, "config").kind == files.STATIC_PODS  # type: ignore[union-attr]
-    assert files.classify("kubelet", MODERN, "config").kind == files.KUBELET_CONFIG  # type: ignore[union-attr]
-    assert files.classify("proxy", MODERN, "config").kind == files.KUBE_PROXY_CONFIG  # type: ignore[union-attr]
+    for version in (PREVIOUS, MODERN):
+        assert files.classify("kubelet", version, "config").kind == files.KUBELET_CONFIG  # type: ignore[union-attr]
+        assert files.classify("proxy", version, "config").kind == files.KUBE_PROXY_CONFIG  # type: ignore[union-attr]
+        assert files.classify("scheduler", version, "config").kind == files.SCHEDULER_CONFIG  # type: ignore[union-attr]
     assert files.classify("kube-apiserver", MODERN, "secure-port") is None
 
 
@@ -302,6 +335,8 @@ def test_config_means_a_different_file_per_component_and_release() -> None:
     "version,carried,expected",
     [
         (MODERN, ["1.25.0", "1.36.0", "1.37.0"], "1.36.0"),
+        (PREVIOUS, ["1.25.0", "1.35.0", "1.36.0", "1.37.0"], "1.35.0"),
+        (PREVIOUS, ["1.25.0", "1.36.0"], "1.25.0"),
         (SEED, ["1.36.0", "1.25.0"], "1.25.0"),
         ("v1.30.2", ["1.25.0", "1.36.0"], "1.25.0"),
         ("v1.40.0", ["1.25.0", "1.36.0"], "1.36.0"),
@@ -309,6 +344,11 @@ def test_config_means_a_different_file_per_component_and_release() -> None:
 )
 def test_pod_schema_is_the_nearest_carried(version: str, carried: list[str], expected: str) -> None:
     assert podschema.nearest(version, carried) == expected
+
+
+def test_the_build_keeps_a_pod_schema_for_every_pinned_version() -> None:
+    assert podschema.VERSIONS == (SEED, PREVIOUS, MODERN)
+    assert kube_flagsets.MODERN_VERSIONS == (PREVIOUS, MODERN)
 
 
 def test_variable_expansion_as_kubernetes_does_it() -> None:

@@ -10,11 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from double_harness import HERE, MODERN, SEED, Doubles, free_port, http_get, wait_until, write_yaml
+from double_harness import HERE, MODERN, PREVIOUS, SEED, Doubles, free_port, http_get, wait_until, write_yaml
 
-MODERN_IMAGES = {f"curtain-test/{name}:{MODERN}": f"/usr/local/bin/{name}"
-                 for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kubelet")}
+MODERN_NAMES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kubelet")
+MODERN_IMAGES = {f"curtain-test/{name}:{version}": f"/usr/local/bin/{name}"
+                 for version in (MODERN, PREVIOUS) for name in MODERN_NAMES}
 IMAGES = {**MODERN_IMAGES, f"curtain-test/hyperkube:{SEED}": "/hyperkube"}
+
+
+def test_build_names_lists_every_image_of_every_pinned_version() -> None:
+    names = subprocess.run([str(HERE / "build"), "names"], capture_output=True, text=True, check=True).stdout
+    assert sorted(names.split()) == sorted(IMAGES)
 NODE_LABEL = "io.curtain.double.node"
 
 
@@ -47,6 +53,19 @@ def test_images_are_labelled_doubles_without_entrypoint(built: str, docker_clien
         assert not config.get("Entrypoint")
         assert docker("run", "--rm", image, "test", "-x", binary).returncode == 0
     assert len(hashes) == 1
+
+
+@pytest.mark.parametrize("version", [MODERN, PREVIOUS])
+def test_each_image_reports_its_own_version(built: str, version: str) -> None:
+    for name in MODERN_NAMES:
+        reported = docker("run", "--rm", f"curtain-test/{name}:{version}", name, "--version")
+        assert (reported.returncode, reported.stdout) == (0, f"Kubernetes {version}\n"), reported.stderr
+
+
+def test_the_1_35_apiserver_image_refuses_a_flag_only_1_36_has(built: str) -> None:
+    refused = docker("run", "--rm", f"curtain-test/kube-apiserver:{PREVIOUS}", "kube-apiserver",
+                     "--tls-curve-preferences=29", "--version")
+    assert refused.returncode == 1 and "unknown flag: --tls-curve-preferences" in refused.stderr
 
 
 @pytest.mark.parametrize(
@@ -98,7 +117,7 @@ def test_kubelet_image_runs_static_pods_through_the_docker_socket(built: str, no
 
 
 def test_standalone_binaries_and_their_sums(doubles: Doubles) -> None:
-    expected = {MODERN: {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy"},
+    expected = {MODERN: set(MODERN_NAMES), PREVIOUS: set(MODERN_NAMES),
                 SEED: {"hyperkube", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",
                        "kube-proxy"}}
     for version, names in expected.items():

@@ -14,6 +14,7 @@ import docker
 import pytest
 from double_harness import (
     MODERN,
+    PREVIOUS,
     SEED,
     DoubleProcess,
     DoubleRunner,
@@ -81,7 +82,7 @@ def sleeper(greeting: str, host_dir: Path) -> dict[str, Any]:
 
 
 def start_modern_kubelet(
-    runner: DoubleRunner, pki: Pki, tmp_path: Path, node: str, **env: str
+    runner: DoubleRunner, pki: Pki, tmp_path: Path, node: str, version: str = MODERN, **env: str
 ) -> tuple[DoubleProcess, Path, int]:
     manifests = tmp_path / "manifests"
     manifests.mkdir()
@@ -94,10 +95,22 @@ def start_modern_kubelet(
     # An API server nobody runs: the kubelet must run its static pods all the same (the control plane bootstraps so).
     kubeconfig = write_kubeconfig(tmp_path / "kubelet.kubeconfig", f"https://127.0.0.1:{free_port()}", pki.ca,
                                   pki.admin_cert, pki.admin_key)
-    kubelet = runner.start("kubelet", MODERN, f"--config={config}", f"--kubeconfig={kubeconfig}",
+    kubelet = runner.start("kubelet", version, f"--config={config}", f"--kubeconfig={kubeconfig}",
                            f"--hostname-override={node}", env=env or None)
     kubelet.wait_for_log(r'"Serving healthz"')
     return kubelet, manifests, healthz_port
+
+
+@pytest.mark.parametrize(("version", "schema"), [(PREVIOUS, "1.35.0"), (MODERN, "1.36.0")])
+def test_each_kubelet_validates_with_its_own_release_s_pod_schema(runner: DoubleRunner, pki: Pki, tmp_path: Path,
+                                                                  node: str, docker_client: Any, version: str,
+                                                                  schema: str) -> None:
+    kubelet, manifests, _ = start_modern_kubelet(runner, pki, tmp_path, node, version=version)
+    kubelet.wait_for_log(rf'"Validating static pods with the v1 Pod schema of kubernetes-validate" '
+                         rf'schemaVersion="{re.escape(schema)}"')
+    write_yaml(manifests / "sleeper.yaml", sleeper("hello", tmp_path))
+    wait_until(lambda: running(docker_client, node, "sleeper"), TIMEOUT, f"the sleeper pod run by kubelet {version}")
+    assert kubelet.stop() == 0
 
 
 def test_static_pod_lifecycle(runner: DoubleRunner, pki: Pki, tmp_path: Path, node: str, docker_client: Any) -> None:

@@ -119,6 +119,17 @@ def test_seed_runs_the_seeds_master_pod_and_kubelet_flags() -> None:
                                    "--api-servers=http://localhost:8080", "--config=/etc/kubernetes/manifests"]
 
 
+def test_seed_runs_the_seeds_service_proxy_container() -> None:
+    """Step three: `hyperkube proxy --master=http://127.0.0.1:8080 --v=2` on the host network, its healthz on
+    127.0.0.1:10249 answering once it reaches the apiserver; no privileged mode and no mounts."""
+    proxy = json.loads(node(SEED).check_output("docker inspect curtain-kube-proxy"))[0]
+    assert [proxy["Path"], *proxy["Args"]] == ["/hyperkube", "proxy", "--master=http://127.0.0.1:8080", "--v=2"]
+    assert proxy["HostConfig"]["NetworkMode"] == "host"
+    assert proxy["HostConfig"]["Privileged"] is False
+    assert proxy["Mounts"] == []
+    assert get(SEED, "http://127.0.0.1:10249/healthz") == "ok"
+
+
 @pytest.mark.parametrize("name", [MODERN, MODERN_2, SEED])
 def test_file_modes(name: str) -> None:
     host = node(name)

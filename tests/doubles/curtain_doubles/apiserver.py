@@ -1,6 +1,6 @@
 """kube-apiserver: health and version endpoints that tell the truth about the real etcd behind them.
 
-Modern (1.36): HTTPS on --bind-address:--secure-port (0.0.0.0:6443) with --tls-cert-file/--tls-private-key-file
+Modern (1.35, 1.36): HTTPS on --bind-address:--secure-port (0.0.0.0:6443) with --tls-cert-file/--tls-private-key-file
 (or a self-signed pair written to --cert-dir), client certificates verified against --client-ca-file, bearer tokens
 from --token-auth-file, anonymous requests as the real server allows them, storage in etcd v3 over its JSON
 gateway. Seed (1.1): plain HTTP on the insecure address 127.0.0.1:8080 (--insecure-bind-address/--insecure-port,

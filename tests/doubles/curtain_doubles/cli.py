@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import kube_flags
 import kube_flagsets
-from kube_profiles import PROFILES, KubeProfile
+from kube_profiles import KubeProfile, profile_of_version
 
 from curtain_doubles import log
 from curtain_doubles.lifecycle import Lifecycle
@@ -52,7 +52,8 @@ class Context:
 
     @property
     def profile(self) -> KubeProfile:
-        return next(profile for profile in PROFILES.values() if profile.version == self.version)
+        """The pinned profile version the double was built for (modern@v1.35.4, modern@v1.36.0, seed@v1.1.8)."""
+        return profile_of_version(self.version)
 
     @property
     def seed(self) -> bool:

@@ -128,9 +128,15 @@ FILE_FLAGS: Mapping[str, FileFlag] = {
 # `config` means a different file per component and release (kube_flagsets.MEANING_CHANGES).
 COMPONENT_FILE_FLAGS: Mapping[tuple[str, str, str], FileFlag] = {
     ("kubelet", "1.1", "config"): FileFlag(STATIC_PODS),
-    ("kubelet", "1.36", "config"): FileFlag(KUBELET_CONFIG),
-    ("kube-proxy", "1.36", "config"): FileFlag(KUBE_PROXY_CONFIG),
-    ("kube-scheduler", "1.36", "config"): FileFlag(SCHEDULER_CONFIG),
+    **{
+        (component, line, "config"): FileFlag(kind)
+        for line in sorted({kube_flagsets.release_line(version) for version in kube_flagsets.MODERN_VERSIONS})
+        for component, kind in (
+            ("kubelet", KUBELET_CONFIG),
+            ("kube-proxy", KUBE_PROXY_CONFIG),
+            ("kube-scheduler", SCHEDULER_CONFIG),
+        )
+    },
 }
 
 # Path-like flags that name no file the binary reads at startup, and why.

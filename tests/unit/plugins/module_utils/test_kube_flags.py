@@ -20,14 +20,20 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import (
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
     COMPONENTS,
+    MODERN_PREVIOUS_VERSION,
     MODERN_VERSION,
+    MODERN_VERSIONS,
     REMOVED_FLAGS,
     SEED_VERSION,
     KubeFlagsetError,
+    added_in_1_36,
     component_name,
     flagset,
     release_line,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfileError
+
+ALL_VERSIONS = (SEED_VERSION, *MODERN_VERSIONS)
 
 # The seed's own command lines (seed/kubernetes-teardown-part-1.md), as flag mappings.
 SEED_COMMANDS: dict[str, dict[str, Any]] = {
@@ -82,6 +88,13 @@ SEED_ARGV: dict[str, list[str]] = {
         ("kube-scheduler", MODERN_VERSION, 60, 40),
         ("kubelet", MODERN_VERSION, 128, 100),
         ("kube-proxy", MODERN_VERSION, 66, 40),
+        # 1.35: the 1.36 lists less the flags 1.36 added (tls-curve-preferences; the controller-manager's
+        # concurrent-resourceclaim-syncs; kube-proxy's klog alsologtostderrthreshold, legacy_stderr_threshold_behavior)
+        ("kube-apiserver", MODERN_PREVIOUS_VERSION, 169, 100),
+        ("kube-controller-manager", MODERN_PREVIOUS_VERSION, 144, 100),
+        ("kube-scheduler", MODERN_PREVIOUS_VERSION, 59, 40),
+        ("kubelet", MODERN_PREVIOUS_VERSION, 128, 100),
+        ("kube-proxy", MODERN_PREVIOUS_VERSION, 64, 40),
         # 1.1: the documented flags, the apiserver's 7 hidden deprecated aliases, and hyperkube's 8 global flags.
         ("kube-apiserver", SEED_VERSION, 54 + 7 + 8, 50),
         ("kube-controller-manager", SEED_VERSION, 37 + 8, 30),
@@ -97,7 +110,7 @@ def test_flagset_has_the_documented_size(component: str, version: str, documente
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
-@pytest.mark.parametrize("version", [SEED_VERSION, MODERN_VERSION])
+@pytest.mark.parametrize("version", ALL_VERSIONS)
 def test_every_flag_has_a_name_and_a_type(component: str, version: str) -> None:
     for spec in flagset(component, version).flags.values():
         assert spec.name and not spec.name.startswith("-")
@@ -109,9 +122,63 @@ def test_every_flag_has_a_name_and_a_type(component: str, version: str) -> None:
 def test_removed_flags_are_in_the_seed_release_and_gone_from_modern(key: tuple[str, str], removal: Any) -> None:
     component, name = key
     assert flagset(component, SEED_VERSION).lookup(name) is not None
-    assert flagset(component, MODERN_VERSION).lookup(name) is None
-    if removal.replacement:
-        assert flagset(component, MODERN_VERSION).lookup(removal.replacement) is not None
+    for version in MODERN_VERSIONS:
+        assert flagset(component, version).lookup(name) is None
+        if removal.replacement:
+            assert flagset(component, version).lookup(removal.replacement) is not None
+
+
+# --- what differs between the two modern versions ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("component", "added"),
+    [
+        ("kube-apiserver", {"tls-curve-preferences"}),
+        ("kube-controller-manager", {"concurrent-resourceclaim-syncs", "tls-curve-preferences"}),
+        ("kube-scheduler", {"tls-curve-preferences"}),
+        ("kubelet", set()),
+        ("kube-proxy", {"alsologtostderrthreshold", "legacy_stderr_threshold_behavior"}),
+    ],
+)
+def test_1_35_is_1_36_without_the_flags_1_36_added(component: str, added: set[str]) -> None:
+    old, new = flagset(component, MODERN_PREVIOUS_VERSION), flagset(component, MODERN_VERSION)
+    assert set(new.names()) - set(old.names()) == added == set(added_in_1_36(component))
+    assert set(old.names()) <= set(new.names())  # 1.36 removed no flag of 1.35
+    for key, spec in old.flags.items():
+        assert new.flags[key] == spec  # same types, same deprecations
+    assert all("CHANGELOG" in source or "kubernetes/" in source for source in added_in_1_36(component).values())
+
+
+@pytest.mark.parametrize(
+    ("component", "flag", "value"),
+    [
+        ("kube-apiserver", "tls-curve-preferences", [23, 29]),
+        ("kube-controller-manager", "concurrent-resourceclaim-syncs", 25),
+        ("kube-scheduler", "tls-curve-preferences", "29"),
+        ("kube-proxy", "legacy_stderr_threshold_behavior", False),
+    ],
+)
+def test_a_flag_1_36_added_is_refused_by_1_35_and_accepted_by_1_36(component: str, flag: str, value: Any) -> None:
+    assert check_flags(component, "modern", {flag: value}).ok
+    assert check_flags(component, "modern@v1.36.0", {flag: value}).ok
+    [error] = check_flags(component, "modern@v1.35.4", {flag: value}).errors
+    assert error.startswith(f"{component} v1.35.4 has no flag --{flag}")
+    with pytest.raises(KubeArgsError, match=f"unknown flag: --{flag}"):
+        parse_args(component, "v1.35.4", [f"--{flag}={value if not isinstance(value, list) else '23'}"])
+
+
+def test_the_kube_flags_filter_checks_against_the_referenced_version() -> None:
+    kube_flags = FilterModule().filters()["kube_flags"]
+    assert kube_flags({"tls-curve-preferences": [23, 29]}, "kube-apiserver", "modern") == [
+        "--tls-curve-preferences=23,29"]
+    with pytest.raises(AnsibleFilterError, match=r"kube-apiserver v1\.35\.4 has no flag --tls-curve-preferences"):
+        kube_flags({"tls-curve-preferences": [23, 29]}, "kube-apiserver", "modern@v1.35.4")
+    with pytest.raises(AnsibleFilterError, match=r"v1\.34\.2 is not pinned in profile modern"):
+        kube_flags({"secure-port": 6443}, "kube-apiserver", "modern@v1.34.2")
+
+
+def test_a_reference_to_an_unpinned_version_is_refused_when_checking() -> None:
+    with pytest.raises(KubeProfileError, match=r"pinned versions: v1\.35\.4, v1\.36\.0"):
+        check_flags("kube-apiserver", "modern@v1.34.2", {"secure-port": 6443})
 
 
 @pytest.mark.parametrize(
@@ -143,10 +210,17 @@ def test_component_names_accept_hyperkube_subcommands(given: str, expected: str)
 
 
 @pytest.mark.parametrize(
-    ("version", "line"), [("v1.36.0", "1.36"), ("1.36", "1.36"), ("v1.1.8", "1.1"), ("1.1.3", "1.1")]
+    ("version", "line"),
+    [("v1.36.0", "1.36"), ("1.36", "1.36"), ("v1.35.4", "1.35"), ("v1.35.0", "1.35"), ("v1.1.8", "1.1"),
+     ("1.1.3", "1.1")],
 )
 def test_release_line(version: str, line: str) -> None:
     assert release_line(version) == line
+
+
+@pytest.mark.parametrize(("version", "pinned"), [("v1.35.0", "v1.35.4"), ("1.35", "v1.35.4"), ("v1.36.2", "v1.36.0")])
+def test_a_patch_release_has_the_flags_of_its_line_s_pinned_version(version: str, pinned: str) -> None:
+    assert flagset("kube-apiserver", version).version == pinned
 
 
 @pytest.mark.parametrize(
@@ -359,9 +433,16 @@ def test_an_unknown_flag_without_a_near_name_is_just_named() -> None:
     assert error == "kube-controller-manager v1.1.8 has no flag --secure-port"
 
 
-@pytest.mark.parametrize("version", ["modern", "v1.36.0", "1.36"])
-def test_check_takes_a_profile_or_a_version(version: str) -> None:
+@pytest.mark.parametrize("version", ["modern", "modern@v1.36.0", "modern@v1.35.4", "v1.36.0", "1.36", "v1.35.4"])
+def test_check_takes_a_profile_reference_or_a_version(version: str) -> None:
     assert check_flags("kube-apiserver", version, {"portal-net": "10.0.0.0/24"}).errors
+    assert check_flags("kube-apiserver", version, {"secure-port": 6443}).ok
+
+
+def test_the_kubelet_config_meaning_warning_holds_for_both_modern_versions() -> None:
+    for reference in ("modern", "modern@v1.35.4"):
+        [warning] = check_flags("kubelet", reference, {"config": "/etc/kubernetes/manifests/"}).warnings
+        assert "looks like a directory" in warning and "KubeletConfiguration" in warning
 
 
 def test_check_skips_none_and_reports_every_error_at_once() -> None:

@@ -620,3 +620,70 @@ def test_kube_proxy_configuration_and_flags() -> None:
     ]
     (error,) = errors_of(kube_proxy_configuration, {"proxy_mode": "userspace"})
     assert "proxy mode 'userspace' is not available in Kubernetes v1.36.0" in error
+
+
+# --- per pinned version --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("reference", "version"), [("modern", "v1.36.0"), ("modern@v1.36.0", "v1.36.0"),
+                                                    ("modern@v1.35.4", "v1.35.4")])
+def test_the_pods_of_each_modern_version_run_that_version_s_images_and_flags(reference: str, version: str) -> None:
+    pods = control_plane_pods(reference, {**MODERN, "pod_cidr": "10.244.0.0/16"})
+    for component in CONTROL_PLANE:
+        (container,) = pods[f"{component}.yaml"]["spec"]["containers"]
+        assert container["image"] == f"registry.k8s.io/{component}:{version}"
+        argv = container["command"][1:]
+        assert len(parse_args(component, version, argv)) == len(argv)  # every flag exists in that version
+
+
+def test_the_two_modern_versions_build_the_same_files_but_for_the_images() -> None:
+    def without_images(pods: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return json.loads(json.dumps(pods).replace("v1.35.4", "VERSION").replace("v1.36.0", "VERSION"))
+
+    assert without_images(control_plane_pods("modern@v1.35.4", MODERN)) == without_images(
+        control_plane_pods("modern", MODERN))
+    assert kubelet_configuration({}, "modern@v1.35.4") == kubelet_configuration({}, "modern")
+    assert kube_proxy_flags("modern@v1.35.4", {}) == kube_proxy_flags("modern", {})
+    assert kubelet_flags("modern@v1.35.4", {}) == kubelet_flags("modern", {})
+
+
+@pytest.mark.parametrize(("reference", "expected"), [("modern", "modern@v1.36.0"),
+                                                     ("modern@v1.35.4", "modern@v1.35.4"), ("seed", "seed@v1.1.8")])
+def test_resolved_settings_name_the_profile_version(reference: str, expected: str) -> None:
+    resolved = resolve_settings(reference, MODERN if reference.startswith("modern") else {})
+    assert resolved["profile_reference"] == expected
+    assert (resolved["profile"], resolved["version"]) == tuple(expected.split("@"))
+    assert resolved["images"]["kube-apiserver"].endswith(expected.split("@")[1])
+
+
+@pytest.mark.parametrize(
+    ("component", "flag", "value"),
+    [
+        ("kube-apiserver", "tls-curve-preferences", [23, 29]),
+        ("controller-manager", "concurrent-resourceclaim-syncs", 8),
+    ],
+)
+def test_extra_flags_are_checked_against_the_referenced_version(component: str, flag: str, value: Any) -> None:
+    extra = {"extra_flags": {component: {flag: value}}}
+    assert control_plane_pods("modern", {**MODERN, **extra})
+    (error,) = errors_of(control_plane_pods, "modern@v1.35.4", {**MODERN, **extra})
+    assert error.startswith(f"{'kube-' if component == 'controller-manager' else ''}{component} v1.35.4 has no flag "
+                            f"--{flag}")
+
+
+def test_a_proxy_mode_error_names_the_referenced_version() -> None:
+    (error,) = errors_of(resolve_settings, "modern@v1.35.4", {"proxy_mode": "userspace"})
+    assert error == ("kube settings: proxy_mode: proxy mode 'userspace' is not available in Kubernetes v1.35.4 "
+                     "(profile modern); choose one of: iptables, ipvs, nftables")
+
+
+@pytest.mark.parametrize("builder", [control_plane_pods, control_plane_files, resolve_settings, kubelet_flags,
+                                     kube_proxy_flags])
+def test_a_version_the_profile_does_not_pin_is_refused(builder: Any) -> None:
+    (error,) = errors_of(builder, "modern@v1.34.2", MODERN)
+    assert error == "Kubernetes v1.34.2 is not pinned in profile modern; pinned versions: v1.35.4, v1.36.0"
+
+
+def test_component_configuration_of_an_unpinned_version_is_refused() -> None:
+    with pytest.raises(KubeManifestError, match="not pinned in profile modern"):
+        kubelet_configuration({}, "modern@v1.34.2")
+    with pytest.raises(KubeManifestError, match="not pinned in profile modern"):
+        kube_proxy_configuration({}, "modern@v1.34.2")

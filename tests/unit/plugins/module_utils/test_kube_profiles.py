@@ -1,4 +1,5 @@
-"""The two Kubernetes profiles as data, and the check of requested features against them."""
+"""The two Kubernetes profiles as data, their pinned versions and references, the upgrade rule, and the check of
+requested features against them."""
 
 from __future__ import annotations
 
@@ -12,11 +13,21 @@ from ansible_collections.curtain.kube.plugins.filter.kube import FilterModule
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import COMPONENTS, flagset
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
     DEFAULT_PROFILE,
+    PINNED,
     PROFILES,
     KubeProfileError,
     check_features,
     get_profile,
+    is_reference,
+    kubernetes_version,
+    parse_reference,
+    pinned_versions,
+    profile_of_version,
+    upgrade_step,
 )
+
+# Every pinned profile version, as a reference: what the per-version tests run over.
+REFERENCES = [profile.reference for pinned in PINNED.values() for profile in pinned.values()]
 
 
 def test_the_profiles_and_their_versions() -> None:
@@ -24,6 +35,161 @@ def test_the_profiles_and_their_versions() -> None:
     assert DEFAULT_PROFILE == "modern"
     assert get_profile("seed").version == "v1.1.8"
     assert get_profile("modern").version == "v1.36.0"
+    assert REFERENCES == ["seed@v1.1.8", "modern@v1.35.4", "modern@v1.36.0"]
+
+
+@pytest.mark.parametrize(
+    ("profile", "versions"), [("modern", ("v1.35.4", "v1.36.0")), ("seed", ("v1.1.8",))]
+)
+def test_pinned_versions_oldest_first_and_the_default_is_the_newest(profile: str, versions: tuple[str, ...]) -> None:
+    assert pinned_versions(profile) == versions
+    assert get_profile(profile).versions == versions
+    assert get_profile(profile).version == versions[-1]
+    assert all(get_profile(f"{profile}@{version}").versions == versions for version in versions)
+
+
+# --- references ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("reference", "name", "version"),
+    [
+        ("modern", "modern", "v1.36.0"),
+        ("modern@v1.36.0", "modern", "v1.36.0"),
+        ("modern@v1.35.4", "modern", "v1.35.4"),
+        ("modern@1.35.4", "modern", "v1.35.4"),  # the "v" is optional, as in kubeadm's --kubernetes-version
+        (" modern@v1.35.4 ", "modern", "v1.35.4"),
+        ("seed", "seed", "v1.1.8"),
+        ("seed@v1.1.8", "seed", "v1.1.8"),
+    ],
+)
+def test_a_reference_names_a_profile_and_optionally_a_pinned_version(reference: str, name: str, version: str) -> None:
+    profile = get_profile(reference)
+    assert (profile.name, profile.version) == (name, version)
+    assert profile.reference == f"{name}@{version}"
+    assert profile.label == f"Kubernetes {version} (profile {name})"
+    assert get_profile(profile.reference) is profile
+    assert kubernetes_version(reference) == version
+
+
+@pytest.mark.parametrize(
+    ("reference", "parsed"),
+    [("modern", ("modern", None)), ("modern@1.35.4", ("modern", "v1.35.4")), ("seed@v1.1.8", ("seed", "v1.1.8"))],
+)
+def test_parse_reference(reference: str, parsed: tuple[str, str | None]) -> None:
+    assert parse_reference(reference) == parsed
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("modern@v1.34.2", "Kubernetes v1.34.2 is not pinned in profile modern; pinned versions: v1.35.4, v1.36.0"),
+        ("modern@v1.35.0", "Kubernetes v1.35.0 is not pinned in profile modern; pinned versions: v1.35.4, v1.36.0"),
+        ("modern@v1.1.8", "Kubernetes v1.1.8 is not pinned in profile modern; pinned versions: v1.35.4, v1.36.0"),
+        ("seed@v1.36.0", "Kubernetes v1.36.0 is not pinned in profile seed; pinned versions: v1.1.8"),
+        ("modern@", "profile reference 'modern@' names no version; use 'modern' or modern@<version> with one of: "
+                    "v1.35.4, v1.36.0"),
+        ("modern@latest", "profile reference 'modern@latest': 'latest' is not a Kubernetes version; pinned versions "
+                          "of profile modern: v1.35.4, v1.36.0"),
+        ("modern@v1.36", "'v1.36' is not a Kubernetes version"),
+        ("legacy@v1.36.0", "unknown Kubernetes profile 'legacy'; known profiles: modern, seed"),
+        ("@v1.36.0", "unknown Kubernetes profile ''; known profiles: modern, seed"),
+    ],
+)
+def test_a_reference_to_an_unpinned_or_malformed_version_is_refused(reference: str, message: str) -> None:
+    with pytest.raises(KubeProfileError) as raised:
+        get_profile(reference)
+    assert message in str(raised.value)
+
+
+def test_a_reference_must_be_a_string() -> None:
+    with pytest.raises(KubeProfileError, match="must be a string"):
+        get_profile(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("modern", True), ("modern@v1.35.4", True), ("seed@x", True), ("v1.36.0", False), ("1.35", False), (7, False)],
+)
+def test_is_reference(value: object, expected: bool) -> None:
+    assert is_reference(value) is expected
+
+
+@pytest.mark.parametrize("version", ["v1.36.0", "1.35", "v1.30.2"])
+def test_a_bare_version_stands_for_itself(version: str) -> None:
+    assert kubernetes_version(version) == version
+
+
+@pytest.mark.parametrize(("version", "reference"),
+                         [("v1.35.4", "modern@v1.35.4"), ("1.36.0", "modern@v1.36.0"), ("v1.1.8", "seed@v1.1.8")])
+def test_profile_of_version(version: str, reference: str) -> None:
+    assert profile_of_version(version).reference == reference
+
+
+def test_profile_of_an_unpinned_version_is_refused() -> None:
+    with pytest.raises(KubeProfileError, match=r"v1\.34\.0 is pinned in no profile; pinned: seed@v1\.1\.8, "
+                                               r"modern@v1\.35\.4, modern@v1\.36\.0"):
+        profile_of_version("v1.34.0")
+
+
+# --- the upgrade rule ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("current", "target", "step"),
+    [
+        ("v1.35.4", "v1.36.0", "upgrade"),
+        ("1.35.4", "v1.36.0", "upgrade"),
+        ("v1.36.0", "v1.36.0", "none"),
+        ("v1.35.4", "v1.35.4", "none"),
+    ],
+)
+def test_upgrade_step_within_the_modern_line(current: str, target: str, step: str) -> None:
+    assert upgrade_step("modern", current, target) == step
+
+
+@pytest.mark.parametrize(
+    ("profile", "current", "target", "message"),
+    [
+        # more than one minor version: the skip message, also for a current version curtain does not pin
+        ("modern", "v1.34.2", "v1.36.0", "upgrading from v1.34.2 to v1.36.0 skips 1.35: upgrade one minor version "
+                                         "at a time (v1.34 -> v1.35 -> v1.36)"),
+        ("modern", "v1.33.9", "v1.36.0", "upgrading from v1.33.9 to v1.36.0 skips 1.34 and 1.35: upgrade one minor "
+                                         "version at a time (v1.33 -> v1.34 -> v1.35 -> v1.36)"),
+        # a current version within one minor version of the target, but not pinned
+        ("modern", "v1.34.2", "v1.35.4", "cannot upgrade from v1.34.2: Kubernetes v1.34.2 is not pinned in profile "
+                                         "modern; pinned versions: v1.35.4, v1.36.0"),
+        ("modern", "v1.35.2", "v1.36.0", "cannot upgrade from v1.35.2: Kubernetes v1.35.2 is not pinned"),
+        # a target the profile does not pin
+        ("modern", "v1.36.0", "v1.37.0", "cannot upgrade to v1.37.0: Kubernetes v1.37.0 is not pinned in profile "
+                                         "modern; pinned versions: v1.35.4, v1.36.0"),
+        ("modern", "v1.35.4", "v1.35.5", "cannot upgrade to v1.35.5: Kubernetes v1.35.5 is not pinned"),
+        # backwards
+        ("modern", "v1.36.0", "v1.35.4", "downgrading from v1.36.0 to v1.35.4 is not supported: Kubernetes "
+                                         "upgrades go forward only"),
+        ("modern", "v1.37.1", "v1.36.0", "downgrading from v1.37.1 to v1.36.0 is not supported"),
+        ("modern", "v0.36.0", "v1.36.0", "upgrading from v0.36.0 to v1.36.0 crosses a major version"),
+        # malformed versions and profiles
+        ("modern", "1.35", "v1.36.0", "'1.35' is not a Kubernetes version such as v1.36.0"),
+        ("modern", "v1.35.4", "latest", "'latest' is not a Kubernetes version"),
+        ("legacy", "v1.35.4", "v1.36.0", "unknown Kubernetes profile 'legacy'; known profiles: modern, seed"),
+        ("modern@v1.36.0", "v1.35.4", "v1.36.0", "upgrade_step takes a profile name such as 'modern', not "
+                                                 "'modern@v1.36.0'"),
+        # a profile with a single pinned version has no upgrade path, not even to itself
+        ("seed", "v1.1.8", "v1.1.8", "profile seed pins only v1.1.8 and has no upgrade path"),
+        ("seed", "v1.1.8", "v1.36.0", "profile seed pins only v1.1.8 and has no upgrade path"),
+    ],
+)
+def test_upgrade_step_refusals(profile: str, current: str, target: str, message: str) -> None:
+    with pytest.raises(KubeProfileError) as raised:
+        upgrade_step(profile, current, target)
+    assert message in str(raised.value)
+
+
+def test_kube_upgrade_step_filter() -> None:
+    kube_upgrade_step = FilterModule().filters()["kube_upgrade_step"]
+    assert kube_upgrade_step("modern", "v1.35.4", "v1.36.0") == "upgrade"
+    assert kube_upgrade_step("modern", "v1.36.0", "v1.36.0") == "none"
+    with pytest.raises(AnsibleFilterError, match=r"skips 1\.35: upgrade one minor version at a time"):
+        kube_upgrade_step("modern", "v1.34.2", "v1.36.0")
+    with pytest.raises(AnsibleFilterError, match="no upgrade path"):
+        kube_upgrade_step("seed", "v1.1.8", "v1.1.8")
 
 
 def test_an_unknown_profile_is_refused_with_the_known_ones() -> None:
@@ -41,21 +207,42 @@ def test_seed_runs_every_component_from_the_hyperkube_image(component: str) -> N
 
 
 @pytest.mark.parametrize("component", ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"])
-def test_modern_has_one_image_per_component(component: str) -> None:
-    image = get_profile("modern").images[component]
-    assert image.reference == f"registry.k8s.io/{component}:v1.36.0"
+@pytest.mark.parametrize(("reference", "tag"), [("modern", "v1.36.0"), ("modern@v1.35.4", "v1.35.4")])
+def test_modern_has_one_image_per_component_and_version(component: str, reference: str, tag: str) -> None:
+    image = get_profile(reference).images[component]
+    assert image.reference == f"registry.k8s.io/{component}:{tag}"
     assert image.command == (component,)
 
 
-def test_modern_kubelet_comes_from_the_node_tarball_with_its_published_hash() -> None:
-    modern = get_profile("modern")
+@pytest.mark.parametrize(
+    ("reference", "version", "node_sha512_start", "server_sha512_start", "changelog"),
+    [
+        ("modern", "v1.36.0", "8bba5bd0cb77997a", "1c64da92575451c2", "CHANGELOG-1.36.md, section v1.36.0"),
+        ("modern@v1.35.4", "v1.35.4", "bfdde7cb0eb382d2", "7454c2d9023de323", "section v1.35.4"),
+    ],
+)
+def test_modern_kubelet_comes_from_the_node_tarball_with_its_published_hash(
+    reference: str, version: str, node_sha512_start: str, server_sha512_start: str, changelog: str
+) -> None:
+    modern = get_profile(reference)
     assert "kubelet" not in modern.images
     node = modern.artifacts["kubernetes-node-linux-amd64"]
-    assert node.url == "https://dl.k8s.io/v1.36.0/kubernetes-node-linux-amd64.tar.gz"
-    assert re.fullmatch(r"[0-9a-f]{128}", node.sha512)
+    server = modern.artifacts["kubernetes-server-linux-amd64"]
+    assert node.url == f"https://dl.k8s.io/{version}/kubernetes-node-linux-amd64.tar.gz"
+    assert server.url == f"https://dl.k8s.io/{version}/kubernetes-server-linux-amd64.tar.gz"
+    for artifact, start in ((node, node_sha512_start), (server, server_sha512_start)):
+        assert re.fullmatch(r"[0-9a-f]{128}", artifact.sha512) and artifact.sha512.startswith(start)
+        assert changelog in artifact.source
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_the_two_modern_versions_differ_only_in_what_is_per_version() -> None:
+    old, new = get_profile("modern@v1.35.4"), get_profile("modern@v1.36.0")
+    assert (old.release_line, new.release_line) == ("1.35", "1.36")
+    assert old.ports == new.ports and old.features == new.features
+    assert old.artifacts != new.artifacts and old.images != new.images
+
+
+@pytest.mark.parametrize("profile", REFERENCES)
 def test_no_digest_is_made_up(profile: str) -> None:
     # Digests are filled only from a citable source; none was found, so all stay empty.
     assert all(image.digest == "" for image in get_profile(profile).images.values())
@@ -64,6 +251,9 @@ def test_no_digest_is_made_up(profile: str) -> None:
 @pytest.mark.parametrize(
     ("profile", "port", "expected"),
     [
+        ("modern@v1.35.4", "apiserver_insecure", None),
+        ("modern@v1.35.4", "controller_manager", 10257),
+        ("modern@v1.35.4", "kube_proxy_healthz", 10256),
         ("seed", "apiserver_secure", 6443),
         ("seed", "apiserver_insecure", 8080),
         ("seed", "kubelet", 10250),
@@ -102,13 +292,16 @@ def test_default_ports(profile: str, port: str, expected: int | None) -> None:
         ("modern", "proxy_modes", ("iptables", "ipvs", "nftables")),
         ("modern", "deprecated_proxy_modes", ("ipvs",)),
         ("modern", "static_pod_manifest_flag", "staticPodPath"),
+        # ipvs is deprecated since 1.35, so in both modern versions
+        ("modern@v1.35.4", "proxy_modes", ("iptables", "ipvs", "nftables")),
+        ("modern@v1.35.4", "deprecated_proxy_modes", ("ipvs",)),
     ],
 )
 def test_features(profile: str, feature: str, expected: Any) -> None:
     assert getattr(get_profile(profile).features, feature) == expected
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILES))
+@pytest.mark.parametrize("profile", REFERENCES)
 def test_the_proxy_modes_are_the_ones_the_flag_documents(profile: str) -> None:
     # The modes must at least be accepted by the profile's kube-proxy --proxy-mode flag.
     assert flagset("kube-proxy", get_profile(profile).version).lookup("proxy-mode") is not None
@@ -139,6 +332,14 @@ def test_the_proxy_modes_are_the_ones_the_flag_documents(profile: str) -> None:
             [
                 "proxy mode 'userspace' is not available in Kubernetes v1.36.0 (profile modern); "
                 "choose one of: iptables, ipvs, nftables"
+            ],
+        ),
+        (
+            "modern@v1.35.4",
+            {"insecure_port": True},
+            [
+                "Kubernetes v1.35.4 (profile modern) has no insecure port: removed in 1.20; "
+                "use the secure port with a client certificate"
             ],
         ),
         ("modern", {"proxy_mode": "nftables", "tls": True, "kubeconfig": True, "kubelet_config_file": True}, []),
@@ -180,11 +381,20 @@ def test_check_features_needs_a_mapping() -> None:
         check_features("modern", ["tls"])  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILES))
-def test_profile_data_is_plain_json(profile: str) -> None:
-    data = get_profile(profile).to_dict()
+def test_check_features_of_an_unpinned_version_is_refused() -> None:
+    with pytest.raises(KubeProfileError, match="not pinned in profile modern"):
+        check_features("modern@v1.34.0", {"tls": True})
+
+
+@pytest.mark.parametrize("reference", REFERENCES)
+def test_profile_data_is_plain_json(reference: str) -> None:
+    data = get_profile(reference).to_dict()
+    name = reference.partition("@")[0]
     assert json.loads(json.dumps(data)) == data
-    assert data["label"] == f"Kubernetes {data['version']} (profile {profile})"
+    assert data["label"] == f"Kubernetes {data['version']} (profile {name})"
+    assert data["reference"] == reference
+    assert data["versions"] == list(pinned_versions(name))
+    assert data["default_version"] == get_profile(name).version
     assert all(image["reference"] for image in data["images"].values())
     assert data["sources"]
 
@@ -193,14 +403,23 @@ def test_profile_data_is_plain_json(profile: str) -> None:
 def test_kube_profile_filter() -> None:
     kube_profile = FilterModule().filters()["kube_profile"]
     assert kube_profile()["name"] == "modern"
+    assert kube_profile()["versions"] == ["v1.35.4", "v1.36.0"]
     assert kube_profile("seed")["ports"]["apiserver_insecure"] == 8080
+    old = kube_profile("modern@v1.35.4")
+    assert (old["version"], old["images"]["kube-scheduler"]["reference"]) == (
+        "v1.35.4", "registry.k8s.io/kube-scheduler:v1.35.4")
     with pytest.raises(AnsibleFilterError, match="known profiles: modern, seed"):
         kube_profile("nope")
+    with pytest.raises(AnsibleFilterError, match=r"pinned versions: v1\.35\.4, v1\.36\.0"):
+        kube_profile("modern@v1.34.2")
 
 
 def test_kube_feature_errors_filter() -> None:
     kube_feature_errors = FilterModule().filters()["kube_feature_errors"]
     assert kube_feature_errors("modern", {"proxy_mode": "ipvs"}) == []
+    assert kube_feature_errors("modern@v1.35.4", {"insecure_port": True}) == [
+        "Kubernetes v1.35.4 (profile modern) has no insecure port: removed in 1.20; "
+        "use the secure port with a client certificate"]
     assert len(kube_feature_errors("modern", {"insecure_port": True})) == 1
     with pytest.raises(AnsibleFilterError):
         kube_feature_errors("nope", {})

@@ -49,8 +49,8 @@ def small_pod() -> dict[str, Any]:
 @needs_schemas
 @pytest.mark.parametrize(
     ("version", "expected"),
-    [("v1.36.0", "1.36.0"), ("1.36", "1.36.0"), ("v1.36.7", "1.36.0"), ("v1.1.8", "1.25.0"), ("v1.24.3", "1.25.0"),
-     ("v1.30.2", "1.30.0")],
+    [("v1.36.0", "1.36.0"), ("1.36", "1.36.0"), ("v1.36.7", "1.36.0"), ("v1.35.4", "1.35.0"), ("v1.1.8", "1.25.0"),
+     ("v1.24.3", "1.25.0"), ("v1.30.2", "1.30.0")],
 )
 def test_schema_version_is_the_nearest_carried(version: str, expected: str) -> None:
     assert schema_version_for(version) == expected
@@ -177,6 +177,27 @@ def test_the_built_kubelet_configuration_is_valid() -> None:
 )
 def test_kubelet_configuration_errors(change: dict[str, Any], expected: list[str]) -> None:
     assert validate_kubelet_configuration({**kubelet_configuration({}), **change}) == expected
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        (None, []),
+        ("v1.36.0", []),
+        ("v1.35.4", ["memoryReservationPolicy: Kubernetes v1.35.4 has no such KubeletConfiguration field (added in "
+                     "1.36)"]),
+    ],
+)
+def test_a_kubelet_configuration_field_newer_than_the_version_is_refused(version: str | None,
+                                                                         expected: list[str]) -> None:
+    config = {**kubelet_configuration({}), "memoryReservationPolicy": "None"}
+    assert validate_kubelet_configuration(config, version) == expected
+    assert validate("kubelet_configuration", config, version or "v1.36.0") == expected
+
+
+def test_a_newer_field_is_still_type_checked_where_it_exists() -> None:
+    config = {**kubelet_configuration({}), "memoryReservationPolicy": 1}
+    assert validate_kubelet_configuration(config, "v1.36.0") == ["memoryReservationPolicy: 1 is not of type 'string'"]
 
 
 # --- KubeProxyConfiguration ----------------------------------------------------------------------------------------
