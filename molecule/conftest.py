@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 
-def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bool = False) -> dict:
-    """Run a playbook against the scenario's hosts and return Ansible's stats per host; fail with its output.
+def run_playbook_document(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,
+                          limit: str | None = None) -> dict:
+    """Run a playbook against the scenario's hosts and return Ansible's JSON document (plays, tasks, results and
+    stats); fail with its output.
 
     A relative path is taken from the scenario directory, so `converge.yml` is the scenario's own converge.
     """
@@ -22,13 +24,42 @@ def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bo
         command += ["--extra-vars", json.dumps(extra_vars)]
     if check:
         command.append("--check")
+    if limit:
+        command += ["--limit", limit]
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-4000:]
     # Other enabled callbacks (task timings) print around the JSON document.
     start = proc.stdout.index("\n{") + 1 if not proc.stdout.startswith("{") else 0
     document, _ = json.JSONDecoder().raw_decode(proc.stdout[start:])
-    return document["stats"]
+    return document
+
+
+def run_playbook(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,
+                 limit: str | None = None) -> dict:
+    """Run a playbook (see run_playbook_document) and return Ansible's stats per host."""
+    return run_playbook_document(playbook, extra_vars, check, limit)["stats"]
+
+
+def run_playbook_refused(playbook: str | Path, extra_vars: dict | None = None) -> str:
+    """Run a playbook that must fail; return its output (for the message) and fail the test if it succeeded."""
+    scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
+    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(scenario / playbook)]
+    if extra_vars:
+        command += ["--extra-vars", json.dumps(extra_vars)]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert proc.returncode != 0, f"{playbook} {extra_vars} succeeded:\n{proc.stdout[-3000:]}"
+    return proc.stdout + proc.stderr
+
+
+def task_results(document: dict, task_name: str) -> dict:
+    """{host: result} of the task with this name (the last one, when it ran in several plays)."""
+    found: dict = {}
+    for play in document["plays"]:
+        for task in play["tasks"]:
+            if task["task"]["name"] == task_name:
+                found = task["hosts"]
+    return found
 
 
 def run_check_mode(playbook: str = "converge.yml") -> dict:

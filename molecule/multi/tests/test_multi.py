@@ -1,0 +1,90 @@
+"""The whole site on four hosts reached over SSH: etcd's three members, the master, and the node's kube-proxy
+talking to the master across the network; the run that lost the node half-way, and the converge that healed it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import testinfra
+import yaml
+from conftest import etcd_call, run_playbook
+
+HOSTS = ("curtain-multi-1", "curtain-multi-2", "curtain-multi-3", "curtain-multi-4")
+MASTER, NODE = "curtain-multi-1", "curtain-multi-4"
+INVENTORY = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent"))
+ADMIN_KUBECONFIG = INVENTORY.parent / "artifacts/admin.conf"
+GET = r"""
+import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=10).status)
+"""
+
+
+def node(name: str):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def inventory_hosts() -> dict:
+    return yaml.safe_load(INVENTORY.read_text())["all"]["hosts"]
+
+
+def address(name: str) -> str:
+    return inventory_hosts()[name]["ansible_host"]
+
+
+def test_every_host_is_reached_over_ssh_at_an_ip_address() -> None:
+    hosts = inventory_hosts()
+    for name in HOSTS:
+        assert hosts[name]["ansible_connection"] == "ssh", name
+        assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", hosts[name]["ansible_host"]), name
+        assert node(name).check_output("hostname") == name
+
+
+def test_etcd_has_three_healthy_voting_members() -> None:
+    listing = etcd_call(node(MASTER), "https://127.0.0.1:2379", "/v3/cluster/member/list", {})
+    members = json.loads(listing.stdout)["members"]
+    assert len(members) == 3 and not any(member.get("isLearner") for member in members)
+    for name in HOSTS[:3]:
+        health = etcd_call(node(name), "https://127.0.0.1:2379", "/health")
+        assert json.loads(health.stdout)["health"] == "true", name
+
+
+def test_the_apiserver_answers_the_admin_kubeconfig_at_the_masters_address() -> None:
+    config = yaml.safe_load(ADMIN_KUBECONFIG.read_text())
+    assert config["clusters"][0]["cluster"]["server"] == f"https://{address(MASTER)}:6443"
+    if shutil.which("kubectl"):
+        out = subprocess.run(["kubectl", "--kubeconfig", str(ADMIN_KUBECONFIG), "get", "--raw", "/readyz"],
+                             capture_output=True, text=True, check=True, timeout=30).stdout
+        assert out == "ok"
+
+
+def test_the_nodes_kube_proxy_reaches_the_master_across_the_network() -> None:
+    host = node(NODE)
+    assert f"server: https://{address(MASTER)}:6443" in host.file("/etc/kubernetes/kube-proxy.conf").content_string
+    assert host.check_output("python3 -c %s %s", GET, "http://127.0.0.1:10256/healthz") == "200"
+    names = host.check_output("docker ps --format '{{.Names}}'").split()
+    assert names == ["curtain-kube-proxy"]  # a node runs kube-proxy only: no etcd, no kubelet
+
+
+def test_the_run_that_lost_the_node_finished_the_others_and_said_so() -> None:
+    log = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "interrupted-run.log").read_text()
+    recap = dict(re.findall(r"^(curtain-multi-\d)\s+:\s+(.*)$", log, re.MULTILINE))
+    assert "unreachable=1" in recap[NODE]
+    for name in HOSTS[:3]:
+        assert "failed=0" in recap[name] and "unreachable=0" in recap[name], recap[name]
+    assert re.search(r"DID NOT FINISH .*: curtain-multi-4", log)
+
+
+def test_the_converge_after_it_healed_the_node() -> None:
+    info = json.loads(node(NODE).check_output("docker inspect curtain-kube-proxy"))[0]
+    assert info["State"]["Running"]
+
+
+def test_a_run_limited_to_the_node_needs_no_other_host_and_changes_nothing() -> None:
+    stats = run_playbook("converge.yml", limit=NODE)
+    assert set(stats) == {NODE, "localhost"} or set(stats) == {NODE}
+    assert stats[NODE]["changed"] == 0 and stats[NODE]["failures"] == 0

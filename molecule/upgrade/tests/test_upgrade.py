@@ -1,0 +1,104 @@
+"""playbooks/upgrade.yml from v1.35.4 to v1.36.0 on two masters: checked everywhere first, one master at a time,
+etcd untouched, the new version seen through each apiserver's /version; again changes nothing; a downgrade and an
+unpinned version are refused before anything changes."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import testinfra
+from conftest import PROJECT, run_playbook, run_playbook_refused
+
+FIRST, SECOND = "curtain-upgrade-1", "curtain-upgrade-2"
+REGISTRY = os.environ.get("CURTAIN_TEST_REGISTRY", "172.17.0.1:5000")
+UPGRADE = PROJECT / "playbooks/upgrade.yml"
+VERSION = r"""
+import json, ssl, sys, urllib.request
+pki = "/etc/kubernetes/pki"
+context = ssl.create_default_context(cafile=pki + "/ca.crt")
+context.load_cert_chain(pki + "/admin.crt", pki + "/admin.key")
+print(json.load(urllib.request.urlopen("https://127.0.0.1:6443/version", context=context, timeout=10))["gitVersion"])
+"""
+
+
+def node(name: str):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
+
+
+def apiserver_version(name: str) -> str:
+    return node(name).check_output("python3 -c %s", VERSION)
+
+
+def started(name: str, container: str) -> str:
+    """StartedAt of a curtain container, or of the static pod container with that io.kubernetes.container.name."""
+    host = node(name)
+    ids = host.check_output(f"docker ps -q --filter label=io.kubernetes.container.name={container}").split()
+    info = json.loads(host.check_output("docker inspect %s", ids[0] if ids else container))[0]
+    return info["State"]["StartedAt"]
+
+
+def newer_images() -> dict:
+    def image(name: str) -> dict:
+        variable = "CURTAIN_TEST_DIGEST_" + name.upper().replace("-", "_")
+        return {"repository": f"{REGISTRY}/curtain-test/{name}", "digest": os.environ[variable]}
+
+    return {
+        "upgrade_kubernetes_version": "v1.36.0",
+        "hyperkube_master_images": {name: image(name) for name in
+                                    ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")},
+        "kube_proxy_images": {"kube-proxy": image("kube-proxy")},
+    }
+
+
+@pytest.fixture(scope="module")
+def upgraded() -> dict:
+    before = {
+        "versions": {name: apiserver_version(name) for name in (FIRST, SECOND)},
+        "etcd": started(FIRST, "curtain-etcd"),
+    }
+    run_playbook(UPGRADE, newer_images())
+    return before
+
+
+def test_the_cluster_started_at_the_older_version(upgraded: dict) -> None:
+    assert upgraded["versions"] == {FIRST: "v1.35.4", SECOND: "v1.35.4"}
+
+
+def test_both_apiservers_answer_with_the_new_version(upgraded: dict) -> None:
+    assert apiserver_version(FIRST) == apiserver_version(SECOND) == "v1.36.0"
+
+
+def test_kube_proxy_and_kubelet_run_the_new_version(upgraded: dict) -> None:
+    for name in (FIRST, SECOND):
+        for container in ("curtain-kubelet", "curtain-kube-proxy"):
+            info = json.loads(node(name).check_output("docker inspect %s", container))[0]
+            assert info["Config"]["Labels"]["io.curtain.kubernetes-version"] == "v1.36.0", (name, container)
+            assert info["Config"]["Image"].endswith(":v1.36.0"), (name, container)
+
+
+def test_etcd_kept_running_throughout(upgraded: dict) -> None:
+    assert started(FIRST, "curtain-etcd") == upgraded["etcd"]
+
+
+def test_the_masters_moved_one_at_a_time(upgraded: dict) -> None:
+    """The second master's new apiserver started after the first's new apiserver was up."""
+    assert started(FIRST, "kube-apiserver") < started(SECOND, "kube-apiserver")
+
+
+def test_a_second_run_changes_nothing(upgraded: dict) -> None:
+    for name, stats in run_playbook(UPGRADE, newer_images()).items():
+        assert stats["changed"] == 0, name
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("v1.35.4", "downgrading from v1.36.0 to v1.35.4 is not supported"),
+    ("v1.37.0", "is not pinned in profile modern"),
+])
+def test_a_downgrade_or_an_unpinned_version_is_refused_before_anything_changes(
+        upgraded: dict, target: str, message: str) -> None:
+    apiservers = {name: started(name, "kube-apiserver") for name in (FIRST, SECOND)}
+    output = run_playbook_refused(UPGRADE, {**newer_images(), "upgrade_kubernetes_version": target})
+    assert message in output
+    assert {name: started(name, "kube-apiserver") for name in (FIRST, SECOND)} == apiservers

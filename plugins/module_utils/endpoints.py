@@ -1,0 +1,71 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Where each component answers for its health on its own host, and how to ask it.
+
+One list per component set, used by the roles' health steps (which wait for them) and by site.yml's summary (which
+looks once): {component, url, ca_file, cert_file, key_file, validate_certs, container | container_label}.
+Everything is asked over loopback on the host itself, so no address from the inventory is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+try:
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import health_url as kube_proxy_health_url
+except ImportError:  # run as plain modules in the unit tests' path setups
+    from kube_manifests import resolve_settings  # type: ignore[no-redef]
+    from kube_profiles import get_profile  # type: ignore[no-redef]
+    from kube_proxy import health_url as kube_proxy_health_url  # type: ignore[no-redef]
+
+
+def etcd(client_port: int, tls: bool, pki_dir: str) -> list[dict[str, Any]]:
+    """etcd's /health over loopback, with the member's client certificate when it serves TLS."""
+    if not tls:
+        return [{"component": "etcd", "url": f"http://127.0.0.1:{client_port}/health", "container": "curtain-etcd"}]
+    return [{
+        "component": "etcd",
+        "url": f"https://127.0.0.1:{client_port}/health",
+        "ca_file": f"{pki_dir}/ca.crt",
+        "cert_file": f"{pki_dir}/client.crt",
+        "key_file": f"{pki_dir}/client.key",
+        "container": "curtain-etcd",
+    }]
+
+
+def control_plane(profile_reference: str, settings: Mapping[str, Any] | None,
+                  kubelet_container: str = "curtain-kubelet") -> list[dict[str, Any]]:
+    """The kubelet, then the static pods in start order. Modern: the apiserver's /readyz with the admin
+    certificate, controller-manager and scheduler over HTTPS with their self-signed certificates (nothing to
+    verify them against). Seed: plain HTTP, as 1.1 served it."""
+    profile = get_profile(profile_reference)
+    resolved = resolve_settings(profile_reference, settings or {})
+    kubelet = {"component": "kubelet", "container": kubelet_container,
+               "url": f"http://127.0.0.1:{profile.ports.kubelet_healthz}/healthz"}
+    if profile.features.insecure_port:  # the seed: everything on the insecure ports
+        return [kubelet] + [
+            {"component": name, "container_label": name, "url": f"http://127.0.0.1:{port}/healthz"}
+            for name, port in (("apiserver", resolved["insecure_port"]),
+                               ("controller-manager", profile.ports.controller_manager),
+                               ("scheduler", profile.ports.scheduler))
+        ]
+    pki = resolved["pki_dir"]
+    return [
+        kubelet,
+        {"component": "kube-apiserver", "container_label": "kube-apiserver",
+         "url": f"https://127.0.0.1:{resolved['secure_port']}/readyz",
+         "ca_file": f"{pki}/ca.crt", "cert_file": f"{pki}/admin.crt", "key_file": f"{pki}/admin.key"},
+        {"component": "kube-controller-manager", "container_label": "kube-controller-manager", "validate_certs": False,
+         "url": f"https://127.0.0.1:{profile.ports.controller_manager}/healthz"},
+        {"component": "kube-scheduler", "container_label": "kube-scheduler", "validate_certs": False,
+         "url": f"https://127.0.0.1:{profile.ports.scheduler}/healthz"},
+    ]
+
+
+def kube_proxy(profile_reference: str, settings: Mapping[str, Any] | None, deployment: str = "container",
+               container: str = "curtain-kube-proxy") -> list[dict[str, Any]]:
+    where = {"container": container} if deployment == "container" else {"container_label": "kube-proxy"}
+    return [{"component": "kube-proxy", "url": kube_proxy_health_url(profile_reference, settings or {}), **where}]

@@ -1,0 +1,82 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""The summary site.yml prints at the end: every component's endpoint and health per host, the hosts that failed or
+could not be reached, the profile and versions, where the admin kubeconfig is, a kubectl command to try, the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+try:
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfile, get_profile
+except ImportError:  # run as plain modules in the unit tests' path setups
+    from kube_profiles import KubeProfile, get_profile  # type: ignore[no-redef]
+
+
+def _health(result: Mapping[str, Any]) -> str:
+    if result.get("skipped_in_check_mode"):
+        return "not running (check mode)"
+    if result.get("failed"):
+        reason = str(result.get("msg") or "no answer").splitlines()[0]
+        return f"UNHEALTHY: {reason[:120]}"
+    return "healthy"
+
+
+def rows(looks: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[dict[str, str]]:
+    """{host: [health_wait results of the summary's looks]} -> [{host, component, endpoint, health}]."""
+    table = []
+    for host in looks:
+        for result in looks[host]:
+            item = result.get("item") or {}
+            table.append({"host": host, "component": str(item.get("component", "?")),
+                          "endpoint": str(item.get("url", "?")), "health": _health(result)})
+    return table
+
+
+def _aligned(table: Sequence[Mapping[str, str]], columns: Sequence[str]) -> list[str]:
+    widths = {column: max([len(column), *(len(row[column]) for row in table)]) for column in columns}
+    lines = ["  ".join(column.upper().ljust(widths[column]) for column in columns).rstrip()]
+    lines += ["  ".join(row[column].ljust(widths[column]) for column in columns).rstrip() for row in table]
+    return lines
+
+
+def kubectl_hint(profile: KubeProfile, admin_kubeconfig: str, first_master: str) -> str:
+    if profile.features.insecure_port:  # the seed's apiserver answers on the master's loopback only
+        return f"ssh {first_master} kubectl -s http://127.0.0.1:8080 get --raw=/healthz"
+    return f"kubectl --kubeconfig {admin_kubeconfig} get --raw='/readyz?verbose'"
+
+
+def summary(
+    looks: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    all_hosts: Sequence[str],
+    profile: str,
+    etcd_image: str,
+    admin_kubeconfig: str,
+    first_master: str = "",
+    seconds: float,
+) -> list[str]:
+    """The lines to print. `looks` holds the hosts that finished the run; the others in `all_hosts` failed or were
+    unreachable on the way."""
+    kube = get_profile(profile)
+    table = rows(looks)
+    lines = [f"curtain: {kube.label}, etcd image {etcd_image}", ""]
+    lines += _aligned(table, ("host", "component", "endpoint", "health")) if table else ["(no component looked at)"]
+    unhealthy = sorted({row["host"] for row in table if row["health"].startswith("UNHEALTHY")})
+    unfinished = [host for host in all_hosts if host not in looks]
+    lines.append("")
+    if unfinished:
+        lines.append("DID NOT FINISH (failed or unreachable, see above; a re-run continues them): "
+                     + ", ".join(unfinished))
+    if unhealthy:
+        lines.append(f"UNHEALTHY components on: {', '.join(unhealthy)}")
+    if not (unfinished or unhealthy):
+        lines.append("Every host finished and every component is healthy.")
+    if not kube.features.insecure_port:
+        lines.append(f"Admin kubeconfig: {admin_kubeconfig}")
+    lines.append(f"Try: {kubectl_hint(kube, admin_kubeconfig, first_master)}")
+    minutes, rest = divmod(round(seconds), 60)
+    lines.append(f"Run time: {minutes} min {rest} s" if minutes else f"Run time: {rest} s")
+    return lines

@@ -1,0 +1,76 @@
+"""Health endpoints per component (the roles wait for them, site.yml's summary looks at them) and the summary."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.curtain.kube.plugins.module_utils import endpoints
+from ansible_collections.curtain.kube.plugins.module_utils.site_summary import rows, summary
+
+
+def test_etcd_with_and_without_tls() -> None:
+    assert endpoints.etcd(4001, False, "/pki") == [
+        {"component": "etcd", "url": "http://127.0.0.1:4001/health", "container": "curtain-etcd"}]
+    [tls] = endpoints.etcd(2379, True, "/etc/curtain/pki/etcd")
+    assert tls["url"] == "https://127.0.0.1:2379/health"
+    assert (tls["ca_file"], tls["cert_file"], tls["key_file"]) == (
+        "/etc/curtain/pki/etcd/ca.crt", "/etc/curtain/pki/etcd/client.crt", "/etc/curtain/pki/etcd/client.key")
+
+
+def test_modern_control_plane_in_start_order_over_tls() -> None:
+    found = endpoints.control_plane("modern", {"secure_port": 8443, "pki_dir": "/pki"})
+    assert [item["component"] for item in found] == [
+        "kubelet", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+    assert [item["url"] for item in found] == [
+        "http://127.0.0.1:10248/healthz", "https://127.0.0.1:8443/readyz",
+        "https://127.0.0.1:10257/healthz", "https://127.0.0.1:10259/healthz"]
+    assert found[1]["cert_file"] == "/pki/admin.crt" and found[2]["validate_certs"] is False
+
+
+def test_seed_control_plane_on_the_insecure_ports() -> None:
+    found = endpoints.control_plane("seed", {}, "my-kubelet")
+    assert [(item["component"], item["url"]) for item in found] == [
+        ("kubelet", "http://127.0.0.1:10248/healthz"), ("apiserver", "http://127.0.0.1:8080/healthz"),
+        ("controller-manager", "http://127.0.0.1:10252/healthz"), ("scheduler", "http://127.0.0.1:10251/healthz")]
+    assert found[0]["container"] == "my-kubelet"
+
+
+@pytest.mark.parametrize(("deployment", "where"), [
+    ("container", {"container": "curtain-kube-proxy"}), ("static_pod", {"container_label": "kube-proxy"})])
+def test_kube_proxy(deployment: str, where: dict) -> None:
+    assert endpoints.kube_proxy("modern", {}, deployment) == [
+        {"component": "kube-proxy", "url": "http://127.0.0.1:10256/healthz", **where}]
+
+
+LOOKS = {
+    "a": [{"item": {"component": "etcd", "url": "https://127.0.0.1:2379/health"}},
+          {"item": {"component": "kube-proxy", "url": "http://127.0.0.1:10256/healthz"}, "failed": True,
+           "msg": "kube-proxy did not answer http://127.0.0.1:10256/healthz within 5 s\nlast log lines..."}],
+    "b": [{"item": {"component": "etcd", "url": "https://127.0.0.1:2379/health"}, "skipped_in_check_mode": True}],
+}
+
+
+def test_rows_say_healthy_unhealthy_or_not_running_in_check_mode() -> None:
+    assert [row["health"] for row in rows(LOOKS)] == [
+        "healthy", "UNHEALTHY: kube-proxy did not answer http://127.0.0.1:10256/healthz within 5 s",
+        "not running (check mode)"]
+
+
+def test_summary_names_unfinished_and_unhealthy_hosts() -> None:
+    lines = summary(LOOKS, all_hosts=["a", "b", "c"], profile="modern", etcd_image="e:1",
+                    admin_kubeconfig="/x/admin.conf", first_master="a", seconds=125.4)
+    assert lines[0] == "curtain: Kubernetes v1.36.0 (profile modern), etcd image e:1"
+    assert lines[2].split() == ["HOST", "COMPONENT", "ENDPOINT", "HEALTH"]
+    assert "DID NOT FINISH (failed or unreachable, see above; a re-run continues them): c" in lines
+    assert "UNHEALTHY components on: a" in lines
+    assert "Every host finished and every component is healthy." not in lines
+    assert lines[-3:] == ["Admin kubeconfig: /x/admin.conf",
+                          "Try: kubectl --kubeconfig /x/admin.conf get --raw='/readyz?verbose'", "Run time: 2 min 5 s"]
+
+
+def test_summary_of_a_healthy_seed_cluster() -> None:
+    lines = summary({"m": [{"item": {"component": "apiserver", "url": "http://127.0.0.1:8080/healthz"}}]},
+                    all_hosts=["m"], profile="seed", etcd_image="e:1", admin_kubeconfig="/x", first_master="m",
+                    seconds=9)
+    assert "Every host finished and every component is healthy." in lines
+    assert not any(line.startswith("Admin kubeconfig") for line in lines)  # the seed has no credentials
+    assert lines[-2:] == ["Try: ssh m kubectl -s http://127.0.0.1:8080 get --raw=/healthz", "Run time: 9 s"]
