@@ -1,0 +1,281 @@
+"""module_utils/host_survey.py: the parsers on text as /proc, /sys and the docker CLI print it, the path descriptions
+on real files, the survey over a fake /proc, and the host_survey module and its action plugin."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import socket
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from ansible_collections.curtain.kube.plugins.action.host_survey import ActionModule
+from ansible_collections.curtain.kube.plugins.module_utils import host_survey as hs
+from ansible_collections.curtain.kube.plugins.modules import host_survey as host_survey_module
+
+CONTAINER = "3f4e" + "a" * 60
+OTHER = "b" * 64
+
+
+@pytest.mark.parametrize("text,expected", [
+    (None, None),
+    ("", []),
+    ("br_netfilter 32768 0 - Live 0x0000000000000000\noverlay 151552 12 - Live 0x0000000000000000\n",
+     ["br_netfilter", "overlay"]),
+])
+def test_parse_proc_modules(text, expected):
+    assert hs.parse_proc_modules(text) == expected
+
+
+def test_parse_filesystems_and_builtin_modules():
+    assert hs.parse_filesystems("nodev\tsysfs\n\text4\nnodev\toverlay\n") == ["sysfs", "ext4", "overlay"]
+    assert hs.parse_builtin_modules("kernel/net/bridge/br_netfilter.ko\nkernel/fs/overlayfs/overlay.ko\n"
+                                    "kernel/net/netfilter/nf-conntrack.ko\n") == [
+        "br_netfilter", "overlay", "nf_conntrack"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    (None, []),
+    ("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n", []),
+    ("Filename\tType\tSize\tUsed\tPriority\n/swapfile file 1048572 512 -2\n/dev/sda2 partition 2097148 0 -3\n",
+     [{"filename": "/swapfile", "type": "file", "size_kb": 1048572, "used_kb": 512},
+      {"filename": "/dev/sda2", "type": "partition", "size_kb": 2097148, "used_kb": 0}]),
+])
+def test_parse_swaps(text, expected):
+    assert hs.parse_swaps(text) == expected
+
+
+PROC_CGROUPS = """\
+#subsys_name\thierarchy\tnum_cgroups\tenabled
+cpuset\t3\t120\t1
+cpu\t1\t120\t1
+memory\t4\t231\t0
+pids\t8\t120\t1
+"""
+
+
+@pytest.mark.parametrize("v2,v1,expected", [
+    ("cpuset cpu io memory pids\n", PROC_CGROUPS, {"version": 2, "controllers": ["cpu", "cpuset", "io", "memory",
+                                                                                  "pids"]}),
+    (None, PROC_CGROUPS, {"version": 1, "controllers": ["cpu", "cpuset", "pids"]}),  # memory disabled
+    (None, None, {"version": 1, "controllers": []}),
+])
+def test_cgroup_summary(v2, v1, expected):
+    assert hs.cgroup_summary(v2, v1) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    (None, None),
+    ("0::/\n", None),
+    ("4:memory:/process_api/0e11a6c7f3fee455d847330794013cc6\n", None),  # not a container ID
+    (f"12:memory:/docker/{CONTAINER}\n11:cpu:/docker/{CONTAINER}\n", CONTAINER),  # v1, cgroupfs driver
+    (f"0::/system.slice/docker-{CONTAINER}.scope\n", CONTAINER),  # v2, systemd driver
+    (f"0::/kubepods/burstable/pod1234/{CONTAINER}\n", CONTAINER),  # a pod's container
+    (f"4:memory:/docker/{OTHER}/docker/{CONTAINER}\n", CONTAINER),  # Docker in Docker: the innermost
+])
+def test_container_id_from_cgroup(text, expected):
+    assert hs.container_id_from_cgroup(text) == expected
+
+
+DOCKER_VERSION = json.dumps({
+    "Client": {"Version": "28.2.2", "ApiVersion": "1.41"},
+    "Server": {"Components": [{"Name": "Engine", "Version": "20.10.24+dfsg1"}], "Version": "20.10.24+dfsg1"},
+})
+
+
+@pytest.mark.parametrize("rc,stdout,stderr,expected", [
+    (0, DOCKER_VERSION, "", {"present": True, "client_version": "28.2.2", "server_version": "20.10.24+dfsg1",
+                             "error": None}),
+    (0, json.dumps({"Client": {"Version": "24.0.5"}, "Server": {"Components": [{"Name": "Engine",
+                                                                                "Version": "24.0.5"}]}}), "",
+     {"present": True, "client_version": "24.0.5", "server_version": "24.0.5", "error": None}),
+    (1, json.dumps({"Client": {"Version": "20.10.24"}, "Server": None}),
+     "Cannot connect to the Docker daemon at unix:///var/run/docker.sock.\n  Is the docker daemon running?\n",
+     {"present": True, "client_version": "20.10.24", "server_version": None,
+      "error": "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"}),
+    (1, "not json", "", {"present": True, "client_version": None, "server_version": None,
+                         "error": "docker version exited with 1 and named no server"}),
+])
+def test_parse_docker_version(rc, stdout, stderr, expected):
+    assert hs.parse_docker_version(rc, stdout, stderr) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("", {}),
+    ("io.curtain.managed-by=curtain,io.curtain.component=etcd",
+     {"io.curtain.managed-by": "curtain", "io.curtain.component": "etcd"}),
+    ("a=1,b=x,y,c=", {"a": "1", "b": "x,y", "c": ""}),  # a comma inside a value stays in the value
+])
+def test_parse_labels(text, expected):
+    assert hs.parse_labels(text) == expected
+
+
+def test_parse_docker_ps():
+    lines = "\n".join([
+        json.dumps({"ID": CONTAINER, "Names": "curtain-etcd", "State": "running", "Image": "curtain/etcd:3.5.1",
+                    "Labels": "io.curtain.managed-by=curtain,io.curtain.component=etcd"}),
+        "",
+        "garbage",
+        json.dumps({"ID": OTHER, "Names": "a,b", "State": "exited", "Image": "x", "Labels": ""}),
+    ])
+    assert hs.parse_docker_ps(lines) == [
+        {"id": CONTAINER, "names": ["curtain-etcd"], "state": "running", "image": "curtain/etcd:3.5.1",
+         "labels": {"io.curtain.managed-by": "curtain", "io.curtain.component": "etcd"}},
+        {"id": OTHER, "names": ["a", "b"], "state": "exited", "image": "x", "labels": {}},
+    ]
+
+
+DER = b"\x30\x82\x01\x0a" + bytes(range(200))  # any bytes: the fingerprint is the SHA-256 of what the PEM carries
+
+
+def pem(der: bytes = DER) -> str:
+    body = base64.b64encode(der).decode()
+    lines = [body[index:index + 64] for index in range(0, len(body), 64)]
+    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+
+
+@pytest.mark.parametrize("data,expected", [
+    (pem(), hashlib.sha256(DER).hexdigest()),
+    (pem().encode(), hashlib.sha256(DER).hexdigest()),
+    ("subject=CN = ca\n" + pem() + "\n\n", hashlib.sha256(DER).hexdigest()),  # text around it does not matter
+    (pem() + pem(b"other"), hashlib.sha256(DER).hexdigest()),  # the first certificate
+    ("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", None),
+    ("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n", None),
+    (None, None),
+])
+def test_certificate_fingerprint(data, expected):
+    assert hs.certificate_fingerprint(data) == expected
+
+
+def test_describe_path_of_files_directories_and_nothing(tmp_path):
+    ca = tmp_path / "ca.crt"
+    ca.write_text(pem())
+    ca.chmod(0o644)
+    marker = tmp_path / "cluster.json"
+    marker.write_text(json.dumps({"cluster_token": "curtain-etcd"}))
+    (tmp_path / "link").symlink_to(ca)
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * (hs.MAX_HASHED_BYTES + 1))
+
+    described = hs.describe_path(str(ca))
+    assert described == {"exists": True, "type": "file", "mode": "0644", "size": len(pem()), "link": False,
+                         "sha256": hashlib.sha256(pem().encode()).hexdigest(),
+                         "certificate_sha256": hashlib.sha256(DER).hexdigest()}
+    assert hs.describe_path(str(marker), read_json=True)["json"] == {"cluster_token": "curtain-etcd"}
+    assert "json" not in hs.describe_path(str(marker))
+    assert hs.describe_path(str(tmp_path / "link"))["link"] is True
+    assert "sha256" not in hs.describe_path(str(big))
+    assert hs.describe_path(str(tmp_path / "missing")) == {"exists": False}
+    listing = hs.describe_path(str(tmp_path))
+    assert listing["type"] == "directory"
+    assert listing["entries"] == ["big", "ca.crt", "cluster.json", "link"]
+    assert listing["entries_truncated"] is False
+
+
+def test_describe_path_reports_bad_json(tmp_path):
+    broken = tmp_path / "cluster.json"
+    broken.write_text("{not json")
+    assert hs.describe_path(str(broken), read_json=True)["json_error"].startswith("not JSON")
+
+
+def _fake_proc(root: Path, *, port_hex: str, inode: int, pid: int, cgroup: str) -> Path:
+    proc = root / "proc"
+    (proc / "net").mkdir(parents=True)
+    (proc / "net" / "tcp").write_text(
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        f"   0: 00000000:{port_hex} 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 {inode} 1 0\n")
+    (proc / str(pid) / "fd").mkdir(parents=True)
+    os.symlink(f"socket:[{inode}]", proc / str(pid) / "fd" / "3")
+    (proc / str(pid) / "comm").write_text("etcd\n")
+    (proc / str(pid) / "cgroup").write_text(cgroup)
+    (proc / "sys" / "kernel").mkdir(parents=True)
+    (proc / "sys" / "kernel" / "osrelease").write_text("6.1.0-18-amd64\n")
+    (proc / "sys" / "net" / "ipv4").mkdir(parents=True)
+    (proc / "sys" / "net" / "ipv4" / "ip_forward").write_text("1\n")
+    (proc / "modules").write_text("overlay 151552 12 - Live 0x0\nnf_tables 1 0 - Live 0x0\nvfat 1 0 - Live 0x0\n")
+    (proc / "filesystems").write_text("nodev\toverlay\n")
+    (proc / "swaps").write_text("Filename Type Size Used Priority\n/swapfile file 1024 0 -2\n")
+    (proc / "cgroups").write_text(PROC_CGROUPS)
+    return proc
+
+
+def test_survey_over_a_fake_proc(tmp_path):
+    proc = _fake_proc(tmp_path, port_hex="0943", inode=4242, pid=77, cgroup=f"0::/docker/{CONTAINER}\n")
+    sys_fs = tmp_path / "sys"
+    (sys_fs / "fs" / "cgroup").mkdir(parents=True)
+    (sys_fs / "fs" / "cgroup" / "cgroup.controllers").write_text("cpu memory pids\n")
+    calls = []
+
+    def docker(args):
+        calls.append(list(args))
+        if args[0] == "version":
+            return 0, DOCKER_VERSION, ""
+        return 0, json.dumps({"ID": CONTAINER, "Names": "curtain-etcd", "State": "running",
+                              "Labels": "io.curtain.managed-by=curtain"}) + "\n", ""
+
+    found = hs.survey(ports=[2371, 2380], paths=[str(tmp_path / "nothing")], json_files=[], docker=docker,
+                      proc=str(proc), sys_fs=str(sys_fs), lib_modules=str(tmp_path / "no-modules"))
+
+    assert calls[0] == ["version", "--format", "{{json .}}"]
+    assert calls[1] == ["ps", "-a", "--no-trunc", "--format", "{{json .}}"]
+    assert found["docker"]["server_version"] == "20.10.24+dfsg1"
+    assert found["containers"][0]["labels"] == {"io.curtain.managed-by": "curtain"}
+    assert found["kernel"] == {"release": "6.1.0-18-amd64", "module_support": True, "modules": ["nf_tables", "overlay"],
+                               "builtin": [], "filesystems": ["overlay"]}
+    assert found["cgroup"] == {"version": 2, "controllers": ["cpu", "memory", "pids"]}
+    assert found["sysctls"] == {"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": None}
+    assert found["swap"]["active"] is True
+    held, free = found["ports"]
+    assert (held["port"], held["listening"], held["pid"], held["process"], held["container_id"]) == (
+        2371, True, 77, "etcd", CONTAINER)
+    assert (free["port"], free["listening"], free["container_id"]) == (2380, False, None)
+    assert found["paths"] == {str(tmp_path / "nothing"): {"exists": False}}
+
+
+@pytest.mark.parametrize("docker,expected_error", [
+    (None, "the docker command is not on PATH"),
+    (lambda args: (1, json.dumps({"Client": {"Version": "20.10"}, "Server": None}), "Cannot connect"),
+     "Cannot connect"),
+    (lambda args: (0, DOCKER_VERSION, "") if args[0] == "version" else (1, "", "permission denied"),
+     "docker ps failed: permission denied"),
+])
+def test_survey_without_a_working_docker(docker, expected_error, tmp_path):
+    found = hs.survey(ports=[], paths=[], docker=docker, proc=str(tmp_path), sys_fs=str(tmp_path))
+    assert found["docker"]["error"] == expected_error
+    assert found["containers"] == []
+    assert found["kernel"]["module_support"] is False  # no /proc/modules here
+
+
+def test_the_module_reads_this_host_and_changes_nothing(module_runner, tmp_path):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        exited = module_runner(host_survey_module.main,
+                               {"ports": [port], "paths": [str(tmp_path)], "json_files": []}, check_mode=True)
+    assert not exited.failed
+    result = exited.result
+    assert result["changed"] is False
+    assert isinstance(result["time"], float)
+    (owner,) = result["ports"]
+    assert owner["listening"] and owner["pid"] == os.getpid()
+    assert result["paths"][str(tmp_path)]["type"] == "directory"
+    assert result["cgroup"]["version"] in (1, 2)
+    assert set(result["docker"]) == {"present", "client_version", "server_version", "error"}
+
+
+def test_the_action_plugin_brackets_the_module_with_the_controller_clock():
+    action = ActionModule.__new__(ActionModule)
+    action._task = mock.Mock(args={"ports": []})
+    clock = iter([100.0, 103.0])
+    with mock.patch("ansible.plugins.action.ActionBase.run", return_value={}), \
+            mock.patch.object(ActionModule, "_execute_module", create=True,
+                              return_value={"time": 101.0, "changed": False}) as execute, \
+            mock.patch("time.time", side_effect=lambda: next(clock)):
+        result = ActionModule.run(action, task_vars={})
+    assert execute.call_args.kwargs["module_name"] == "curtain.kube.host_survey"
+    assert result == {"time": 101.0, "changed": False, "controller_time_before": 100.0,
+                      "controller_time_after": 103.0}

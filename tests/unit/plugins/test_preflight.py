@@ -1,0 +1,629 @@
+"""module_utils/preflight.py and filter/preflight.py: every check's ok, warn and fail paths, each message naming the
+variable (or port and process) concerned, the table, the report, and the mirror of the roles' defaults."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.filter.preflight import FilterModule
+from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy
+from ansible_collections.curtain.kube.plugins.module_utils import preflight as pf
+
+ROOT = Path(__file__).resolve().parents[3]
+CA = "-----BEGIN CERTIFICATE-----\n" + base64.b64encode(b"our CA").decode() + "\n-----END CERTIFICATE-----\n"
+CA_SHA = hashlib.sha256(b"our CA").hexdigest()
+OTHER_SHA = hashlib.sha256(b"their CA").hexdigest()
+KUBELET_ID = "k" * 64
+APISERVER_ID = "a" * 64
+FOREIGN_ID = "f" * 64
+
+# node1 runs everything (etcd, control plane, kube-proxy), node2 is etcd and a node, node3 is a node only.
+GROUPS = pf.Groups.of({"etcd": ["node1", "node2"], "masters": ["node1"], "nodes": ["node2", "node3"]})
+ALL_IN_ONE = pf.Groups.of({"etcd": ["node1"], "masters": ["node1"], "nodes": []})
+
+
+def inputs(host: str = "node1", **variables: Any) -> pf.HostInputs:
+    return pf.HostInputs.of(host, {"inventory_dir": "/inv", **variables})
+
+
+def survey(**overrides: Any) -> dict[str, Any]:
+    """A healthy host: Docker 24, cgroup v2, no swap, forwarding on, every port free, nothing on disk."""
+    found: dict[str, Any] = {
+        "time": 1000.0, "controller_time_before": 999.9, "controller_time_after": 1000.1,
+        "docker": {"present": True, "client_version": "24.0.5", "server_version": "24.0.5", "error": None},
+        "containers": [],
+        "kernel": {"release": "6.1.0", "module_support": True, "modules": ["br_netfilter", "overlay"], "builtin": [],
+                   "filesystems": ["overlay"]},
+        "cgroup": {"version": 2, "controllers": ["cpu", "io", "memory", "pids"]},
+        "sysctls": {"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "1"},
+        "swap": {"active": False, "areas": []},
+        "ports": [],
+        "paths": {},
+    }
+    found.update(overrides)
+    return found
+
+
+def listening(port: int, pid: int | None = 4242, process: str | None = "python3",
+              container_id: str | None = None) -> dict[str, Any]:
+    return {"port": port, "listening": True, "pid": pid, "process": process, "container_id": container_id}
+
+
+def free(port: int) -> dict[str, Any]:
+    return {"port": port, "listening": False, "pid": None, "process": None, "container_id": None}
+
+
+def container(container_id: str, name: str, **labels: str) -> dict[str, Any]:
+    return {"id": container_id, "names": [name], "state": "running", "image": "x", "labels": labels}
+
+
+CURTAIN_KUBELET = container(KUBELET_ID, "curtain-kubelet", **{"io.curtain.managed-by": "curtain",
+                                                               "io.curtain.component": "kubelet"})
+STATIC_APISERVER = container(APISERVER_ID, "k8s_kube-apiserver_kube-apiserver-node1_kube-system_1_0", **{
+    "io.kubernetes.pod.namespace": "kube-system", "io.kubernetes.pod.name": "kube-apiserver-node1",
+    "io.kubernetes.container.name": "kube-apiserver"})
+
+
+def assert_check(check: pf.Check, status: str, *words: str) -> None:
+    assert check.status == status, check
+    for word in words:
+        assert word in check.detail, (word, check.detail)
+
+
+# --- the mirror of the roles' defaults ----------------------------------------------------------------------------
+def _yaml(path: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / path).read_text())
+
+
+def test_defaults_mirror_the_roles():
+    defaults = {**_yaml("roles/etcd/defaults/main.yml"), **_yaml("roles/hyperkube_master/defaults/main.yml"),
+                **_yaml("roles/kube_proxy/defaults/main.yml")}
+    for name, value in pf.DEFAULTS.items():
+        expected = defaults[name]
+        if name == "hyperkube_master_pki_controller_dir":
+            assert expected == value.replace("{inventory_dir}", "{{ inventory_dir }}")
+        else:
+            assert value == expected, name
+    etcd_profiles = _yaml("roles/etcd/vars/main.yml")["_etcd_profiles"]
+    assert {name: {"client_port": p["client_port"], "peer_port": p["peer_port"]}
+            for name, p in etcd_profiles.items()} == pf.ETCD_PORTS
+    master_profiles = _yaml("roles/hyperkube_master/vars/main.yml")["_hyperkube_master_profiles"]
+    assert {name: p["etcd_port"] for name, p in master_profiles.items()} == pf.HYPERKUBE_ETCD_PORTS
+    assert defaults["etcd_group"] == "etcd" and defaults["hyperkube_master_group"] == "masters"
+
+
+@pytest.mark.parametrize("variables,expected", [
+    ({}, {"etcd_client_port": 2379, "etcd_peer_port": 2380, "hyperkube_master_etcd_port": 2379,
+          "hyperkube_master_pki_controller_dir": "/inv/artifacts/pki/kubernetes"}),
+    ({"etcd_profile": "seed", "hyperkube_master_profile": "seed"},
+     {"etcd_client_port": 4001, "etcd_peer_port": 2380, "hyperkube_master_etcd_port": 4001}),
+    ({"etcd_client_port": 12379, "hyperkube_master_etcd_port": 12379, "hyperkube_master_pki_controller_dir": "/p"},
+     {"etcd_client_port": 12379, "hyperkube_master_etcd_port": 12379, "hyperkube_master_pki_controller_dir": "/p"}),
+])
+def test_host_inputs_take_the_roles_defaults_where_unset(variables, expected):
+    taken = inputs(**variables)
+    for name, value in expected.items():
+        assert getattr(taken, name) == value
+
+
+# --- what a host needs -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("variables,expected", [
+    ({}, {2379: "etcd_client_port", 2380: "etcd_peer_port", 6443: "hyperkube_master_settings.secure_port",
+          10248: "hyperkube_master_settings.kubelet_healthz_port", 10250: "", 10257: "", 10259: "",
+          10256: "kube_proxy_settings.kube_proxy_healthz_bind_address",
+          10249: "kube_proxy_settings.kube_proxy_metrics_bind_address"}),
+    ({"etcd_profile": "seed", "hyperkube_master_profile": "seed", "kube_proxy_profile": "seed"},
+     {4001: "etcd_client_port", 2380: "etcd_peer_port", 8080: "hyperkube_master_settings.insecure_port",
+      10248: "", 10250: "", 10252: "", 10251: "", 10249: ""}),
+    ({"hyperkube_master_settings": {"secure_port": 8443},
+      "kube_proxy_settings": {"kube_proxy_metrics_bind_address": "127.0.0.1:19249"}, "etcd_client_port": "12379"},
+     {12379: "etcd_client_port", 2380: "etcd_peer_port", 8443: "hyperkube_master_settings.secure_port",
+      10248: "hyperkube_master_settings.kubelet_healthz_port", 10250: "", 10257: "", 10259: "",
+      10256: "kube_proxy_settings.kube_proxy_healthz_bind_address",
+      19249: "kube_proxy_settings.kube_proxy_metrics_bind_address"}),
+])
+def test_port_needs_of_a_host_that_runs_everything(variables, expected):
+    needs = pf.port_needs("node1", inputs(**variables), ALL_IN_ONE)
+    assert {need.port: need.variable for need in needs} == expected
+
+
+def test_kube_proxy_ports_are_kube_proxy_modules_ports():
+    for profile, settings in (("modern", {}), ("seed", {}),
+                              ("modern", {"kube_proxy_healthz_bind_address": "0.0.0.0:20256"})):
+        needs = pf.proxy_ports(inputs(kube_proxy_profile=profile, kube_proxy_settings=settings))
+        assert sorted(need.port for need in needs) == kube_proxy.ports(profile, settings)
+
+
+def test_components_by_group():
+    assert GROUPS.runs("node1") == ["etcd", "control plane", "kube-proxy"]
+    assert GROUPS.runs("node2") == ["etcd", "kube-proxy"]
+    assert GROUPS.runs("node3") == ["kube-proxy"]
+    assert GROUPS.runs("elsewhere") == []
+
+
+def test_survey_request():
+    request = pf.survey_request("node1", inputs(etcd_data_dir="/data/etcd/"), GROUPS)
+    assert request["ports"] == sorted(request["ports"]) and 2379 in request["ports"]
+    assert request["json_files"] == ["/data/etcd/cluster.json"]
+    assert "/data/etcd/data/member" in request["paths"]
+    assert {"/etc/kubernetes/pki/ca.crt", "/etc/kubernetes/manifests", *pf.KUBEADM_FILES} <= set(request["paths"])
+    node = pf.survey_request("node3", inputs("node3"), GROUPS)
+    assert node["json_files"] == [] and node["ports"] == [10249, 10256]
+    assert "/etc/kubernetes/pki/ca.crt" not in node["paths"]
+
+
+def test_controller_ca_paths_of_the_masters_only():
+    taken = {"node1": inputs(), "node2": inputs("node2", hyperkube_master_pki_controller_dir="/other")}
+    assert pf.controller_ca_paths(["node1", "node2"], taken, GROUPS) == ["/inv/artifacts/pki/kubernetes/ca.crt"]
+
+
+# --- host checks -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("docker,status,words", [
+    ({"present": True, "client_version": "24.0.5", "server_version": "24.0.5", "error": None}, "ok", ["24.0.5"]),
+    ({"present": True, "client_version": "28.2.2", "server_version": "20.10.24+dfsg1", "error": None}, "ok", []),
+    ({"present": False, "error": "the docker command is not on PATH"}, "fail", ["docker CLI", "20.10"]),
+    ({"present": True, "server_version": None, "error": "Cannot connect to the Docker daemon"}, "fail",
+     ["Cannot connect", "start dockerd"]),
+    ({"present": True, "server_version": "19.03.15", "error": None}, "fail", ["19.03.15", "older than 20.10"]),
+    ({"present": True, "server_version": "nonsense", "error": None}, "fail", ["nonsense"]),
+])
+def test_docker_check(docker, status, words):
+    assert_check(pf.docker_check("node1", survey(docker=docker)), status, *words)
+
+
+@pytest.mark.parametrize("kernel,words", [
+    ({"release": "6.1.0", "module_support": True, "modules": ["overlay"], "builtin": ["br_netfilter"]},
+     ["6.1.0", "br_netfilter, overlay"]),
+    ({"release": "6.18.44", "module_support": False, "modules": [], "builtin": []}, ["built in"]),
+])
+def test_kernel_check(kernel, words):
+    assert_check(pf.kernel_check("node1", survey(kernel=kernel)), "ok", *words)
+
+
+@pytest.mark.parametrize("host,cgroup,variables,status,words", [
+    ("node1", {"version": 2, "controllers": ["cpu", "memory", "pids"]}, {}, "ok", ["cgroup v2"]),
+    ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]}, {}, "fail",
+     ["cgroup v1", "failCgroupV1", "hyperkube_master_settings.extra_flags.kubelet.fail-cgroupv1"]),
+    ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
+     {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}}, "warn", ["cgroup v1"]),
+    ("node1", {"version": 1, "controllers": ["cpu"]}, {"hyperkube_master_profile": "seed"}, "warn",
+     ["cgroup v1", "missing controllers: memory, pids"]),
+    ("node2", {"version": 1, "controllers": ["cpu", "memory", "pids"]}, {}, "warn", ["cgroup v1"]),
+    ("node1", {"version": 2, "controllers": ["cpu", "pids"]}, {}, "warn", ["memory"]),
+    ("node3", {"version": 2, "controllers": ["cpu"]}, {}, "ok", []),
+])
+def test_cgroup_check(host, cgroup, variables, status, words):
+    assert_check(pf.cgroup_check(host, survey(cgroup=cgroup), inputs(host, **variables), GROUPS), status, *words)
+
+
+SWAP = {"active": True, "areas": [{"filename": "/swapfile", "type": "file", "size_kb": 2097152, "used_kb": 0}]}
+
+
+@pytest.mark.parametrize("host,swap,variables,status,words", [
+    ("node1", {"active": False, "areas": []}, {}, "ok", ["no swap"]),
+    ("node1", SWAP, {}, "fail", ["/swapfile (2048 MiB)", "hyperkube_master_settings.fail_swap_on", "swapoff"]),
+    ("node1", SWAP, {"hyperkube_master_settings": {"fail_swap_on": False}}, "warn", ["fail_swap_on is false"]),
+    ("node1", SWAP, {"hyperkube_master_profile": "seed"}, "warn", ["/swapfile"]),
+    ("node2", SWAP, {}, "ok", ["no kubelet"]),
+])
+def test_swap_check(host, swap, variables, status, words):
+    assert_check(pf.swap_check(host, survey(swap=swap), inputs(host, **variables), GROUPS), status, *words)
+
+
+@pytest.mark.parametrize("host,sysctls,kernel,expected", [
+    ("node3", {"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "1"}, None,
+     {"ip_forward": "ok", "br_netfilter": "ok", "overlay": "ok"}),
+    ("node3", {"net.ipv4.ip_forward": "0", "net.bridge.bridge-nf-call-iptables": None}, None,
+     {"ip_forward": "warn", "br_netfilter": "warn", "overlay": "ok"}),
+    ("node3", {"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "0"},
+     {"modules": [], "filesystems": []}, {"ip_forward": "ok", "br_netfilter": "warn", "overlay": "warn"}),
+    # etcd alone forwards nothing and bridges nothing
+    ("etcd-only", {"net.ipv4.ip_forward": "0", "net.bridge.bridge-nf-call-iptables": None}, None,
+     {"ip_forward": "ok", "br_netfilter": "ok", "overlay": "ok"}),
+])
+def test_network_checks(host, sysctls, kernel, expected):
+    groups = pf.Groups.of({"etcd": ["etcd-only"], "masters": ["node1"], "nodes": ["node3"]})
+    found = survey(sysctls=sysctls, **({"kernel": kernel} if kernel else {}))
+    checks = {check.check: check for check in pf.network_checks(host, found, groups)}
+    assert {name: check.status for name, check in checks.items()} == expected
+    if expected["ip_forward"] == "warn":
+        assert "net.ipv4.ip_forward is 0" in checks["ip_forward"].detail
+    if expected["br_netfilter"] == "warn":
+        assert "bridge-nf-call-iptables" in checks["br_netfilter"].detail
+    if expected["overlay"] == "warn":
+        assert "overlay2" in checks["overlay"].detail
+
+
+ETCD_CLIENT = pf.PortNeed(2379, "etcd client", "etcd_client_port")
+APISERVER = pf.PortNeed(6443, "kube-apiserver", "hyperkube_master_settings.secure_port")
+SCHEDULER = pf.PortNeed(10259, "kube-scheduler", "")
+
+
+@pytest.mark.parametrize("needs,owners,containers,status,words", [
+    ([ETCD_CLIENT], [free(2379)], [], "ok", ["port 2379", "etcd_client_port", "free"]),
+    ([ETCD_CLIENT], [listening(2379, container_id="e" * 64)],
+     [container("e" * 64, "curtain-etcd", **{"io.curtain.managed-by": "curtain", "io.curtain.component": "etcd"})],
+     "ok", ["held by curtain's etcd", "curtain-etcd"]),
+    ([APISERVER], [listening(6443, process="kube-apiserver", container_id=APISERVER_ID)],
+     [CURTAIN_KUBELET, STATIC_APISERVER], "ok", ["curtain's kube-apiserver"]),
+    ([APISERVER], [listening(6443, process="kube-apiserver", container_id=APISERVER_ID)],
+     [container(APISERVER_ID, "k8s_kube-apiserver", **{"app.kubernetes.io/managed-by": "curtain"})], "ok",
+     ["curtain's"]),
+    # the same static pod without curtain's kubelet on the host: another cluster's (kubeadm's) apiserver
+    ([APISERVER], [listening(6443, pid=31, process="kube-apiserver", container_id=APISERVER_ID)],
+     [STATIC_APISERVER], "fail",
+     ["port 6443", "kube-apiserver (pid 31)", "which curtain did not create", "hyperkube_master_settings.secure_port"]),
+    ([ETCD_CLIENT], [listening(2379, pid=4242, process="python3")], [], "fail",
+     ["port 2379 is in use by python3 (pid 4242)", "etcd client needs it", "set etcd_client_port to another port"]),
+    ([ETCD_CLIENT], [listening(2379, pid=7, process="etcd", container_id=FOREIGN_ID)],
+     [container(FOREIGN_ID, "their-etcd")], "fail", ["etcd (pid 7)", "their-etcd", "which curtain did not create"]),
+    ([ETCD_CLIENT], [listening(2379, pid=7, process="etcd", container_id=FOREIGN_ID)], [], "fail",
+     [f"in container {FOREIGN_ID[:12]}"]),
+    ([ETCD_CLIENT], [listening(2379, pid=None, process=None)], [], "fail",
+     ["cannot see", "become", "etcd_client_port"]),
+    ([SCHEDULER], [listening(10259, process="nginx")], [], "fail", ["nginx", "the profile fixes this port"]),
+    ([ETCD_CLIENT], [], [], "warn", ["not surveyed"]),
+    ([ETCD_CLIENT, pf.PortNeed(2379, "kube-apiserver", "hyperkube_master_settings.secure_port")], [free(2379)], [],
+     "fail", ["needed by both", "etcd_client_port", "hyperkube_master_settings.secure_port"]),
+])
+def test_port_checks(needs, owners, containers, status, words):
+    (check,) = pf.port_checks("node1", needs, survey(ports=owners, containers=containers))
+    assert check.check == f"port {needs[0].port}"
+    assert_check(check, status, *words)
+
+
+@pytest.mark.parametrize("times,status,words", [
+    ((1000.0, 999.9, 1000.1), "ok", ["within"]),
+    ((1002.0, 999.9, 1000.1), "warn", ["2.0 s ahead of", "1 s"]),
+    ((960.0, 999.9, 1000.1), "fail", ["40.0 s behind", "30 s", "not yet valid"]),
+    ((1040.0, 999.9, 1000.1), "fail", ["40.0 s ahead of"]),
+    ((1001.5, 999.0, 1001.0), "ok", ["within"]),  # 1.5 s off, but ±1 s: only 0.5 s is certain
+    ((1032.0, 998.0, 1002.0), "warn", ["±2.0 s"]),  # 32 s off, 30 s certain: not above the failure threshold
+])
+def test_clock_check(times, status, words):
+    host_time, before, after = times
+    found = survey(time=host_time, controller_time_before=before, controller_time_after=after)
+    assert_check(pf.clock_check("node1", found), status, *words)
+
+
+def test_clock_check_without_the_controller_times():
+    found = survey()
+    del found["controller_time_before"]
+    assert_check(pf.clock_check("node1", found), "warn", "action plugin")
+
+
+MEMBER = "/var/lib/curtain/etcd/data/member"
+MARKER = "/var/lib/curtain/etcd/cluster.json"
+
+
+@pytest.mark.parametrize("paths,status,words", [
+    ({}, "ok", ["no etcd data", "etcd_data_dir"]),
+    ({MARKER: {"exists": True, "json": {"cluster_token": "curtain-etcd"}}, MEMBER: {"exists": True}}, "ok",
+     ["etcd_cluster_token='curtain-etcd'"]),
+    ({MARKER: {"exists": True, "json": {"cluster_token": "theirs"}}, MEMBER: {"exists": True}}, "fail",
+     ["cluster token 'theirs'", "etcd_cluster_token='curtain-etcd'", "etcd_data_dir", "Nothing was changed"]),
+    ({MEMBER: {"exists": True}}, "fail", [MEMBER, "without curtain's marker", "Nothing was changed"]),
+    ({MARKER: {"exists": True, "json_error": "not JSON: Expecting value"}}, "fail", ["not JSON", MARKER]),
+])
+def test_etcd_data_check(paths, status, words):
+    assert_check(pf.etcd_data_check("node1", survey(paths=paths), inputs()), status, *words)
+
+
+HOST_CA = "/etc/kubernetes/pki/ca.crt"
+CONTROLLER_CA = "/inv/artifacts/pki/kubernetes/ca.crt"
+
+
+@pytest.mark.parametrize("on_host,controller,status,words", [
+    ({"exists": False}, {CONTROLLER_CA: CA_SHA}, "ok", ["no /etc/kubernetes/pki/ca.crt"]),
+    ({"exists": True, "certificate_sha256": CA_SHA}, {CONTROLLER_CA: CA_SHA}, "ok", [CONTROLLER_CA]),
+    ({"exists": True, "certificate_sha256": OTHER_SHA}, {CONTROLLER_CA: CA_SHA}, "fail",
+     [HOST_CA, "hyperkube_master_pki_controller_dir", OTHER_SHA[:16], CA_SHA[:16], "Nothing was changed"]),
+    ({"exists": True, "certificate_sha256": None}, {CONTROLLER_CA: CA_SHA}, "fail", ["not a certificate"]),
+    ({"exists": True, "certificate_sha256": OTHER_SHA}, {}, "warn",
+     ["hyperkube_master_pki_controller_dir", "new CA"]),
+])
+def test_cluster_ca_check(on_host, controller, status, words):
+    found = survey(paths={HOST_CA: on_host})
+    assert_check(pf.cluster_ca_check("node1", found, inputs(), controller), status, *words)
+
+
+@pytest.mark.parametrize("host,paths,expected", [
+    ("node1", {}, {"other installers": "ok"}),
+    ("node1", {"/etc/kubernetes/manifests/etcd.yaml": {"exists": True}, "/var/lib/etcd/member": {"exists": True}},
+     {"other installers": "fail"}),
+    ("node1", {"/etc/kubernetes/manifests": {"exists": True, "entries": ["kube-apiserver.yaml", "master.json"]}},
+     {"other installers": "ok"}),
+    ("node1", {"/etc/kubernetes/manifests": {"exists": True, "entries": ["kube-apiserver.yaml", "nginx.yaml"]}},
+     {"other installers": "ok", "manifest dir": "warn"}),
+    # a node runs no kubelet of ours: its manifest directory is not looked at
+    ("node3", {"/etc/kubernetes/manifests": {"exists": True, "entries": ["nginx.yaml"]}}, {"other installers": "ok"}),
+])
+def test_leftover_checks(host, paths, expected):
+    checks = {check.check: check for check in pf.leftover_checks(host, survey(paths=paths), inputs(host), GROUPS)}
+    assert {name: check.status for name, check in checks.items()} == expected
+    if expected["other installers"] == "fail":
+        detail = checks["other installers"].detail
+        assert "/etc/kubernetes/manifests/etcd.yaml (kubeadm's etcd static pod)" in detail
+        assert "/var/lib/etcd/member" in detail and "Nothing was changed" in detail
+    if "manifest dir" in expected:
+        assert "nginx.yaml" in checks["manifest dir"].detail
+        assert "hyperkube_master_settings.manifest_dir" in checks["manifest dir"].detail
+
+
+# --- profiles and settings ---------------------------------------------------------------------------------------
+def _by_check(checks: list[pf.Check]) -> dict[str, list[pf.Check]]:
+    grouped: dict[str, list[pf.Check]] = {}
+    for check in checks:
+        grouped.setdefault(check.check, []).append(check)
+    return grouped
+
+
+@pytest.mark.parametrize("host,variables,check,status,words", [
+    ("node1", {}, "profiles", "ok", ["modern"]),
+    ("node1", {"etcd_profile": "seed", "etcd_client_port": 2379}, "profiles", "fail",
+     ["etcd_profile=seed", "hyperkube_master_profile=modern", "kube_proxy_profile=modern", "disagree"]),
+    ("node1", {"etcd_profile": "future"}, "profiles", "fail", ["etcd_profile 'future'"]),
+    ("node1", {"hyperkube_master_profile": "modern@v9.9.9"}, "profiles", "fail",
+     ["hyperkube_master_profile", "v9.9.9"]),
+    ("node1", {"hyperkube_master_profile": "modern@v1.35.4"}, "profiles", "fail",
+     ["kube_proxy_profile=modern (v1.36.0)", "must not be newer"]),
+    ("node1", {"kube_proxy_profile": "modern@v1.35.4"}, "profiles", "warn", ["older than the apiserver"]),
+    ("node1", {"kube_proxy_mode": "nftables"}, "kube-proxy mode", "ok", ["nftables"]),
+    ("node1", {"kube_proxy_mode": "ipvs"}, "kube-proxy mode", "warn", ["kube_proxy_mode=ipvs", "deprecated"]),
+    ("node1", {"kube_proxy_mode": "userspace"}, "kube-proxy mode", "fail", ["kube_proxy_mode", "userspace"]),
+    ("node1", {"hyperkube_master_settings": {"secure_prot": 1}}, "master settings", "fail",
+     ["hyperkube_master_settings", "secure_prot"]),
+    ("node1", {"hyperkube_master_settings": "not a mapping"}, "master settings", "fail",
+     ["hyperkube_master_settings"]),
+    ("node1", {}, "master settings", "ok", []),
+    ("node3", {"kube_proxy_deployment": "static_pod"}, "kube-proxy settings", "fail",
+     ["kube_proxy_deployment", "node3"]),
+    ("node3", {"kube_proxy_settings": {"kube_proxy_healthz_bind_address": "nowhere"}}, "kube-proxy settings", "fail",
+     ["kube_proxy_settings", "kube_proxy_healthz_bind_address"]),
+    ("node3", {"kube_proxy_profile": "seed", "hyperkube_master_profile": "seed", "etcd_profile": "seed"},
+     "kube-proxy settings", "fail", ["node3 is not a master"]),
+    ("node2", {"etcd_client_port": "twenty"}, "etcd settings", "fail", ["etcd_client_port='twenty'"]),
+])
+def test_profile_checks(host, variables, check, status, words):
+    found = _by_check(pf.profile_checks(host, inputs(host, **variables), GROUPS))
+    assert check in found, found
+    assert_check(found[check][0], status, *words)
+
+
+def test_a_node_has_no_master_settings_check():
+    assert "master settings" not in _by_check(pf.profile_checks("node3", inputs("node3"), GROUPS))
+
+
+# --- the inventory -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("etcd,masters,expected", [
+    (["a", "b", "c"], ["a"], {"etcd members": ("ok", "tolerates 1"), "masters": ("ok", "1 master")}),
+    ([], ["a"], {"etcd members": ("fail", "etcd_group"), "masters": ("ok", "")}),
+    (["a", "b"], ["a"], {"etcd members": ("warn", "odd number"), "masters": ("ok", "")}),
+    ([f"h{index}" for index in range(9)], ["h0"], {"etcd members": ("warn", "at most 7"), "masters": ("ok", "")}),
+    (["a"], [], {"etcd members": ("ok", ""), "masters": ("fail", "hyperkube_master_group")}),
+])
+def test_group_size_checks(etcd, masters, expected):
+    checks = pf.group_size_checks(pf.Groups.of({"etcd": etcd, "masters": masters}))
+    assert {check.check: check.status for check in checks} == {name: value[0] for name, value in expected.items()}
+    for check in checks:
+        assert expected[check.check][1] in check.detail
+
+
+FACTS = {"ansible_facts": {"default_ipv4": {"address": "10.0.0.1"}}}
+
+
+@pytest.mark.parametrize("hostvars,play_hosts,status,words", [
+    ({"a": {"etcd_advertise_address": "10.0.0.1"}, "b": {"ansible_host": "10.0.0.2"}}, ["a", "b"], "ok",
+     ["a 10.0.0.1", "b 10.0.0.2"]),
+    ({"a": FACTS, "b": {"etcd_advertise_address": "10.0.0.2"}}, ["a", "b"], "ok", ["a 10.0.0.1"]),
+    ({"a": FACTS, "b": {"ansible_host": "node-b.example"}}, ["a"], "fail",
+     ["etcd_advertise_address is not set for host b", "outside this run's --limit"]),
+    ({"a": FACTS, "b": {"ansible_host": "node-b.example"}}, ["a", "b"], "fail", ["host b"]),
+    ({"a": {"etcd_advertise_address": "node-a"}, "b": FACTS}, ["a", "b"], "fail",
+     ["etcd_advertise_address of a is 'node-a', not an IP address"]),
+    ({"a": FACTS, "b": FACTS}, ["a", "b"], "fail", ["a and b share the address 10.0.0.1 (etcd_advertise_address)"]),
+])
+def test_address_checks(hostvars, play_hosts, status, words):
+    groups = pf.Groups.of({"etcd": ["a", "b"]})
+    (check,), _ = pf.address_checks(groups, hostvars, play_hosts)
+    assert check.check == "etcd addresses"
+    assert_check(check, status, *words)
+    assert "outside this run" not in check.detail or "b" not in play_hosts
+
+
+@pytest.mark.parametrize("settings,addresses,expected", [
+    ({}, {}, {"service_cidr": ("ok", "10.96.0.0/12")}),
+    ({"service_cidr": "10.96.0.0/12", "pod_cidr": "10.100.0.0/16"}, {}, {
+        "service_cidr": ("fail", "overlaps hyperkube_master_settings.pod_cidr 10.100.0.0/16"),
+        "pod_cidr": ("ok", "")}),
+    ({"pod_cidr": "10.244.0.0/16"}, {"node1 (kube_advertise_address)": "10.244.1.5"}, {
+        "service_cidr": ("ok", ""), "pod_cidr": ("fail", "contains 10.244.1.5 of node1 (kube_advertise_address)")}),
+    ({"service_cidr": "172.17.0.0/24"}, {}, {"service_cidr": ("warn", "Docker's default bridge 172.17.0.0/16")}),
+    ({"service_cidr": "10.96.0.0/33"}, {}, {"service_cidr": ("fail", "hyperkube_master_settings.service_cidr "
+                                                                     "'10.96.0.0/33' is not a CIDR")}),
+    ({"pod_cidr": False}, {}, {"service_cidr": ("ok", "")}),
+])
+def test_cidr_checks(settings, addresses, expected):
+    taken = {"node1": inputs(hyperkube_master_settings=settings)}
+    checks = pf.cidr_checks(ALL_IN_ONE, taken, addresses)
+    assert {check.check: check.status for check in checks} == {name: value[0] for name, value in expected.items()}
+    for check in checks:
+        assert expected[check.check][1] in check.detail, check.detail
+
+
+def test_cidr_checks_of_seed_use_the_seed_default():
+    (check,) = pf.cidr_checks(ALL_IN_ONE, {"node1": inputs(hyperkube_master_profile="seed")}, {})
+    assert_check(check, "ok", "10.0.0.1/24")
+
+
+def test_masters_must_agree_on_the_ranges():
+    groups = pf.Groups.of({"masters": ["m1", "m2"]})
+    taken = {"m1": inputs("m1"), "m2": inputs("m2", hyperkube_master_settings={"service_cidr": "10.32.0.0/16"})}
+    (check,) = pf.cidr_checks(groups, taken, {})
+    assert_check(check, "fail", "hyperkube_master_settings.service_cidr differs between masters", "m1 10.96.0.0/12",
+                 "m2 10.32.0.0/16")
+
+
+def test_kube_proxy_pod_cidr_should_be_the_masters():
+    taken = {"node1": inputs(hyperkube_master_settings={"pod_cidr": "10.244.0.0/16"}),
+             "node3": inputs("node3", kube_proxy_settings={"pod_cidr": "10.200.0.0/16"})}
+    checks = {check.check: check for check in pf.cidr_checks(GROUPS, taken, {})}
+    assert checks["pod_cidr"].status == "warn"
+    assert "kube_proxy_settings.pod_cidr 10.200.0.0/16" in checks["pod_cidr"].detail
+
+
+@pytest.mark.parametrize("variables,status,words", [
+    ({}, None, []),
+    ({"hyperkube_master_etcd_port": 4001}, "fail", ["hyperkube_master_etcd_port (node1 4001)",
+                                                    "etcd_client_port 2379"]),
+])
+def test_etcd_port_agreement(variables, status, words):
+    checks = pf.etcd_port_agreement(ALL_IN_ONE, {"node1": inputs(**variables)})
+    if status is None:
+        assert checks == []
+    else:
+        (check,) = checks
+        assert_check(check, status, *words)
+
+
+def test_members_must_agree_on_the_client_port():
+    groups = pf.Groups.of({"etcd": ["a", "b"]})
+    (check,) = pf.etcd_port_agreement(groups, {"a": inputs("a"), "b": inputs("b", etcd_client_port=2479)})
+    assert_check(check, "fail", "etcd_client_port differs")
+
+
+# --- everything --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("result,active,words", [
+    ({"unreachable": True, "msg": "Failed to connect to the host via ssh:\n timeout"}, True,
+     ["unreachable: Failed to connect to the host via ssh: timeout"]),
+    (None, False, ["failed before the survey"]),
+    ({"failed": True, "msg": "MODULE FAILURE"}, True, ["MODULE FAILURE"]),
+])
+def test_reachability(result, active, words):
+    check = pf.reachability_check("node1", result, active)
+    assert check is not None and check.check == "reachable"
+    assert_check(check, "fail", *words)
+    assert pf.reachability_check("node1", survey(), True) is None
+
+
+def _hostvars() -> dict[str, dict[str, Any]]:
+    return {"node1": {"etcd_advertise_address": "10.0.0.1", **FACTS, "inventory_dir": "/inv"},
+            "node2": {"etcd_advertise_address": "10.0.0.2", "inventory_dir": "/inv"},
+            "node3": {"inventory_dir": "/inv"}}
+
+
+def test_evaluate_a_healthy_cluster_with_one_unreachable_host():
+    surveys = {"node1": survey(ports=[free(port) for port in range(1, 65536) if port in {
+                   2379, 2380, 6443, 10248, 10250, 10257, 10259, 10256, 10249}]),
+               "node2": survey(ports=[free(2379), free(2380), free(10256), free(10249)]),
+               "node3": {"unreachable": True, "msg": "no route"}}
+    checks = pf.evaluate(hosts=["node1", "node2", "node3"], hostvars=_hostvars(), groups=GROUPS, surveys=surveys,
+                         active=["node1", "node2", "node3"], controller_cas={})
+    failed = [(check.host, check.check) for check in checks if check.status == "fail"]
+    assert failed == [("node3", "reachable")]
+    assert {check.host for check in checks} == {"node1", "node2", "node3", pf.INVENTORY}
+    assert any(check.check == "port 2379" and check.host == "node2" for check in checks)
+
+
+def test_evaluate_under_a_limit_needs_no_facts_of_the_hosts_outside():
+    hostvars = _hostvars()
+    checks = pf.evaluate(hosts=["node1"], hostvars=hostvars, groups=GROUPS, surveys={"node1": survey()},
+                         active=["node1"], controller_cas={})
+    assert all(check.host in ("node1", pf.INVENTORY) for check in checks)
+    scope = next(check for check in checks if check.check == "scope")
+    assert_check(scope, "ok", "1 of 3 host(s) in this run", "--limit): node2, node3")
+    addresses = next(check for check in checks if check.check == "etcd addresses")
+    assert_check(addresses, "ok", "node2 10.0.0.2")
+    hostvars["node2"] = {}
+    checks = pf.evaluate(hosts=["node1"], hostvars=hostvars, groups=GROUPS, surveys={"node1": survey()},
+                         active=["node1"], controller_cas={})
+    addresses = next(check for check in checks if check.check == "etcd addresses")
+    assert_check(addresses, "fail", "etcd_advertise_address is not set for host node2", "--limit")
+
+
+# --- output ------------------------------------------------------------------------------------------------------
+CHECKS = [
+    pf.Check("node1", "docker", "ok", "Docker Engine 24.0.5"),
+    pf.Check("node1", "port 2379", "fail", "port 2379 is in use by python3 (pid 1)"),
+    pf.Check(pf.INVENTORY, "etcd members", "warn", "2 members"),
+]
+
+
+def test_table_puts_failures_first_in_aligned_columns():
+    lines = pf.table(CHECKS)
+    header = lines[0]
+    assert header.split() == ["HOST", "CHECK", "STATUS", "DETAIL"]
+    check_at, status_at, detail_at = (header.index(word) for word in ("CHECK", "STATUS", "DETAIL"))
+    assert [line[status_at:detail_at].strip() for line in lines[1:4]] == ["FAIL", "WARN", "ok"]
+    assert [line[:check_at].strip() for line in lines[1:4]] == ["node1", pf.INVENTORY, "node1"]
+    assert [line[check_at:status_at].strip() for line in lines[1:4]] == ["port 2379", "etcd members", "docker"]
+    assert lines[1][detail_at:] == "port 2379 is in use by python3 (pid 1)"
+    assert lines[-1] == "1 failed, 1 warning(s), 1 ok"
+
+
+def test_summary_names_the_failed_checks():
+    assert pf.summary(CHECKS).startswith("preflight failed (1): node1 port 2379.")
+    assert pf.summary([CHECKS[0]]) == ""
+
+
+def test_report():
+    data = pf.report(CHECKS, generated=0.0, limit="node1", check_mode=True)
+    assert data["version"] == 1
+    assert data["generated"] == "1970-01-01T00:00:00Z"
+    assert data["hosts"] == ["node1", pf.INVENTORY]
+    assert data["counts"] == {"ok": 1, "warn": 1, "fail": 1}
+    assert data["ok"] is False and data["limit"] == "node1" and data["check_mode"] is True
+    assert data["checks"][0] == {"host": "node1", "check": "port 2379", "status": "fail",
+                                 "detail": "port 2379 is in use by python3 (pid 1)"}
+    json.dumps(data)
+
+
+def test_check_refuses_an_unknown_status():
+    with pytest.raises(pf.PreflightError, match="ok"):
+        pf.Check("node1", "x", "maybe", "")
+
+
+# --- the filters -------------------------------------------------------------------------------------------------
+FILTERS = FilterModule().filters()
+
+
+def test_filters_run_the_evaluation_from_hostvars_and_slurp_results():
+    hostvars = _hostvars()
+    for host in hostvars:
+        hostvars[host] = copy.deepcopy(hostvars[host])
+    hostvars["node1"]["__preflight_survey"] = survey(paths={HOST_CA: {"exists": True, "certificate_sha256": OTHER_SHA}})
+    groups = {"etcd": ["node1"], "masters": ["node1"], "nodes": []}
+    request = FILTERS["preflight_request"]("node1", hostvars, groups)
+    assert HOST_CA in request["paths"]
+    assert FILTERS["preflight_controller_files"](["node1"], hostvars, groups) == [CONTROLLER_CA]
+    reads = [{"item": CONTROLLER_CA, "content": base64.b64encode(CA.encode()).decode()}]
+    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=reads)
+    ca = next(check for check in checks if check["check"] == "cluster CA")
+    assert ca["status"] == "fail" and CA_SHA[:16] in ca["detail"]
+    assert FILTERS["preflight_summary"](checks).startswith("preflight failed")
+    absent = [{"item": CONTROLLER_CA, "failed": True, "msg": "file not found"}]
+    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=absent)
+    assert next(check for check in checks if check["check"] == "cluster CA")["status"] == "warn"
+    assert FILTERS["preflight_table"](checks)[0].startswith("HOST")
+    assert FILTERS["preflight_report"](checks, limit=None)["version"] == 1
+
+
+def test_filters_name_the_group_variables():
+    hostvars = {"a": {"inventory_dir": "/inv", "__preflight_survey": survey()}}
+    checks = FILTERS["preflight_checks"](["a"], hostvars, {"kv": ["a"], "cp": ["a"]},
+                                         {"etcd": "kv", "masters": "cp"}, active=["a"])
+    assert any(check["check"] == "port 2379" for check in checks)  # a is a member of "kv"
+    assert next(check for check in checks if check["check"] == "etcd members")["detail"].startswith("'kv'")
+
+
+def test_filters_report_bad_checks_as_filter_errors():
+    with pytest.raises(AnsibleFilterError, match="host, check, status and detail"):
+        FILTERS["preflight_table"]([{"host": "a"}])
