@@ -8,7 +8,7 @@ export CURTAIN_VENV := $(VENV)
 export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 
 # Molecule scenarios run by `make test`, in this order.
-SCENARIOS ?= etcd etcd_cluster offline hyperkube_master
+SCENARIOS ?= etcd etcd_cluster offline hyperkube_master kube_proxy default multi upgrade reset
 
 .PHONY: up test bench setup-up setup-test lint unit molecule build
 
@@ -18,10 +18,25 @@ up: setup-up
 test: setup-test
 	$(MAKE) --no-print-directory lint unit molecule
 
-# Measurements, not tests: figures are written to docs/benchmarks.md.
+# Measurements, not tests: figures are written to docs/benchmarks.md (and .json, -hosts.png); nothing fails on time.
+# bench/site.py: the whole site against its floor (docker run by hand), cold and no-op, on BENCH_HOSTS SSH test
+# hosts of its own, BENCH_RUNS rounds, with the candidate ANSIBLE_* settings BENCH_VARIANTS (all, none or a list).
+# Quick, for development: make bench BENCH_RUNS=1 BENCH_HOSTS=1 BENCH_VARIANTS=none
+# Mitogen is offered, never required: installed into the cache for the bench only; without it that variant is skipped.
+# bench/etcd.py (the etcd section) makes its hosts with Molecule's etcd_cluster scenario, the same names `make test`
+# uses: BENCH_ETCD=1 runs it too, never beside a `make test`.
+BENCH_RUNS ?= 3
+BENCH_HOSTS ?= 1,3,5
+BENCH_VARIANTS ?= all
+BENCH_ETCD ?= 0
+BENCH_MITOGEN ?= $${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/bench/mitogen-0.3.54
 bench: setup-test
-	@export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
-	python3 bench/etcd.py
+	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
+	export CURTAIN_BENCH_MITOGEN=$(BENCH_MITOGEN); \
+	[ -d "$$CURTAIN_BENCH_MITOGEN/ansible_mitogen" ] || pip install -q --disable-pip-version-check --no-deps \
+	  --target "$$CURTAIN_BENCH_MITOGEN" mitogen==0.3.54 2>/dev/null || echo "bench: mitogen not installed; skipped"; \
+	if [ "$(BENCH_ETCD)" = 1 ]; then python3 bench/etcd.py --runs $(BENCH_RUNS); fi; \
+	python3 bench/site.py --runs $(BENCH_RUNS) --hosts $(BENCH_HOSTS) --variants $(BENCH_VARIANTS)
 
 setup-up:
 	@scripts/setup up

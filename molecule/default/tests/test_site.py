@@ -43,8 +43,8 @@ def test_the_apiserver_answers_the_admin_kubeconfig_from_the_controller() -> Non
 def test_a_rerun_prints_a_summary_of_healthy_components_and_changes_nothing() -> None:
     document = run_playbook_document("converge.yml")
     assert document["stats"][HOST]["changed"] == 0
-    lines = task_results(document, SUMMARY_TASK)[HOST]["msg"]
-    text = "\n".join(lines)
+    text = task_results(document, SUMMARY_TASK)[HOST]["msg"]
+    lines = text.splitlines()
     assert lines[0].startswith("curtain: Kubernetes v1.36.0 (profile modern), etcd image ")
     for component in ("etcd", "kubelet", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"):
         assert any(line.split()[1:2] == [component] and line.endswith("healthy") for line in lines), component
