@@ -5,7 +5,7 @@
 etcd_health_endpoints(client_port, tls, pki_dir)                              -> [{component, url, ...}]
 profile | control_plane_health_endpoints(settings, kubelet_container)        -> [{component, url, ...}]
 profile | kube_proxy_health_endpoints(settings, deployment, container)       -> [{component, url, ...}]
-looks | site_summary(all_hosts=, failed_hosts=, profile_label=, ...)        -> [line]
+looks | site_summary(all_hosts=, profile=, ...)                             -> one multi-line string
 """
 
 from __future__ import annotations
@@ -19,11 +19,16 @@ from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import 
 from ansible_collections.curtain.kube.plugins.module_utils.site_summary import summary
 
 
+def site_summary(looks: dict, **kwargs: Any) -> str:
+    """One string, not a list: the YAML result format prints it as a block, where it would fold list items."""
+    return "\n".join(summary(looks, **kwargs))
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "etcd_health_endpoints": _filter_errors(endpoints.etcd),
             "control_plane_health_endpoints": _filter_errors(endpoints.control_plane),
             "kube_proxy_health_endpoints": _filter_errors(endpoints.kube_proxy),
-            "site_summary": _filter_errors(summary),
+            "site_summary": _filter_errors(site_summary),
         }
