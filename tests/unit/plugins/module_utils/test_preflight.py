@@ -17,7 +17,7 @@ from ansible_collections.curtain.kube.plugins.filter.preflight import FilterModu
 from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy
 from ansible_collections.curtain.kube.plugins.module_utils import preflight as pf
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 CA = "-----BEGIN CERTIFICATE-----\n" + base64.b64encode(b"our CA").decode() + "\n-----END CERTIFICATE-----\n"
 CA_SHA = hashlib.sha256(b"our CA").hexdigest()
 OTHER_SHA = hashlib.sha256(b"their CA").hexdigest()

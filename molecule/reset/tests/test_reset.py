@@ -1,0 +1,201 @@
+"""playbooks/reset.yml after a full install (curtain-reset-1) and a half-finished one (curtain-reset-2: kubelet
+removed by hand, its pods running on): it refuses without confirmation, changes nothing in check mode, removes
+curtain's containers, pods and files and nothing of anyone else's, changes nothing when run again, keeps etcd's data
+unless asked, and when asked keeps it while the backup fails and removes it once a backup exists.
+
+The tests run in file order; each one starts from where the one before left the hosts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+
+import pytest
+import testinfra
+from conftest import PROJECT, run_playbook
+
+FULL, HALF = "curtain-reset-1", "curtain-reset-2"
+HOSTS = (FULL, HALF)
+RESET = PROJECT / "playbooks/reset.yml"
+CONFIRM = {"reset_confirm": "yes"}
+ETCD_DATA = "/var/lib/curtain/etcd"
+BACKUPS = "/var/lib/curtain/backups/etcd"
+FOREIGN_POD = f"foreign-pod-{FULL}"
+CURTAINS_FILES = [
+    "/etc/kubernetes/pki", "/etc/kubernetes/admin.conf", "/etc/kubernetes/controller-manager.conf",
+    "/etc/kubernetes/scheduler.conf", "/etc/kubernetes/kubelet.conf", "/etc/kubernetes/kube-proxy.conf",
+    "/etc/kubernetes/audit-policy.yaml", "/etc/kubernetes/authentication-config.yaml", "/var/lib/kubelet",
+    "/var/lib/kube-proxy", "/var/log/kubernetes", "/etc/curtain",
+]
+# Everything a test looks at on a host, in one call. `fingerprint` is what the host looks like: its containers and
+# volumes, curtain's directories (etcd's own files left out: etcd writes them as it runs) and its iptables rules.
+STATE = r"""
+import json, os, subprocess, sys, time
+
+def out(*command):
+    return subprocess.run(command, capture_output=True, text=True).stdout
+
+def names(*filters):
+    return out("docker", "ps", "-a", "--format", "{{.Names}}", *[f"--filter={f}" for f in filters]).split()
+
+def pty_opens():
+    leader, follower = os.openpty()
+    os.close(leader)
+    os.close(follower)
+    return True
+
+since, pod, backups, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+roots = ["/etc/kubernetes", "/etc/curtain", "/var/lib/kubelet", "/var/lib/kube-proxy", "/var/lib/curtain",
+         "/var/log/kubernetes"]
+find = out("find", *roots, "-path", "/var/lib/curtain/etcd/data", "-prune", "-o", "-print")
+print(json.dumps({
+    "ours": names("label=io.curtain.managed-by=curtain"),
+    "kube_system_pods": names("label=io.kubernetes.pod.namespace=kube-system"),
+    "running": names("status=running"),
+    "foreign_pod": names(f"label=io.kubernetes.pod.name={pod}", "status=running"),
+    "volumes": out("docker", "volume", "ls", "-q").split(),
+    "images": out("docker", "images", "--digests", "--format", "{{.Repository}}@{{.Digest}}").split(),
+    "exists": [path for path in paths if os.path.lexists(path)],
+    "listdir": {d: sorted(os.listdir(d)) for d in ("/etc/kubernetes", "/etc/kubernetes/manifests", backups)
+                if os.path.isdir(d)},
+    "mounts": open("/proc/self/mountinfo").read(),
+    "input_rules": out("iptables", "-S", "INPUT"),
+    "foreign_chain": subprocess.run(["iptables", "-S", "FOREIGN"], capture_output=True).returncode == 0,
+    "pty": pty_opens(),
+    "precious": open("/srv/precious/keep").read() if os.path.exists("/srv/precious/keep") else None,
+    "cleanup_exits": out("docker", "events", "--since", since, "--until", str(int(time.time())),
+                         "--filter", "label=io.curtain.component=kube-proxy-cleanup", "--filter", "event=die",
+                         "--format", "{{.Actor.Attributes.exitCode}}").split() if since else [],
+    "fingerprint": "\n".join([
+        out("docker", "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.State}}"),
+        out("docker", "volume", "ls", "-q"), "\n".join(sorted(find.splitlines())), out("iptables", "-S")]),
+}))
+"""
+BEFORE_RESET: dict[str, str] = {}
+AFTER_RESET: dict[str, dict] = {}
+
+
+@cache
+def node(name: str):
+    # The test hosts are containers (molecule/shared/create.yml): docker exec is much quicker than a run of Ansible.
+    return testinfra.get_host(f"docker://{name}")
+
+
+def state(name: str, since: int | None = None) -> dict:
+    args = [str(since or ""), FOREIGN_POD, BACKUPS, *CURTAINS_FILES, "/etc/kubernetes", f"{ETCD_DATA}/data/member",
+            ETCD_DATA]
+    result = node(name).run("python3 -c %s" + " %s" * len(args), STATE, *args)
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def states(since: int | None = None) -> dict[str, dict]:
+    with ThreadPoolExecutor(len(HOSTS)) as pool:
+        return dict(zip(HOSTS, pool.map(lambda name: state(name, since), HOSTS), strict=True))
+
+
+def fingerprints() -> dict[str, str]:
+    return {name: found["fingerprint"] for name, found in states().items()}
+
+
+def reset_failing(extra_vars: dict) -> str:
+    """A reset that must fail, with no terminal to answer a prompt; returns its output."""
+    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(RESET),
+               "--extra-vars", json.dumps(extra_vars)]
+    proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    return proc.stdout + proc.stderr
+
+
+def changed(stats: dict) -> dict[str, int]:
+    return {name: stats[name]["changed"] for name in HOSTS}
+
+
+def test_the_hosts_hold_curtains_things_and_someone_elses() -> None:
+    found = states()
+    BEFORE_RESET.update({name: host["fingerprint"] for name, host in found.items()})
+    full, half = found[FULL], found[HALF]
+    assert {"curtain-etcd", "curtain-kubelet", "curtain-kube-proxy"} <= set(full["ours"])
+    assert "foreign" in full["running"] and full["foreign_pod"]
+    # The half-finished master: no kubelet, but its control plane and kube-proxy's static pod run on.
+    assert "curtain-kubelet" not in half["ours"]
+    assert len(half["kube_system_pods"]) == 4 and set(half["kube_system_pods"]) <= set(half["running"])
+    assert "/var/lib/kubelet/pods/foreign/volumes/data" in full["mounts"]
+
+
+def test_without_confirmation_it_refuses_and_changes_nothing() -> None:
+    output = reset_failing({})
+    assert "Not confirmed, so nothing was changed" in output
+    assert fingerprints() == BEFORE_RESET
+
+
+def test_check_mode_tells_what_would_go_and_changes_nothing() -> None:
+    stats = run_playbook(RESET, check=True)
+    assert all(count > 0 for count in changed(stats).values()), stats
+    assert fingerprints() == BEFORE_RESET
+
+
+def test_reset_removes_curtains_containers_pods_and_files() -> None:
+    started = int(time.time()) - 1
+    stats = run_playbook(RESET, CONFIRM)
+    assert all(count > 0 for count in changed(stats).values()), stats
+    AFTER_RESET.update(states(since=started))
+    for name, after in AFTER_RESET.items():
+        assert after["ours"] == [] and after["kube_system_pods"] == [], name
+        assert [path for path in CURTAINS_FILES if path in after["exists"]] == [], name
+        # kube-proxy's own cleanup ran once, in a throwaway container (the double's --cleanup does nothing).
+        assert after["cleanup_exits"] == ["0"], name
+    assert "/etc/kubernetes" not in AFTER_RESET[HALF]["exists"]
+    assert AFTER_RESET[FULL]["listdir"]["/etc/kubernetes"] == ["manifests"]
+    assert AFTER_RESET[FULL]["listdir"]["/etc/kubernetes/manifests"] == ["foreign-pod.yaml"]
+
+
+def test_etcd_data_and_images_stay() -> None:
+    assert f"{ETCD_DATA}/data/member" in AFTER_RESET[FULL]["exists"]
+    assert any("curtain-test/kube-proxy@sha256:" in image for image in AFTER_RESET[HALF]["images"])
+
+
+def test_someone_elses_things_stay() -> None:
+    full = AFTER_RESET[FULL]
+    assert "foreign" in full["running"] and full["foreign_pod"]
+    assert [volume for volume in full["volumes"] if f"_{FOREIGN_POD}_" in volume]  # the foreign pod's emptyDir
+    # Unmounted, never removed through: the data below the mount is whole.
+    assert full["precious"] == "keep me\n"
+    assert "/var/lib/kubelet" not in full["mounts"]
+    for name, after in AFTER_RESET.items():
+        assert "-s 203.0.113.7/32" in after["input_rules"] and "-j FOREIGN" in after["input_rules"], name
+        assert after["foreign_chain"], name
+
+
+@pytest.mark.parametrize("name", HOSTS)
+def test_a_new_pty_opens(name: str) -> None:
+    assert AFTER_RESET[name]["pty"]
+
+
+def test_reset_again_changes_nothing() -> None:
+    assert changed(run_playbook(RESET, CONFIRM)) == {FULL: 0, HALF: 0}
+    assert changed(run_playbook(RESET, check=True)) == {FULL: 0, HALF: 0}
+
+
+def test_etcd_data_stays_when_its_backup_fails() -> None:
+    # etcd is gone since the first reset: no member can take a snapshot.
+    output = reset_failing({**CONFIRM, "reset_remove_etcd_data": True})
+    assert "etcd's data stays in /var/lib/curtain/etcd" in output and "the backup failed" in output, output[-3000:]
+    assert f"{ETCD_DATA}/data/member" in state(FULL)["exists"]
+
+
+def test_etcd_data_goes_after_a_backup() -> None:
+    run_playbook("etcd.yml")
+    stats = run_playbook(RESET, {**CONFIRM, "reset_remove_etcd_data": True})
+    assert changed(stats)[FULL] > 0
+    after = state(FULL)
+    assert ETCD_DATA not in after["exists"] and after["ours"] == []
+    snapshots = after["listdir"][BACKUPS]
+    assert [s for s in snapshots if s.endswith(".db")] and [s for s in snapshots if s.endswith(".db.json")]
+    controller = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent / "artifacts/backups/etcd"
+    assert list(controller.glob("*.db"))
