@@ -18,18 +18,7 @@ up: setup-up
 test: setup-test
 	$(MAKE) --no-print-directory lint unit molecule
 
-# Measurements, not tests: figures are written to docs/benchmarks.md (and .json, -hosts.png); nothing fails on time.
-# bench/site.py: the whole site against its floor (docker run by hand), cold and no-op, on BENCH_HOSTS SSH test
-# hosts of its own, BENCH_RUNS rounds, with the candidate ANSIBLE_* settings BENCH_VARIANTS (all, none or a list).
-# Quick, for development: make bench BENCH_RUNS=1 BENCH_HOSTS=1 BENCH_VARIANTS=none
-# Mitogen is offered, never required: installed into the cache for the bench only; without it that variant is skipped.
-# bench/etcd.py (the etcd section) makes its hosts with Molecule's etcd_cluster scenario, the same names `make test`
-# uses: BENCH_ETCD=1 runs it too, never beside a `make test`.
-BENCH_RUNS ?= 3
-BENCH_HOSTS ?= 1,3,5
-BENCH_VARIANTS ?= all
-BENCH_ETCD ?= 0
-BENCH_MITOGEN ?= $${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/bench/mitogen-0.3.54
+# Measurements, not tests: figures are written to docs/benchmarks.md.
 bench: setup-test
 	@export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
 	python3 bench/etcd.py
