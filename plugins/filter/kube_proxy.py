@@ -7,7 +7,6 @@ host | kube_proxy_apiserver_url(masters, profile, settings)       -> https://<ap
 profile | kube_proxy_workload(settings, privilege=, capabilities=) -> {name, image, command, volumes, ...}
 workload | kube_proxy_container_volumes                          -> ["host:container:ro", ...]
 workload | kube_proxy_static_pod                                -> the v1 Pod for the manifest directory
-profile | kube_proxy_health_url(settings)                        -> http://127.0.0.1:10256/healthz
 profile | kube_proxy_ports(settings)                             -> [10249, 10256]
 """
 
@@ -23,7 +22,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import 
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
     apiserver_url,
     container_volumes,
-    health_url,
     ports,
     proxy_settings,
     static_pod,
@@ -51,6 +49,5 @@ class FilterModule:
             "kube_proxy_workload": _filter_errors(kube_proxy_workload),
             "kube_proxy_container_volumes": _filter_errors(container_volumes),
             "kube_proxy_static_pod": _filter_errors(static_pod),
-            "kube_proxy_health_url": _filter_errors(health_url),
             "kube_proxy_ports": _filter_errors(ports),
         }

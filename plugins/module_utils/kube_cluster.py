@@ -6,6 +6,7 @@ endpoints an apiserver talks to. Built from the inventory before anything change
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -50,6 +51,17 @@ def etcd_servers(host: str, etcd_hosts: list[str], addresses: dict[str, str], sc
     return servers
 
 
+def settings_over(computed: dict[str, Any], user: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The user's settings over what the inventory decided; mappings (images, extra_flags) merge one level deep."""
+    merged = dict(computed)
+    for key, value in (user or {}).items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
 def master_settings(
     master: dict[str, Any],
     *,
@@ -77,9 +89,4 @@ def master_settings(
             "kubelet_tls_cert_file": f"{pki_dir}/kubelet-server.crt",
             "kubelet_tls_key_file": f"{pki_dir}/kubelet-server.key",
         })
-    for key, value in (user or {}).items():
-        if isinstance(value, dict) and isinstance(computed.get(key), dict):
-            computed[key] = {**computed[key], **value}
-        else:
-            computed[key] = value
-    return computed
+    return settings_over(computed, user)

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 try:
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import settings_over
     from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
         KubeManifestError,
         kube_proxy_flags,
@@ -32,6 +33,7 @@ try:
     )
     from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 except ImportError:  # run as plain modules in the unit tests' path setups
+    from kube_cluster import settings_over  # type: ignore[no-redef]
     from kube_manifests import KubeManifestError, kube_proxy_flags, resolve_settings  # type: ignore[no-redef]
     from kube_profiles import get_profile  # type: ignore[no-redef]
 
@@ -91,11 +93,7 @@ def proxy_settings(
     settings: dict[str, Any] = {"images": {"kube-proxy": image}}
     if profile.features.tls:
         settings["hostname_override"] = node_name
-    for key, value in (user or {}).items():
-        if isinstance(value, Mapping) and isinstance(settings.get(key), Mapping):
-            settings[key] = {**settings[key], **value}
-        else:
-            settings[key] = value
+    settings = settings_over(settings, user)
     try:
         resolve_settings(profile_name, settings)
     except KubeManifestError as error:

@@ -7,8 +7,7 @@ host_survey module. Every finding is a Check(host, check, status, detail) with s
 names the variable, port or process concerned and what is wrong. playbooks/preflight.yml prints `table()` and
 writes `report()`; docs/preflight.md lists the checks and thresholds.
 
-The playbook does not load the roles, so it cannot see their defaults: DEFAULTS repeats the defaults of the role
-variables read here (tests/unit/plugins/test_preflight.py keeps them equal to roles/*/defaults and vars).
+The playbook does not load the roles, so it cannot see their defaults: they come from role_defaults.py.
 """
 
 from __future__ import annotations
@@ -34,6 +33,11 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import 
     version_tuple,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import KubeProxyError, proxy_settings
+from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
+    DEFAULTS,
+    ETCD_PORTS,
+    HYPERKUBE_ETCD_PORTS,
+)
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 STATUSES = (FAIL, WARN, OK)  # worst first: the table's order
@@ -52,25 +56,6 @@ CLOCK_SKEW_FAIL_SECONDS = 30.0
 DOCKER_BRIDGE = ipaddress.ip_network("172.17.0.0/16")
 # cgroup controllers the kubelet needs to account and limit Pods.
 KUBELET_CONTROLLERS = ("cpu", "memory", "pids")
-
-# The defaults of the role variables preflight reads (roles/*/defaults/main.yml; ports per profile from vars/).
-DEFAULTS: Mapping[str, Any] = {
-    "etcd_profile": "modern",
-    "etcd_cluster_token": "curtain-etcd",
-    "etcd_data_dir": "/var/lib/curtain/etcd",
-    "hyperkube_master_profile": "modern",
-    "hyperkube_master_settings": {},
-    "hyperkube_master_pki_controller_dir": "{inventory_dir}/artifacts/pki/kubernetes",
-    "kube_proxy_profile": "modern",
-    "kube_proxy_mode": "",
-    "kube_proxy_settings": {},
-    "kube_proxy_deployment": "container",
-}
-ETCD_PORTS: Mapping[str, Mapping[str, int]] = {  # roles/etcd/vars/main.yml _etcd_profiles
-    "modern": {"client_port": 2379, "peer_port": 2380},
-    "seed": {"client_port": 4001, "peer_port": 2380},
-}
-HYPERKUBE_ETCD_PORTS: Mapping[str, int] = {"modern": 2379, "seed": 4001}  # _hyperkube_master_profiles[].etcd_port
 
 # What other Kubernetes installers leave behind and curtain never writes: kubeadm's etcd static pod and data
 # directory, its kubelet flags file and super-admin kubeconfig (kubeadm 1.29+).

@@ -74,3 +74,16 @@ def test_summary_of_a_healthy_seed_cluster() -> None:
     assert "Every host finished and every component is healthy." in lines
     assert not any(line.startswith("Admin kubeconfig") for line in lines)  # the seed has no credentials
     assert lines[-2:] == ["Try: ssh m kubectl -s http://127.0.0.1:8080 get --raw=/healthz", "Run time: 9 s"]
+
+
+@pytest.mark.parametrize(("profile", "overrides", "url", "tls"), [
+    ("modern", {}, "https://127.0.0.1:2379/health", True),
+    ("seed", {}, "http://127.0.0.1:4001/health", False),
+    ("modern", {"client_port": 12379, "tls": "false"}, "http://127.0.0.1:12379/health", False),
+])
+def test_etcd_of_profile_takes_the_roles_defaults_where_the_inventory_is_silent(
+        profile: str, overrides: dict, url: str, tls: bool) -> None:
+    [found] = endpoints.etcd_of_profile(profile, **overrides)
+    assert found["url"] == url and ("cert_file" in found) is tls
+    if tls:
+        assert found["cert_file"] == "/etc/curtain/pki/etcd/client.crt"

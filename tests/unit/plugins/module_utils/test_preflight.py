@@ -7,17 +7,14 @@ import base64
 import copy
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError
 from ansible_collections.curtain.kube.plugins.filter.preflight import FilterModule
 from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy
 from ansible_collections.curtain.kube.plugins.module_utils import preflight as pf
 
-ROOT = Path(__file__).resolve().parents[4]
 CA = "-----BEGIN CERTIFICATE-----\n" + base64.b64encode(b"our CA").decode() + "\n-----END CERTIFICATE-----\n"
 CA_SHA = hashlib.sha256(b"our CA").hexdigest()
 OTHER_SHA = hashlib.sha256(b"their CA").hexdigest()
@@ -79,27 +76,6 @@ def assert_check(check: pf.Check, status: str, *words: str) -> None:
 
 
 # --- the mirror of the roles' defaults ----------------------------------------------------------------------------
-def _yaml(path: str) -> dict[str, Any]:
-    return yaml.safe_load((ROOT / path).read_text())
-
-
-def test_defaults_mirror_the_roles():
-    defaults = {**_yaml("roles/etcd/defaults/main.yml"), **_yaml("roles/hyperkube_master/defaults/main.yml"),
-                **_yaml("roles/kube_proxy/defaults/main.yml")}
-    for name, value in pf.DEFAULTS.items():
-        expected = defaults[name]
-        if name == "hyperkube_master_pki_controller_dir":
-            assert expected == value.replace("{inventory_dir}", "{{ inventory_dir }}")
-        else:
-            assert value == expected, name
-    etcd_profiles = _yaml("roles/etcd/vars/main.yml")["_etcd_profiles"]
-    assert {name: {"client_port": p["client_port"], "peer_port": p["peer_port"]}
-            for name, p in etcd_profiles.items()} == pf.ETCD_PORTS
-    master_profiles = _yaml("roles/hyperkube_master/vars/main.yml")["_hyperkube_master_profiles"]
-    assert {name: p["etcd_port"] for name, p in master_profiles.items()} == pf.HYPERKUBE_ETCD_PORTS
-    assert defaults["etcd_group"] == "etcd" and defaults["hyperkube_master_group"] == "masters"
-
-
 @pytest.mark.parametrize("variables,expected", [
     ({}, {"etcd_client_port": 2379, "etcd_peer_port": 2380, "hyperkube_master_etcd_port": 2379,
           "hyperkube_master_pki_controller_dir": "/inv/artifacts/pki/kubernetes"}),

@@ -16,7 +16,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import static_pod, workload
 from ansible_collections.curtain.kube.plugins.modules import reset_plan
 
-ROOT = Path(__file__).resolve().parents[4]
 ETCD = {"etcd_data_dir": "/var/lib/curtain/etcd", "etcd_pki_dir": "/etc/curtain/pki/etcd",
         "etcd_backup_dir": "/var/lib/curtain/backups/etcd"}
 PATHS = reset.reset_paths({}, {}, **ETCD)
@@ -391,13 +390,3 @@ def test_module_plan_never_changes_anything(module_runner, check_mode: bool) -> 
 def test_module_names_the_variable_it_cannot_use(module_runner) -> None:
     result = module_runner(reset_plan.main, {"step": "look", **ETCD, "kube_settings": {"manifest_dir": "x"}})
     assert result.failed and result.result["msg"].startswith("hyperkube_master_settings:")
-
-
-# --- the playbook's copy of the roles' defaults ----------------------------------------------------------------------
-def test_the_playbooks_defaults_equal_the_roles() -> None:
-    (play,) = yaml.safe_load((ROOT / "playbooks/reset.yml").read_text())
-    defaults: dict[str, Any] = {}
-    for role in ("etcd", "hyperkube_master", "kube_proxy"):
-        defaults.update(yaml.safe_load((ROOT / f"roles/{role}/defaults/main.yml").read_text()))
-    ours = play["vars"]["__reset_defaults"]
-    assert {name: defaults[name] for name in ours} == ours
