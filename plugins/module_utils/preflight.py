@@ -2,8 +2,11 @@
 # Apache License 2.0
 """Preflight: whether the hosts and the inventory are fit for curtain, decided before anything changes.
 
-Pure evaluation (no I/O). Inputs are the inventory (hostvars, groups) and, per host in the play, the result of the
-host_survey module. Every finding is a Check(host, check, status, detail) with status ok, warn or fail; `detail`
+Pure evaluation (no I/O). Inputs are the inventory (hostvars, groups), the roles' argument specs, what the playbook
+read on the controller (the cluster CA, the offline bundles' manifest.json, the sha256 of the files images come from)
+and, per host in the play, the result of the host_survey module. The checks of the inputs are the ones the roles make
+when they start, moved forward, so that an input a later role would refuse stops the run before the first one
+changes anything. Every finding is a Check(host, check, status, detail) with status ok, warn or fail; `detail`
 names the variable, port or process concerned and what is wrong. playbooks/preflight.yml prints `table()` and
 writes `report()`; docs/preflight.md lists the checks and thresholds.
 
@@ -19,8 +22,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import cluster_size_warnings
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
+    MANIFEST_NAME,
+    ArtifactError,
+    plan_images,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
+    EtcdModelError,
+    build_cluster,
+    cluster_size_warnings,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.inventory import InventoryError, advertise_address
+from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags
+from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import KubeFlagsetError, component_name
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
     SETTINGS,
     KubeManifestError,
@@ -36,6 +51,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import Kub
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
     DEFAULTS,
     ETCD_PORTS,
+    ETCD_TLS,
+    HYPERKUBE_COMPONENTS,
     HYPERKUBE_ETCD_PORTS,
 )
 
@@ -71,6 +88,14 @@ OUR_MANIFESTS = ("kube-apiserver.yaml", "kube-controller-manager.yaml", "kube-sc
 # Pod names of those static pods (the kubelet appends "-<node name>").
 OUR_PODS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "k8s-master", "kube-proxy")
 MANAGED_BY_LABELS = ("io.curtain.managed-by", "app.kubernetes.io/managed-by")
+# Whose inputs a host needs: the role's variables are checked on the hosts that run it (Groups.runs).
+ROLE_COMPONENTS: Mapping[str, str] = {"etcd": "etcd", "hyperkube_master": "control plane", "kube_proxy": "kube-proxy"}
+# Integer inputs that mean a count or a duration: the argument specs say int, and zero or less makes no sense
+# (etcd_backup_keep 0 would delete every snapshot, a wait of 0 s fails every health check).
+AT_LEAST_ONE = ("etcd_cert_days", "etcd_wait_timeout", "etcd_backup_keep", "hyperkube_master_ca_days",
+                "hyperkube_master_cert_days", "hyperkube_master_wait_timeout", "kube_proxy_cert_days",
+                "kube_proxy_wait_timeout")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 class PreflightError(ValueError):
@@ -129,11 +154,24 @@ class HostInputs:
     etcd_peer_port: Any
     etcd_cluster_token: Any
     etcd_data_dir: Any
+    etcd_image_source: Any
+    etcd_image: Any
+    etcd_image_digest: Any
+    etcd_image_tarball: Any
+    etcd_image_directory: Any
     hyperkube_master_profile: Any
+    hyperkube_master_version: Any
+    hyperkube_master_image_source: Any
+    hyperkube_master_image_directory: Any
+    hyperkube_master_images: Any
     hyperkube_master_settings: Any
     hyperkube_master_etcd_port: Any
     hyperkube_master_pki_controller_dir: Any
     kube_proxy_profile: Any
+    kube_proxy_version: Any
+    kube_proxy_image_source: Any
+    kube_proxy_image_directory: Any
+    kube_proxy_images: Any
     kube_proxy_mode: Any
     kube_proxy_settings: Any
     kube_proxy_deployment: Any
@@ -164,29 +202,64 @@ class HostInputs:
             etcd_peer_port=_plain(_first(host_vars.get("etcd_peer_port"), etcd_ports.get("peer_port"))),
             etcd_cluster_token=value("etcd_cluster_token"),
             etcd_data_dir=value("etcd_data_dir"),
+            etcd_image_source=value("etcd_image_source"),
+            etcd_image=value("etcd_image"),
+            etcd_image_digest=value("etcd_image_digest"),
+            etcd_image_tarball=value("etcd_image_tarball"),
+            etcd_image_directory=value("etcd_image_directory"),
             hyperkube_master_profile=master_profile,
+            hyperkube_master_version=value("hyperkube_master_version"),
+            hyperkube_master_image_source=value("hyperkube_master_image_source"),
+            hyperkube_master_image_directory=value("hyperkube_master_image_directory"),
+            hyperkube_master_images=value("hyperkube_master_images"),
             hyperkube_master_settings=value("hyperkube_master_settings"),
             hyperkube_master_etcd_port=_plain(master_etcd_port),
             hyperkube_master_pki_controller_dir=_plain(pki_dir),
             kube_proxy_profile=value("kube_proxy_profile"),
+            kube_proxy_version=value("kube_proxy_version"),
+            kube_proxy_image_source=value("kube_proxy_image_source"),
+            kube_proxy_image_directory=value("kube_proxy_image_directory"),
+            kube_proxy_images=value("kube_proxy_images"),
             kube_proxy_mode=value("kube_proxy_mode"),
             kube_proxy_settings=value("kube_proxy_settings"),
             kube_proxy_deployment=value("kube_proxy_deployment"),
             kube_node_name=_plain(host_vars.get("kube_node_name") or host),
         )
 
+    @property
+    def master_reference(self) -> str:
+        """The control plane's profile reference, as the role builds it: "modern" or "modern@v1.35.4"."""
+        return _reference(self.hyperkube_master_profile, self.hyperkube_master_version)
+
+    @property
+    def proxy_reference(self) -> str:
+        return _reference(self.kube_proxy_profile, self.kube_proxy_version)
+
     def master_settings(self) -> dict[str, Any] | None:
         """hyperkube_master_settings resolved against hyperkube_master_profile; None when they do not resolve."""
         try:
-            return resolve_settings(str(self.hyperkube_master_profile), _mapping(self.hyperkube_master_settings))
+            return resolve_settings(self.master_reference, _mapping(self.hyperkube_master_settings))
         except (KubeManifestError, KubeProfileError, TypeError):
             return None
+
+    def master_setting(self, key: str, default: Any = None) -> Any:
+        """One setting: resolved when hyperkube_master_settings resolve, as given otherwise (so that one wrong setting
+        is reported once, by the master settings check, and does not make the cgroup or swap check fail too)."""
+        resolved = self.master_settings()
+        if resolved is not None:
+            return resolved.get(key, default)
+        given = self.hyperkube_master_settings
+        return given.get(key, default) if isinstance(given, Mapping) else default
 
     def proxy_user_settings(self) -> dict[str, Any]:
         user = dict(_mapping(self.kube_proxy_settings) or {})
         if self.kube_proxy_mode:
             user["proxy_mode"] = self.kube_proxy_mode
         return user
+
+
+def _reference(profile: Any, version: Any) -> str:
+    return f"{profile}@{version}" if version else str(profile)
 
 
 def _first(*values: Any) -> Any:
@@ -256,7 +329,7 @@ def master_ports(inputs: HostInputs) -> list[PortNeed]:
     """The role's list: apiserver (secure port on modern, the insecure port on seed), kubelet, kubelet healthz,
     controller-manager, scheduler."""
     try:
-        profile = get_profile(str(inputs.hyperkube_master_profile))
+        profile = get_profile(inputs.master_reference)
     except KubeProfileError:
         return []
     resolved = inputs.master_settings() or resolve_settings(profile.reference, {})
@@ -281,7 +354,7 @@ def master_ports(inputs: HostInputs) -> list[PortNeed]:
 def proxy_ports(inputs: HostInputs) -> list[PortNeed]:
     """kube_proxy.ports, with the variable behind each port."""
     try:
-        profile = get_profile(str(inputs.kube_proxy_profile))
+        profile = get_profile(inputs.proxy_reference)
         resolved = resolve_settings(profile.reference, inputs.proxy_user_settings())
     except (KubeProfileError, KubeManifestError, TypeError):
         return []
@@ -339,6 +412,24 @@ def controller_ca_paths(hosts: Iterable[str], inputs: Mapping[str, HostInputs], 
                               for host in hosts if host in groups.masters and host in inputs))
 
 
+def bundle_manifest_paths(hosts: Iterable[str], inputs: Mapping[str, HostInputs], groups: Groups) -> list[str]:
+    """The manifest.json of every offline bundle the hosts install from, read on the controller."""
+    return list(dict.fromkeys(f"{directory.rstrip('/')}/{MANIFEST_NAME}" for host in hosts if host in inputs
+                              for directory in bundle_directories(inputs[host], groups)))
+
+
+def image_files(hosts: Iterable[str], inputs: Mapping[str, HostInputs], groups: Groups,
+                manifests: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """[{path, checksum}]: the controller files the hosts' images come from, to stat (with a sha256 where the
+    bundle records one)."""
+    found: dict[str, bool] = {}
+    for host in hosts:
+        if host in inputs:
+            for _, path, sha256 in image_sources(inputs[host], groups, manifests).files:
+                found[path] = found.get(path, False) or bool(sha256)
+    return [{"path": path, "checksum": checksum} for path, checksum in found.items()]
+
+
 # --- host checks ---------------------------------------------------------------------------------------------------
 def _version(text: str | None) -> tuple[int, ...] | None:
     match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", str(text or ""))
@@ -372,9 +463,11 @@ def kernel_check(host: str, survey: Mapping[str, Any]) -> Check:
     return Check(host, "kernel", OK, f"Linux {kernel.get('release') or '?'}, {how}")
 
 
-def _kubelet_fails_on_cgroup_v1(resolved: Mapping[str, Any] | None) -> bool:
-    extra = ((resolved or {}).get("extra_flags") or {}).get("kubelet") or {}
-    return str(extra.get("fail-cgroupv1", "true")).lower() != "false"
+def _kubelet_fails_on_cgroup_v1(inputs: HostInputs) -> bool:
+    extra = inputs.master_setting("extra_flags") or {}
+    kubelet = extra.get("kubelet") if isinstance(extra, Mapping) else None
+    flags = {str(name).lstrip("-"): value for name, value in kubelet.items()} if isinstance(kubelet, Mapping) else {}
+    return str(flags.get("fail-cgroupv1", "true")).lower() != "false"
 
 
 def cgroup_check(host: str, survey: Mapping[str, Any], inputs: HostInputs, groups: Groups) -> Check:
@@ -384,7 +477,7 @@ def cgroup_check(host: str, survey: Mapping[str, Any], inputs: HostInputs, group
     missing = [name for name in KUBELET_CONTROLLERS if name not in controllers]
     if cgroup.get("version") == 1:
         profile = _profile_name(inputs.hyperkube_master_profile)
-        if is_master and profile == "modern" and _kubelet_fails_on_cgroup_v1(inputs.master_settings()):
+        if is_master and profile == "modern" and _kubelet_fails_on_cgroup_v1(inputs):
             return Check(host, "cgroup", FAIL, (
                 "cgroup v1: the kubelet of Kubernetes 1.35 and newer refuses to start on it (failCgroupV1, "
                 "KEP-5573); boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or accept the "
@@ -406,8 +499,7 @@ def swap_check(host: str, survey: Mapping[str, Any], inputs: HostInputs, groups:
     areas = ", ".join(f"{area['filename']} ({area['size_kb'] // 1024} MiB)" for area in swap.get("areas", []))
     if host not in groups.masters:
         return Check(host, "swap", OK, f"swap is on ({areas}); no kubelet runs here")
-    resolved = inputs.master_settings()
-    if _profile_name(inputs.hyperkube_master_profile) == "modern" and (resolved or {}).get("fail_swap_on", True):
+    if _profile_name(inputs.hyperkube_master_profile) == "modern" and inputs.master_setting("fail_swap_on", True):
         return Check(host, "swap", FAIL, (
             f"swap is on ({areas}) and the kubelet refuses to start with swap (failSwapOn, "
             "hyperkube_master_settings.fail_swap_on, is true): run swapoff -a and remove the swap from /etc/fstab, "
@@ -639,13 +731,21 @@ def profile_checks(host: str, inputs: HostInputs, groups: Groups) -> list[Check]
         checks.append(Check(host, "profiles", FAIL, f"etcd_profile {inputs.etcd_profile!r} is not one of "
                                                     f"{', '.join(ETCD_PORTS)}"))
     names["etcd_profile"] = str(inputs.etcd_profile) if inputs.etcd_profile in ETCD_PORTS else None
-    for variable in ("hyperkube_master_profile", "kube_proxy_profile"):
+    for variable, version_variable in (("hyperkube_master_profile", "hyperkube_master_version"),
+                                       ("kube_proxy_profile", "kube_proxy_version")):
         reference = getattr(inputs, variable)
         try:
             names[variable] = get_profile(str(reference)).name
         except KubeProfileError as error:
             names[variable] = None
             checks.append(Check(host, "profiles", FAIL, f"{variable}: {error}"))
+            continue
+        version = getattr(inputs, version_variable)
+        if version:
+            try:
+                get_profile(_reference(reference, version))
+            except KubeProfileError as error:
+                checks.append(Check(host, "profiles", FAIL, f"{version_variable} {version!r}: {error}"))
     known = {variable: name for variable, name in names.items() if name}
     if len(set(known.values())) > 1:
         said = ", ".join(f"{variable}={getattr(inputs, variable)}" for variable in known)
@@ -655,7 +755,7 @@ def profile_checks(host: str, inputs: HostInputs, groups: Groups) -> list[Check]
     elif not checks:
         checks.append(_version_skew_check(host, inputs) or Check(
             host, "profiles", OK, f"every role uses profile {next(iter(known.values()))}"))
-    if "control plane" in runs:
+    if "control plane" in runs and _resolves(inputs.master_reference):
         checks.append(_master_settings_check(host, inputs))
     if "kube-proxy" in runs:
         checks.extend(_proxy_checks(host, inputs, groups))
@@ -667,39 +767,76 @@ def profile_checks(host: str, inputs: HostInputs, groups: Groups) -> list[Check]
     return checks
 
 
+def _resolves(reference: str) -> bool:
+    """Whether a profile reference names a profile; when not, the profiles check says why, and the checks that
+    need the profile stay silent (one wrong input, one message)."""
+    try:
+        get_profile(reference)
+    except KubeProfileError:
+        return False
+    return True
+
+
 def _version_skew_check(host: str, inputs: HostInputs) -> Check | None:
     """kube-proxy may be older than the apiserver (version skew policy), never newer."""
     try:
-        master = get_profile(str(inputs.hyperkube_master_profile)).version
-        proxy = get_profile(str(inputs.kube_proxy_profile)).version
+        master = get_profile(inputs.master_reference).version
+        proxy = get_profile(inputs.proxy_reference).version
     except KubeProfileError:
         return None
     if master == proxy:
         return None
-    said = (f"hyperkube_master_profile={inputs.hyperkube_master_profile} ({master}), "
-            f"kube_proxy_profile={inputs.kube_proxy_profile} ({proxy})")
+    said = (f"hyperkube_master_profile={inputs.master_reference} ({master}), "
+            f"kube_proxy_profile={inputs.proxy_reference} ({proxy})")
     if version_tuple(proxy) > version_tuple(master):
         return Check(host, "profiles", FAIL, f"{said}: kube-proxy must not be newer than the apiserver (version skew "
                                              "policy); upgrade the control plane first")
     return Check(host, "profiles", WARN, f"{said}: kube-proxy is older than the apiserver, fine during an upgrade")
 
 
-def _master_settings_check(host: str, inputs: HostInputs) -> Check:
+def extra_flag_errors(variable: str, reference: str, settings: Any) -> list[str]:
+    """`settings.extra_flags` checked against the release's flag sets, as the builders check the command lines
+    later: a flag the release does not have (removed ones say when and what replaced them), a value that does not
+    fit. Only the user's flags: the ones the builders add are checked by their own tests."""
+    extra = settings.get("extra_flags") if isinstance(settings, Mapping) else None
+    if not isinstance(extra, Mapping):
+        return []  # absent, or reported by resolve_settings
     try:
-        resolve_settings(str(inputs.hyperkube_master_profile), _mapping(inputs.hyperkube_master_settings))
+        get_profile(reference)
+    except KubeProfileError:
+        return []  # reported by the profiles check
+    errors = []
+    for component, flags in extra.items():
+        try:
+            canonical = component_name(component)
+        except KubeFlagsetError:
+            continue  # reported by resolve_settings
+        if isinstance(flags, Mapping):
+            errors += [f"{variable}.extra_flags.{component}: {error}"
+                       for error in check_flags(canonical, reference, dict(flags)).errors]
+    return errors
+
+
+def _master_settings_check(host: str, inputs: HostInputs) -> Check:
+    errors = []
+    try:
+        resolve_settings(inputs.master_reference, _mapping(inputs.hyperkube_master_settings))
     except KubeManifestError as error:
-        return Check(host, "master settings", FAIL, "hyperkube_master_settings: " + "; ".join(error.errors))
+        errors += [f"hyperkube_master_settings: {message}" for message in error.errors]
     except (KubeProfileError, TypeError) as error:
-        return Check(host, "master settings", FAIL, f"hyperkube_master_settings: {error}")
-    return Check(host, "master settings", OK,
-                 f"hyperkube_master_settings resolve for {inputs.hyperkube_master_profile}")
+        errors.append(f"hyperkube_master_settings: {error}")
+    errors += extra_flag_errors("hyperkube_master_settings", inputs.master_reference,
+                                inputs.hyperkube_master_settings)
+    if errors:
+        return Check(host, "master settings", FAIL, "; ".join(errors))
+    return Check(host, "master settings", OK, f"hyperkube_master_settings resolve for {inputs.master_reference}")
 
 
 def _proxy_checks(host: str, inputs: HostInputs, groups: Groups) -> list[Check]:
     checks = []
     mode = inputs.kube_proxy_mode or None
     try:
-        profile = get_profile(str(inputs.kube_proxy_profile))
+        profile = get_profile(inputs.proxy_reference)
     except KubeProfileError:
         return []  # reported by the profiles check
     if mode is not None:
@@ -713,16 +850,183 @@ def _proxy_checks(host: str, inputs: HostInputs, groups: Groups) -> list[Check]:
                 f"kube_proxy_mode={mode} is deprecated in {profile.label}; choose one of {', '.join(current)}")))
         else:
             checks.append(Check(host, "kube-proxy mode", OK, f"kube_proxy_mode={mode} is available in {profile.label}"))
+    flags = extra_flag_errors("kube_proxy_settings", profile.reference, inputs.kube_proxy_settings)
     try:
         proxy_settings(host, [{"host": master} for master in groups.masters], profile_name=profile.reference,
                        node_name=str(inputs.kube_node_name), image=profile.images["kube-proxy"].reference,
                        deployment=str(inputs.kube_proxy_deployment), user=inputs.proxy_user_settings())
     except (KubeProxyError, KubeManifestError, TypeError) as error:
-        checks.append(Check(host, "kube-proxy settings", FAIL, " ".join(str(error).split("\n"))))
+        checks.append(Check(host, "kube-proxy settings", FAIL, "; ".join([" ".join(str(error).split("\n")), *flags])))
     else:
-        checks.append(Check(host, "kube-proxy settings", OK, (
-            f"kube_proxy_settings resolve; kube_proxy_deployment={inputs.kube_proxy_deployment}")))
+        checks.append(Check(host, "kube-proxy settings", FAIL, "; ".join(flags)) if flags else Check(
+            host, "kube-proxy settings", OK,
+            f"kube_proxy_settings resolve; kube_proxy_deployment={inputs.kube_proxy_deployment}"))
     return checks
+
+
+# --- role variables against the roles' argument specs --------------------------------------------------------------
+def _validation_spec(option: Mapping[str, Any]) -> dict[str, Any]:
+    """What of an option's declaration the value is checked against: its type, element type and choices."""
+    return {key: _plain(option[key]) for key in ("type", "elements", "choices") if key in option}
+
+
+def variable_checks(host: str, host_vars: Mapping[str, Any], groups: Groups,
+                    specs: Mapping[str, Mapping[str, Any]]) -> list[Check]:
+    """Every role variable the inventory (or -e) sets for `host`, checked against the argument spec of a role that
+    runs there, as the role would check it when it starts (after earlier roles changed the hosts). `specs` is
+    {role: {option: spec}} (role_defaults.argument_specs)."""
+    runs = groups.runs(host)
+    problems: list[str] = []
+    checked = 0
+    for role, component in ROLE_COMPONENTS.items():
+        options = specs.get(role) or {}
+        if component not in runs or not options:
+            continue
+        given = {name: _plain(host_vars.get(name)) for name in options if host_vars.get(name) is not None}
+        if not given:
+            continue
+        checked += len(given)
+        result = ArgumentSpecValidator({name: _validation_spec(options[name]) for name in given}).validate(given)
+        problems += [" ".join(str(message).split()) for message in result.error_messages]
+        for name in AT_LEAST_ONE:
+            value = result.validated_parameters.get(name)
+            if name in given and isinstance(value, int) and not isinstance(value, bool) and value < 1:
+                problems.append(f"{name} is {value}: it counts days, seconds or snapshots, so it must be 1 or more")
+    if problems:
+        return [Check(host, "variables", FAIL, "; ".join(problems))]
+    return [Check(host, "variables", OK, f"{checked} role variable(s) set for {host} fit the roles' argument specs")]
+
+
+# --- images: where they come from, decided on the controller -------------------------------------------------------
+@dataclass(frozen=True)
+class ImageSources:
+    """One host's image plans (artifacts.plan_images, as the roles make them) and the problems found making them."""
+
+    plans: tuple[tuple[str, Mapping[str, Any]], ...] = ()  # (variable naming the source, plan)
+    files: tuple[tuple[str, str, str], ...] = ()  # (variable, controller path, sha256 or "" for existence only)
+    problems: tuple[str, ...] = ()
+
+
+def _wanted_images(reference: str, components: Sequence[str], overrides: Any) -> dict[str, dict[str, str]]:
+    """filter/artifacts.kube_wanted_images: the profile's image per component, curtain/<component>:<version> where
+    upstream ships none, with the user's repository/tag."""
+    profile = get_profile(reference)
+    overrides = overrides if isinstance(overrides, Mapping) else {}
+    wanted = {}
+    for component in components:
+        image = profile.images.get(component)
+        default = ({"repository": image.repository, "tag": image.tag} if image else
+                   {"repository": f"curtain/{component}", "tag": profile.version})
+        override = overrides.get(component) if isinstance(overrides.get(component), Mapping) else {}
+        wanted[component] = {key: str(override.get(key) or default[key]) for key in ("repository", "tag")}
+    return wanted
+
+
+def _kube_plans(variable: str, reference: str, components: Sequence[str], source: Any, directory: Any,
+                images: Any, manifests: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], str | None]:
+    """The plans of a Kubernetes role's images, as its preflight makes them (artifact_specs + artifact_plans)."""
+    try:
+        wanted = _wanted_images(reference, components, images)
+    except KubeProfileError:
+        return [], None  # reported by the profiles check
+    overrides = images if isinstance(images, Mapping) else {}
+    specs = {component: {"source": source, "directory": directory,
+                         **(overrides.get(component) if isinstance(overrides.get(component), Mapping) else {})}
+             for component in components}
+    unknown = [name for name in overrides if name not in components]
+    specs.update({name: overrides[name] for name in unknown})
+    # manifests are keyed without a trailing slash (bundle_manifest_paths); the plans look them up as given.
+    seen = {str(directory): manifests.get(str(directory).rstrip("/"))} if directory else {}
+    try:
+        return plan_images(wanted, specs, variable=variable, manifests=seen), None
+    except ArtifactError as error:
+        return [], str(error)
+
+
+def image_sources(inputs: HostInputs, groups: Groups, manifests: Mapping[str, Any]) -> ImageSources:
+    """Where each role running on the host takes its images from. `manifests` maps a bundle directory to its parsed
+    manifest.json (None when it could not be read)."""
+    runs = groups.runs(inputs.host)
+    plans: list[tuple[str, Mapping[str, Any]]] = []
+    files: list[tuple[str, str, str]] = []
+    problems: list[str] = []
+    if "etcd" in runs:
+        source, image = str(inputs.etcd_image_source), str(inputs.etcd_image)
+        if source == "registry" and not _DIGEST.match(str(inputs.etcd_image_digest or "")):
+            problems.append(f"etcd_image_source=registry needs etcd_image_digest, the sha256:<64 hex> digest of "
+                            f"{image}; got {inputs.etcd_image_digest!r}")
+        elif source == "tarball":
+            if inputs.etcd_image_tarball:
+                files.append(("etcd_image_tarball", str(inputs.etcd_image_tarball), ""))
+            else:
+                problems.append("etcd_image_source=tarball needs etcd_image_tarball, a docker save file on the "
+                                "controller")
+        elif source == "directory":
+            directory = str(inputs.etcd_image_directory or "")
+            if not directory:
+                problems.append("etcd_image_source=directory needs etcd_image_directory, an offline bundle directory "
+                                "on the controller")
+            else:
+                try:
+                    made = plan_images({"etcd": image}, {"etcd": {"source": "directory", "directory": directory}},
+                                       variable="etcd_image_directory",
+                                       manifests={directory: manifests.get(directory.rstrip("/"))})
+                except ArtifactError as error:
+                    problems.append(str(error))
+                else:
+                    plans += [("etcd_image_directory", plan) for plan in made]
+    kube = []
+    if "control plane" in runs:
+        kube.append(("hyperkube_master_images", "hyperkube_master_image_directory", inputs.master_reference,
+                     HYPERKUBE_COMPONENTS, inputs.hyperkube_master_image_source,
+                     inputs.hyperkube_master_image_directory, inputs.hyperkube_master_images))
+    if "kube-proxy" in runs:
+        kube.append(("kube_proxy_images", "kube_proxy_image_directory", inputs.proxy_reference, ("kube-proxy",),
+                     inputs.kube_proxy_image_source, inputs.kube_proxy_image_directory, inputs.kube_proxy_images))
+    for variable, directory_variable, reference, components, source, directory, images in kube:
+        made, problem = _kube_plans(variable, reference, components, source, directory, images, manifests)
+        if problem:
+            problems.append(problem)
+        for plan in made:
+            bundled = directory and str(plan.get("tarball") or "").startswith(f"{str(directory).rstrip('/')}/")
+            plans.append((directory_variable if bundled else variable, plan))
+    for variable, plan in plans:
+        if plan.get("tarball"):
+            files.append((variable, str(plan["tarball"]), str(plan["tarball_sha256"])))
+        files += [(variable, str(binary["path"]), str(binary["sha256"]))
+                  for binary in plan.get("binaries") or [] if binary.get("path")]
+    return ImageSources(plans=tuple(plans), files=tuple(dict.fromkeys(files)), problems=tuple(problems))
+
+
+def bundle_directories(inputs: HostInputs, groups: Groups) -> list[str]:
+    """The offline bundle directories whose manifest.json the image check needs, read on the controller."""
+    runs = groups.runs(inputs.host)
+    found = []
+    if "etcd" in runs and inputs.etcd_image_source == "directory" and inputs.etcd_image_directory:
+        found.append(str(inputs.etcd_image_directory))
+    if "control plane" in runs and inputs.hyperkube_master_image_directory:
+        found.append(str(inputs.hyperkube_master_image_directory))
+    if "kube-proxy" in runs and inputs.kube_proxy_image_directory:
+        found.append(str(inputs.kube_proxy_image_directory))
+    return found
+
+
+def image_check(host: str, sources: ImageSources, controller_files: Mapping[str, str | None]) -> Check:
+    """The plans' problems, then each controller file: present, and with the sha256 the bundle records.
+    `controller_files` maps a path to its sha256 (None: absent)."""
+    problems = list(sources.problems)
+    for variable, path, sha256 in sources.files:
+        if path not in controller_files:
+            problems.append(f"{variable}: {path} was not looked at on the controller")
+        elif controller_files[path] is None:
+            problems.append(f"{variable}: {path} does not exist on the controller")
+        elif sha256 and controller_files[path] != sha256:
+            problems.append(f"{variable}: {path} has sha256 {controller_files[path]}, the bundle's {MANIFEST_NAME} "
+                            f"says {sha256}: the file is damaged or not the one bundled")
+    if problems:
+        return Check(host, "images", FAIL, "; ".join(problems) + ". Nothing was installed")
+    said = ", ".join(f"{plan['image']} ({plan['source']})" for _, plan in sources.plans)
+    return Check(host, "images", OK, (f"{said}; " if said else "") + f"{len(sources.files)} controller file(s) checked")
 
 
 # --- the inventory as a whole --------------------------------------------------------------------------------------
@@ -871,8 +1175,10 @@ def etcd_port_agreement(groups: Groups, inputs: Mapping[str, HostInputs]) -> lis
     """The apiservers' etcd port (hyperkube_master_etcd_port) is the port the etcd members serve (etcd_client_port)."""
     served = {_port(inputs[host].etcd_client_port) for host in groups.etcd if host in inputs}
     served.discard(None)
+    # None: no port without a known profile (reported by the profiles check).
     wrong = [f"{host} {inputs[host].hyperkube_master_etcd_port}" for host in groups.masters
-             if host in inputs and served and _port(inputs[host].hyperkube_master_etcd_port) not in served]
+             if host in inputs and served and inputs[host].hyperkube_master_etcd_port is not None
+             and _port(inputs[host].hyperkube_master_etcd_port) not in served]
     if len(served) > 1:
         return [Check(INVENTORY, "etcd port", FAIL, (
             f"etcd_client_port differs between members ({', '.join(map(str, sorted(served)))}): set it once")
@@ -884,11 +1190,36 @@ def etcd_port_agreement(groups: Groups, inputs: Mapping[str, HostInputs]) -> lis
     return []
 
 
+def etcd_cluster_check(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]], inputs: Mapping[str, HostInputs],
+                       addresses: Mapping[str, str]) -> list[Check]:
+    """The etcd role's cluster model (etcd_model.build_cluster) from the inventory: member names (etcd_member_name,
+    the inventory name otherwise) valid and distinct, the client and peer ports apart. Addresses are the address
+    check's."""
+    members = [host for host in groups.etcd if host in inputs and f"{host} (etcd_advertise_address)" in addresses]
+    if not members:
+        return []
+    first = inputs[members[0]]
+    client, peer = _port(first.etcd_client_port), _port(first.etcd_peer_port)
+    if client is None or peer is None:
+        return []  # reported by the etcd settings check
+    tls = (hostvars.get(members[0]) or {}).get("etcd_tls")
+    tls = ETCD_TLS.get(str(first.etcd_profile), True) if tls is None else str(tls).lower() in ("1", "true", "yes", "on")
+    settings = {host: {"name": _plain((hostvars.get(host) or {}).get("etcd_member_name") or host),
+                       "address": addresses[f"{host} (etcd_advertise_address)"]} for host in members}
+    try:
+        cluster = build_cluster(members, settings, scheme="https" if tls else "http", client_port=client,
+                                peer_port=peer)
+    except EtcdModelError as error:
+        return [Check(INVENTORY, "etcd cluster", FAIL, str(error))]
+    return [Check(INVENTORY, "etcd cluster", OK, ", ".join(f"{member.name} {member.peer_url}" for member in cluster))]
+
+
 def inventory_checks(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]], inputs: Mapping[str, HostInputs],
                      play_hosts: Sequence[str]) -> list[Check]:
     checks = group_size_checks(groups)
     addresses, everyone = address_checks(groups, hostvars, play_hosts)
     checks += addresses
+    checks += etcd_cluster_check(groups, hostvars, inputs, everyone)
     checks += cidr_checks(groups, inputs, everyone)
     checks += etcd_port_agreement(groups, inputs)
     outside = [host for host in groups.all_hosts if host not in play_hosts]
@@ -918,16 +1249,26 @@ def evaluate(
     surveys: Mapping[str, Mapping[str, Any] | None],
     active: Sequence[str],
     controller_cas: Mapping[str, str | None],
+    specs: Mapping[str, Mapping[str, Any]] | None = None,
+    manifests: Mapping[str, Any] | None = None,
+    controller_files: Mapping[str, str | None] | None = None,
 ) -> list[Check]:
     """Every check: per host of the play (`hosts`, ansible_play_hosts_all), then the inventory.
 
     `active` is ansible_play_hosts (hosts that have not failed), `surveys` the host_survey result per host,
-    `controller_cas` {controller path: certificate sha256 or None when absent}."""
+    `controller_cas` {controller path: certificate sha256 or None when absent}, `specs` the roles' argument specs
+    ({role: {option: spec}}; no variable check without them), `manifests` {bundle directory: parsed manifest.json
+    or None}, `controller_files` {controller path: sha256 or None when absent} of the files the images come from."""
     inputs = {host: HostInputs.of(host, hostvars.get(host) or {}) for host in groups.all_hosts if host in hostvars}
     checks: list[Check] = []
     for host in hosts:
         host_inputs = inputs.get(host) or HostInputs.of(host, hostvars.get(host) or {})
+        if specs:
+            checks += variable_checks(host, hostvars.get(host) or {}, groups, specs)
         checks += profile_checks(host, host_inputs, groups)
+        if groups.runs(host):
+            checks.append(image_check(host, image_sources(host_inputs, groups, manifests or {}),
+                                      controller_files or {}))
         unreachable = reachability_check(host, surveys.get(host), host in active)
         if unreachable is not None:
             checks.append(unreachable)

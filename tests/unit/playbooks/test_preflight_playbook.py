@@ -64,12 +64,12 @@ def _fingerprint() -> dict[str, Any]:
     return {"containers": sorted(line for line in containers if line), "paths": paths}
 
 
-def _run(playbook: Path, report: Path) -> subprocess.CompletedProcess[str]:
+def _run(playbook: Path, report: Path, *extra_vars: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     return subprocess.run(
         ["ansible-playbook", "-i", "inventory/local", str(playbook), "--check",
-         "-e", f"preflight_report_file={report}"],
+         "-e", f"preflight_report_file={report}", *(arg for var in extra_vars for arg in ("-e", var))],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -147,3 +147,25 @@ def test_without_it_the_port_is_ok_and_a_failure_stops_an_importing_playbook(tmp
     else:
         assert result.returncode == 0, output
         assert SENTINEL in output
+
+
+def test_etcd_data_of_another_cluster_fails_the_run_naming_it_and_nothing_changes(tmp_path):
+    """A data directory left by another cluster (its marker names another token) is refused before anything
+    changes, with the directory, both tokens and what to do."""
+    data_dir = tmp_path / "etcd"
+    (data_dir / "data" / "member" / "snap").mkdir(parents=True)
+    (data_dir / "cluster.json").write_text(json.dumps({"cluster_token": "someone-elses-cluster"}))
+    leftover = sorted((str(path), path.stat().st_mtime_ns) for path in data_dir.rglob("*"))
+    report = tmp_path / "preflight.json"
+    before = _fingerprint()
+
+    result = _run(PLAYBOOK, report, f"etcd_data_dir={data_dir}")
+
+    assert _fingerprint() == before
+    assert sorted((str(path), path.stat().st_mtime_ns) for path in data_dir.rglob("*")) == leftover
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    (row,) = _rows(report, "etcd data")
+    assert row["status"] == "fail", row
+    for words in (str(data_dir), "etcd_data_dir", "'someone-elses-cluster'", "etcd_cluster_token=", "Nothing"):
+        assert words in row["detail"], (words, row["detail"])

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.curtain.kube.plugins.filter.preflight import FilterModule
-from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy
+from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy, role_defaults
 from ansible_collections.curtain.kube.plugins.module_utils import preflight as pf
 
 CA = "-----BEGIN CERTIFICATE-----\n" + base64.b64encode(b"our CA").decode() + "\n-----END CERTIFICATE-----\n"
@@ -170,6 +170,10 @@ def test_kernel_check(kernel, words):
      ["cgroup v1", "failCgroupV1", "hyperkube_master_settings.extra_flags.kubelet.fail-cgroupv1"]),
     ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
      {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}}, "warn", ["cgroup v1"]),
+    # Another setting is wrong (the master settings check says so): the kubelet flag given still counts.
+    ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
+     {"hyperkube_master_settings": {"servce_cidr": "10.0.0.0/16",
+                                    "extra_flags": {"kubelet": {"fail-cgroupv1": False}}}}, "warn", ["cgroup v1"]),
     ("node1", {"version": 1, "controllers": ["cpu"]}, {"hyperkube_master_profile": "seed"}, "warn",
      ["cgroup v1", "missing controllers: memory, pids"]),
     ("node2", {"version": 1, "controllers": ["cpu", "memory", "pids"]}, {}, "warn", ["cgroup v1"]),
@@ -367,11 +371,34 @@ def _by_check(checks: list[pf.Check]) -> dict[str, list[pf.Check]]:
     ("node3", {"kube_proxy_profile": "seed", "hyperkube_master_profile": "seed", "etcd_profile": "seed"},
      "kube-proxy settings", "fail", ["node3 is not a master"]),
     ("node2", {"etcd_client_port": "twenty"}, "etcd settings", "fail", ["etcd_client_port='twenty'"]),
+    ("node1", {"hyperkube_master_version": "v1.34.0"}, "profiles", "fail",
+     ["hyperkube_master_version 'v1.34.0'", "not pinned in profile modern", "v1.35.4, v1.36.0"]),
+    ("node3", {"kube_proxy_version": "v1.99.0"}, "profiles", "fail", ["kube_proxy_version 'v1.99.0'", "not pinned"]),
+    ("node1", {"hyperkube_master_version": "v1.35.4", "kube_proxy_version": "v1.35.4"}, "profiles", "ok",
+     ["modern"]),
+    ("node1", {"hyperkube_master_version": "v1.35.4"}, "profiles", "fail",
+     ["hyperkube_master_profile=modern@v1.35.4 (v1.35.4)", "must not be newer"]),
+    ("node1", {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"containerized": True}}}}, "master settings",
+     "fail", ["hyperkube_master_settings.extra_flags.kubelet: kubelet v1.36.0 has no flag --containerized",
+              "removed in 1.16", "managed by the setting 'kubelet_containerized'"]),
+    ("node1", {"hyperkube_master_version": "v1.35.4",
+               "hyperkube_master_settings": {"extra_flags": {"kube-apiserver": {"enable-swagger-ui": True}}}},
+     "master settings", "fail", ["extra_flags.kube-apiserver: kube-apiserver v1.35.4 has no flag --enable-swagger-ui"]),
+    ("node1", {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}},
+     "master settings", "ok", []),
+    ("node3", {"kube_proxy_settings": {"extra_flags": {"kube-proxy": {"resource-container": ""}}}},
+     "kube-proxy settings", "fail", ["kube_proxy_settings.extra_flags.kube-proxy", "no flag --resource-container"]),
 ])
 def test_profile_checks(host, variables, check, status, words):
     found = _by_check(pf.profile_checks(host, inputs(host, **variables), GROUPS))
     assert check in found, found
     assert_check(found[check][0], status, *words)
+
+
+def test_a_profile_that_does_not_resolve_is_reported_once():
+    found = _by_check(pf.profile_checks("node1", inputs("node1", hyperkube_master_version="v1.34.0"), GROUPS))
+    assert [check.status for check in found["profiles"]] == ["fail"]
+    assert "master settings" not in found  # not a second message blaming hyperkube_master_settings
 
 
 def test_a_node_has_no_master_settings_check():
@@ -490,10 +517,16 @@ def test_reachability(result, active, words):
     assert pf.reachability_check("node1", survey(), True) is None
 
 
+# The registry source pins every Kubernetes image by digest: a healthy inventory gives them.
+PINNED_IMAGES = {"hyperkube_master_images": {component: {"digest": "sha256:" + "1" * 64} for component in (
+                     "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")},
+                 "kube_proxy_images": {"kube-proxy": {"digest": "sha256:" + "2" * 64}}}
+
+
 def _hostvars() -> dict[str, dict[str, Any]]:
-    return {"node1": {"etcd_advertise_address": "10.0.0.1", **FACTS, "inventory_dir": "/inv"},
-            "node2": {"etcd_advertise_address": "10.0.0.2", "inventory_dir": "/inv"},
-            "node3": {"inventory_dir": "/inv"}}
+    return {"node1": {"etcd_advertise_address": "10.0.0.1", **FACTS, "inventory_dir": "/inv", **PINNED_IMAGES},
+            "node2": {"etcd_advertise_address": "10.0.0.2", "inventory_dir": "/inv", **PINNED_IMAGES},
+            "node3": {"inventory_dir": "/inv", **PINNED_IMAGES}}
 
 
 def test_evaluate_a_healthy_cluster_with_one_unreachable_host():
@@ -567,6 +600,145 @@ def test_check_refuses_an_unknown_status():
         pf.Check("node1", "x", "maybe", "")
 
 
+# --- role variables against the argument specs ---------------------------------------------------------------------
+SPECS = role_defaults.argument_specs()
+
+
+def test_argument_specs_hold_every_entry_point_of_the_three_roles():
+    assert set(SPECS) == {"etcd", "hyperkube_master", "kube_proxy"}
+    assert SPECS["etcd"]["etcd_backup_keep"]["type"] == "int"  # the backup entry point
+    assert SPECS["etcd"]["etcd_restore_snapshot"]["type"] == "str"  # the restore entry point
+    assert SPECS["kube_proxy"]["kube_proxy_privilege"]["choices"] == ["privileged", "capabilities"]
+
+
+@pytest.mark.parametrize("host,variables,status,words", [
+    ("node1", {}, "ok", ["0 role variable(s)"]),
+    ("node1", {"etcd_tls": "yes", "etcd_client_port": "2379", "kube_proxy_privilege": "privileged"}, "ok",
+     ["3 role variable(s)"]),
+    ("node1", {"kube_proxy_privilege": "root"}, "fail",
+     ["kube_proxy_privilege must be one of: privileged, capabilities, got: root"]),
+    ("node1", {"hyperkube_master_privilege": "all"}, "fail", ["hyperkube_master_privilege", "got: all"]),
+    ("node1", {"etcd_tls": "maybe"}, "fail", ["etcd_tls", "'maybe' is not a valid boolean"]),
+    ("node1", {"etcd_client_port": "twenty"}, "fail", ["etcd_client_port", "unable to convert to int"]),
+    ("node1", {"etcd_extra_flags": ["a=1"]}, "fail", ["etcd_extra_flags", "unable to convert to dict"]),
+    ("node1", {"etcd_restart_policy": "sometimes"}, "fail", ["etcd_restart_policy", "got: sometimes"]),
+    ("node1", {"etcd_backup_keep": -1}, "fail", ["etcd_backup_keep is -1", "must be 1 or more"]),
+    ("node1", {"kube_proxy_wait_timeout": "0"}, "fail", ["kube_proxy_wait_timeout is 0"]),
+    ("node1", {"etcd_tls": "maybe", "kube_proxy_privilege": "root"}, "fail", ["etcd_tls", "kube_proxy_privilege"]),
+    # node3 is a node only: the etcd and control plane variables are not its inputs.
+    ("node3", {"etcd_tls": "maybe", "hyperkube_master_privilege": "all"}, "ok", ["0 role variable(s)"]),
+    ("node3", {"kube_proxy_privilege": "root"}, "fail", ["kube_proxy_privilege"]),
+])
+def test_variable_checks(host, variables, status, words):
+    (check,) = pf.variable_checks(host, variables, GROUPS, SPECS)
+    assert check.check == "variables"
+    assert_check(check, status, *words)
+
+
+def test_evaluate_checks_the_variables_only_with_the_specs():
+    hostvars = _hostvars()
+    hostvars["node1"] = {**hostvars["node1"], "etcd_tls": "maybe"}
+    surveys = {host: survey() for host in hostvars}
+    without = pf.evaluate(hosts=["node1"], hostvars=hostvars, groups=GROUPS, surveys=surveys, active=["node1"],
+                          controller_cas={})
+    assert "variables" not in {check.check for check in without}
+    found = pf.evaluate(hosts=["node1"], hostvars=hostvars, groups=GROUPS, surveys=surveys, active=["node1"],
+                        controller_cas={}, specs=SPECS)
+    assert_check(next(check for check in found if check.check == "variables"), "fail", "etcd_tls")
+
+
+# --- images --------------------------------------------------------------------------------------------------------
+BUNDLE = "/bundle"
+TARBALL_SHA = "b" * 64
+
+
+def bundle_manifest(components=("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")):
+    images = {"kube-apiserver": "registry.k8s.io/kube-apiserver:v1.36.0",
+              "kube-controller-manager": "registry.k8s.io/kube-controller-manager:v1.36.0",
+              "kube-scheduler": "registry.k8s.io/kube-scheduler:v1.36.0", "kubelet": "curtain/kubelet:v1.36.0",
+              "kube-proxy": "registry.k8s.io/kube-proxy:v1.36.0"}
+    return {"format": 1, "profile": "modern", "version": "v1.36.0", "artifacts": [
+        {"component": component, "image": images[component], "kind": "image", "file": "images.tar",
+         "sha256": TARBALL_SHA, "image_id": "sha256:" + "a" * 64} for component in components]}
+
+
+DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_image_directory": BUNDLE}
+
+
+@pytest.mark.parametrize("host,variables,manifests,files,status,words", [
+    ("node1", PINNED_IMAGES, {}, {}, "ok", ["registry.k8s.io/kube-apiserver:v1.36.0 (registry)"]),
+    ("node1", {}, {}, {}, "fail", ["hyperkube_master_images['kube-apiserver']", "pins images by digest"]),
+    ("node3", {}, {}, {}, "fail", ["kube_proxy_images['kube-proxy']", "pins images by digest"]),
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "registry"}, {}, {}, "fail",
+     ["etcd_image_source=registry needs etcd_image_digest"]),
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "registry", "etcd_image_digest": "sha256:" + "c" * 64}, {}, {},
+     "ok", []),
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "tarball"}, {}, {}, "fail", ["needs etcd_image_tarball"]),
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "tarball", "etcd_image_tarball": "/x/etcd.tar"}, {},
+     {"/x/etcd.tar": None}, "fail", ["etcd_image_tarball: /x/etcd.tar does not exist on the controller"]),
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "tarball", "etcd_image_tarball": "/x/etcd.tar"}, {},
+     {"/x/etcd.tar": ""}, "ok", ["1 controller file(s)"]),
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "directory"}, {}, {}, "fail", ["needs etcd_image_directory"]),
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "directory", "etcd_image_directory": BUNDLE}, {BUNDLE: None}, {},
+     "fail", ["etcd_image_directory directory /bundle", "manifest.json is missing"]),
+    ("node1", {**PINNED_IMAGES, **DIRECTORY}, {}, {}, "fail",
+     ["hyperkube_master_images directory /bundle", "manifest.json is missing"]),
+    ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest()}, {f"{BUNDLE}/images.tar": None}, "fail",
+     ["hyperkube_master_image_directory: /bundle/images.tar does not exist on the controller",
+      "Nothing was installed"]),
+    ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest()}, {f"{BUNDLE}/images.tar": "d" * 64},
+     "fail", ["hyperkube_master_image_directory: /bundle/images.tar has sha256 " + "d" * 64,
+              "manifest.json says " + TARBALL_SHA]),
+    ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest()}, {f"{BUNDLE}/images.tar": TARBALL_SHA},
+     "ok", ["registry.k8s.io/kube-apiserver:v1.36.0 (directory)", "1 controller file(s)"]),
+    ("node1", {**PINNED_IMAGES, **DIRECTORY, "hyperkube_master_image_directory": f"{BUNDLE}/"},
+     {BUNDLE: bundle_manifest()}, {f"{BUNDLE}/images.tar": TARBALL_SHA}, "ok", ["(directory)"]),
+    ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest(("kube-apiserver",))}, {}, "fail",
+     ["the bundle has nothing for kube-controller-manager"]),
+    ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest()}, {}, "fail", ["was not looked at"]),
+])
+def test_image_check(host, variables, manifests, files, status, words):
+    host_inputs = inputs(host, **variables)
+    check = pf.image_check(host, pf.image_sources(host_inputs, GROUPS, manifests), files)
+    assert check.check == "images"
+    assert_check(check, status, *words)
+
+
+def test_the_controller_reads_the_bundles_and_stats_their_files():
+    hosts = {"node1": inputs("node1", **PINNED_IMAGES, **DIRECTORY),
+             "node2": inputs("node2", **PINNED_IMAGES, etcd_image_source="tarball", etcd_image_tarball="/x/e.tar")}
+    assert pf.bundle_manifest_paths(["node1", "node2"], hosts, GROUPS) == [f"{BUNDLE}/manifest.json"]
+    assert pf.image_files(["node1", "node2"], hosts, GROUPS, {BUNDLE: bundle_manifest()}) == [
+        {"path": f"{BUNDLE}/images.tar", "checksum": True}, {"path": "/x/e.tar", "checksum": False}]
+    assert pf.image_files(["node1"], hosts, GROUPS, {}) == []  # no manifest, no files: the check says so
+
+
+# --- the etcd cluster model ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("variables,status,words", [
+    ({}, "ok", ["node1 https://10.0.0.1:2380", "node2 https://10.0.0.2:2380"]),
+    ({"node1": {"etcd_member_name": "one"}, "node2": {"etcd_member_name": "one"}}, "fail",
+     ["hosts 'node1' and 'node2' have the same etcd_member_name 'one'"]),
+    ({"node1": {"etcd_member_name": "Etcd_One"}}, "fail", ["host 'node1': etcd_member_name 'Etcd_One' is invalid"]),
+    ({"node1": {"etcd_peer_port": 2379}, "node2": {"etcd_peer_port": 2379}}, "fail",
+     ["etcd_client_port and etcd_peer_port must differ, both are 2379"]),
+    ({"node1": {"etcd_profile": "seed"}, "node2": {"etcd_profile": "seed"}}, "ok", ["http://10.0.0.1:2380"]),
+])
+def test_etcd_cluster_check(variables, status, words):
+    hostvars = {host: {"inventory_dir": "/inv", **values, **variables.get(host, {})}
+                for host, values in _hostvars().items()}
+    known = {host: pf.HostInputs.of(host, values) for host, values in hostvars.items()}
+    addresses = {"node1 (etcd_advertise_address)": "10.0.0.1", "node2 (etcd_advertise_address)": "10.0.0.2"}
+    (check,) = pf.etcd_cluster_check(GROUPS, hostvars, known, addresses)
+    assert check.check == "etcd cluster"
+    assert_check(check, status, *words)
+
+
+def test_etcd_port_agreement_leaves_an_unknown_profile_to_the_profiles_check():
+    known = {"node1": inputs("node1", hyperkube_master_profile="future"), "node2": inputs("node2")}
+    assert known["node1"].hyperkube_master_etcd_port is None
+    assert pf.etcd_port_agreement(GROUPS, known) == []
+
+
 # --- the filters -------------------------------------------------------------------------------------------------
 FILTERS = FilterModule().filters()
 
@@ -590,6 +762,31 @@ def test_filters_run_the_evaluation_from_hostvars_and_slurp_results():
     assert next(check for check in checks if check["check"] == "cluster CA")["status"] == "warn"
     assert FILTERS["preflight_table"](checks)[0].startswith("HOST")
     assert FILTERS["preflight_report"](checks, limit=None)["version"] == 1
+
+
+def test_filters_read_bundles_and_take_the_stats_of_their_files():
+    hostvars = {"node1": {"inventory_dir": "/inv", **PINNED_IMAGES, **DIRECTORY, "etcd_advertise_address": "10.0.0.1",
+                          "__preflight_survey": survey()}}
+    groups = {"etcd": ["node1"], "masters": ["node1"], "nodes": []}
+    assert FILTERS["preflight_controller_files"](["node1"], hostvars, groups) == [CONTROLLER_CA,
+                                                                                  f"{BUNDLE}/manifest.json"]
+    manifest = base64.b64encode(json.dumps(bundle_manifest()).encode()).decode()
+    reads = [{"item": CONTROLLER_CA, "failed": True}, {"item": f"{BUNDLE}/manifest.json", "content": manifest}]
+    files = FILTERS["preflight_image_files"](["node1"], hostvars, groups, controller_reads=reads)
+    assert files == [{"path": f"{BUNDLE}/images.tar", "checksum": True}]
+    stats = [{"item": files[0], "stat": {"exists": True, "checksum": "e" * 64}}]
+    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=reads,
+                                         file_stats=stats)
+    images = next(check for check in checks if check["check"] == "images")
+    assert images["status"] == "fail" and "e" * 64 in images["detail"]
+    stats = [{"item": files[0], "stat": {"exists": True, "checksum": TARBALL_SHA}}]
+    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=reads,
+                                         file_stats=stats)
+    assert next(check for check in checks if check["check"] == "images")["status"] == "ok"
+    assert next(check for check in checks if check["check"] == "variables")["status"] == "ok"
+    not_json = [{"item": f"{BUNDLE}/manifest.json", "content": base64.b64encode(b"{").decode()}]
+    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=not_json)
+    assert "manifest.json is missing" in next(check for check in checks if check["check"] == "images")["detail"]
 
 
 def test_filters_name_the_group_variables():
