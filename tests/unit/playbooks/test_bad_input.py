@@ -42,6 +42,7 @@ import pytest
 import yaml
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import SETTINGS
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import PROFILES
+from support.docker_engine import requires_docker_engine
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = ROOT / "playbooks" / "site.yml"
@@ -69,17 +70,7 @@ ARTIFACT_LABEL = "io.curtain.artifact"  # images the artifacts role builds
 SYSTEM_DIRS = ("/etc", "/var", "/var/lib", "/var/log", "/run", "/srv", "/opt")
 
 
-def _docker_answers() -> str | None:
-    try:
-        result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True,
-                                timeout=20, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return str(error)
-    return None if result.returncode == 0 else (result.stderr.strip() or f"docker info exited {result.returncode}")
-
-
-pytestmark = pytest.mark.skipif(
-    (reason := _docker_answers()) is not None, reason=f"no Docker Engine answers `docker info` ({reason})")
+pytestmark = requires_docker_engine
 
 
 # --- what the roles write, from their defaults ---------------------------------------------------------------------

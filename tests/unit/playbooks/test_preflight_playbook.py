@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.docker_engine import requires_docker_engine
 
 ROOT = Path(__file__).resolve().parents[3]
 PLAYBOOK = ROOT / "playbooks" / "preflight.yml"
@@ -29,17 +30,7 @@ SENTINEL = "curtain-preflight-sentinel-play-ran"
 WATCHED_PATHS = ("/etc/kubernetes", "/var/lib/curtain", "/etc/curtain", "/var/lib/kubelet", "/var/lib/kube-proxy")
 
 
-def _docker_answers() -> str | None:
-    try:
-        result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True,
-                                timeout=20, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return str(error)
-    return None if result.returncode == 0 else (result.stderr.strip() or f"docker info exited {result.returncode}")
-
-
-pytestmark = pytest.mark.skipif(
-    (reason := _docker_answers()) is not None, reason=f"no Docker Engine answers `docker info` ({reason})")
+pytestmark = requires_docker_engine
 
 
 def _port_free(port: int) -> bool:
