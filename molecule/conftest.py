@@ -99,3 +99,23 @@ def etcd_call(host, url: str, path: str, body: dict | None = None, cert: bool = 
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
+
+
+def etcd_json(host, url: str, path: str, body: dict | None = None) -> dict:
+    """etcd_call that must succeed; its JSON answer."""
+    result = etcd_call(host, url, path, body)
+    assert result.rc == 0, result.stdout
+    return json.loads(result.stdout)
+
+
+def etcd_key_count(host, url: str) -> int:
+    """How many keys the whole key space holds: from "\\0" to the range end "\\0"."""
+    return int(etcd_json(host, url, "/v3/kv/range", {"key": b64("\0"), "range_end": b64("\0"), "count_only": True})
+               .get("count", 0))
+
+
+def etcd_put_keys(host, url: str, prefix: str, count: int) -> None:
+    """Write `count` keys under `prefix` in one transaction."""
+    reply = etcd_json(host, url, "/v3/kv/txn", {"success": [
+        {"request_put": {"key": b64(f"{prefix}/{n:03}"), "value": b64(str(n))}} for n in range(count)]})
+    assert reply.get("succeeded", True), reply

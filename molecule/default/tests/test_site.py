@@ -4,21 +4,14 @@ mode quiet after the converge, and the roles included from a user's own playbook
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-from pathlib import Path
 
-import testinfra
 from conftest import PROJECT, run_playbook, run_playbook_document, task_results
+from site_host import HOST, INVENTORY_DIR, host
 
-HOST = "curtain-site"
-ADMIN_KUBECONFIG = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent")).parent / "artifacts/admin.conf"
+ADMIN_KUBECONFIG = INVENTORY_DIR / "artifacts/admin.conf"
 SUMMARY_TASK = "Summary | Print the endpoints, their health, the versions and what to try"
-
-
-def host():
-    return testinfra.get_host(f"ansible://{HOST}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
 
 
 def test_every_component_runs_from_curtains_containers() -> None:
@@ -63,6 +56,6 @@ def test_the_example_playbook_includes_the_roles_with_their_documented_variables
 
 
 def test_preflight_report_says_every_check_passed_or_warned() -> None:
-    report = json.loads((Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent / "artifacts/preflight.json").read_text())
+    report = json.loads((INVENTORY_DIR / "artifacts/preflight.json").read_text())
     statuses = {check["status"] for check in report["checks"]}
     assert "fail" not in statuses, [check for check in report["checks"] if check["status"] == "fail"]

@@ -1,0 +1,61 @@
+"""What the default scenario's tests share: its one host, its health endpoints and its etcd keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import testinfra
+from conftest import PROJECT
+
+# The endpoint lists the roles wait on and the summary looks at, so the tests ask exactly what they ask.
+sys.path.insert(0, str(PROJECT / "plugins/module_utils"))
+import endpoints
+
+# molecule.yml runs every playbook of the scenario with ANSIBLE_VERBOSITY=3, for test_security.py to read the log of;
+# the verify steps' own runs (testinfra's, the playbooks the tests start) parse Ansible's output and run quietly.
+os.environ.pop("ANSIBLE_VERBOSITY", None)
+
+HOST = "curtain-site"
+INVENTORY_DIR = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent")).parent
+ETCD_URL = "https://127.0.0.1:2379"
+
+# Runs on the host: wait until every endpoint answers 200, or print the ones that do not.
+WAIT_HEALTHY = r"""
+import json, ssl, sys, time, urllib.request
+endpoints, deadline = json.loads(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+def healthy(endpoint):
+    context = ssl.create_default_context(cafile=endpoint.get("ca_file"))
+    if not endpoint.get("validate_certs", True):
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    if endpoint.get("cert_file"):
+        context.load_cert_chain(endpoint["cert_file"], endpoint["key_file"])
+    try:
+        return urllib.request.urlopen(endpoint["url"], context=context, timeout=5).status == 200
+    except Exception:
+        return False
+while True:
+    waiting = [endpoint["url"] for endpoint in endpoints if not healthy(endpoint)]
+    if not waiting or time.monotonic() > deadline:
+        print(json.dumps(waiting))
+        sys.exit(0)
+    time.sleep(1)
+"""
+
+
+def host():
+    return testinfra.get_host(f"ansible://{HOST}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
+
+
+def health_endpoints() -> list[dict]:
+    return (endpoints.etcd_of_profile("modern") + endpoints.control_plane("modern", {})
+            + endpoints.kube_proxy("modern", {}))
+
+
+def unhealthy_after(seconds: float) -> list[str]:
+    """Wait up to `seconds` for every component; the URLs that still do not answer 200."""
+    return json.loads(host().check_output("python3 -c %s %s %s", WAIT_HEALTHY, json.dumps(health_endpoints()),
+                                          str(seconds)))
+
