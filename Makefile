@@ -10,7 +10,7 @@ export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 # Molecule scenarios run by `make test`, in this order.
 SCENARIOS ?= etcd etcd_cluster offline hyperkube_master kube_proxy default multi upgrade reset
 
-.PHONY: up test bench setup-up setup-test lint unit molecule build
+.PHONY: up test faults bench setup-up setup-test lint unit molecule build
 
 up: setup-up
 	ansible-playbook site.yml
@@ -18,10 +18,17 @@ up: setup-up
 test: setup-test
 	$(MAKE) --no-print-directory lint unit molecule
 
-# Measurements, not tests: figures are written to docs/benchmarks.md.
+# The slow fault suite, kept out of `make test` for CI's time: runs of the etcd role killed after each step.
+faults: setup-test
+	$(MAKE) --no-print-directory molecule SCENARIOS=faults
+
+# Measurements, not tests: figures are written to docs/benchmarks.md (and the plot docs/benchmarks-hosts.png).
+# bench/site_bench.py makes and removes its own test hosts (curtain-bench-*); BENCH_SITE_ARGS and
+# BENCH_ETCD_ARGS pass options (e.g. --runs 2) to the two benches.
 bench: setup-test
-	@export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
-	python3 bench/etcd.py
+	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
+	python3 bench/site_bench.py $(BENCH_SITE_ARGS); \
+	python3 bench/etcd.py $(BENCH_ETCD_ARGS)
 
 setup-up:
 	@scripts/setup up
@@ -34,6 +41,7 @@ lint:
 	ruff check .
 	python3 scripts/check_argument_specs.py
 	python3 scripts/variables_reference.py --check
+	python3 scripts/topology.py --check
 	ansible-lint
 	$(MAKE) --no-print-directory build
 
