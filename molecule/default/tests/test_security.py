@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import yaml
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 from site_host import HOST, INVENTORY_DIR, host
 
 LOG = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "ansible.log"
@@ -41,8 +42,12 @@ HOST_OWN_PROCESSES = {"sshd", "dockerd", "containerd"}
 
 def key_fragments(pem: str) -> list[str]:
     """What of a private key could show in output: its PEM body lines, and the middle of its base64 form as
-    kubeconfigs embed it (the start is the PEM header, which is no secret)."""
-    body = [line for line in pem.splitlines() if line and not line.startswith("-----")]
+    kubeconfigs embed it (the start is the PEM header, which is no secret). A body line that the public key's PEM
+    holds too is public: an EC key's last line is its public point, which community.crypto's modules rightly
+    print (`public_key`)."""
+    public = load_pem_private_key(pem.encode(), password=None).public_key().public_bytes(
+        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    body = [line for line in pem.splitlines() if line and not line.startswith("-----") and line not in public]
     embedded = base64.b64encode(pem.encode()).decode()
     return [*body, embedded[64:128]]
 
