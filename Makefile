@@ -8,7 +8,7 @@ export CURTAIN_VENV := $(VENV)
 export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 
 # Molecule scenarios run by `make test`, in this order.
-SCENARIOS ?= etcd etcd_cluster offline hyperkube_master kube_proxy default multi upgrade reset
+SCENARIOS ?= etcd_cluster offline hyperkube_master default multi upgrade reset
 
 .PHONY: up test faults bench setup-up setup-test lint unit molecule build
 

@@ -156,6 +156,19 @@ def write_temp(dest: str, text: str) -> str:
     return path
 
 
+def write_atomically(module: Any, dest: str, text: str) -> None:
+    """Replace dest with text the way a reader never sees half a file or a key readable by others: a 0600
+    temporary file in dest's directory, renamed over dest by the module's atomic_move."""
+    temporary = write_temp(dest, text)
+    umask = os.umask(0o077)  # atomic_move gives a new file 0666 & ~umask: keep it 0600 until the caller's chmod
+    try:
+        module.atomic_move(temporary, dest, unsafe_writes=False)
+    finally:
+        os.umask(umask)
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
 def diff_header(dest: str, mode: str | None) -> str:
     return f"{dest} (mode {mode})" if mode else dest
 

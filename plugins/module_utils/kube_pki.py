@@ -117,22 +117,37 @@ def control_plane_certificates(
     return [spec.to_dict() for spec in specs]
 
 
-def host_files(
+def controller_files(
     certs: list[dict[str, Any]], controller_dir: str, host: str, etcd_controller_dir: str
+) -> list[dict[str, Any]]:
+    """Each certificate spec with its files on the controller: key and cert (in <controller_dir>/<host>/), and
+    its signer's certificate and key (etcd's CA for etcd-ca, the cluster or front-proxy CA otherwise)."""
+    placed = []
+    for cert in certs:
+        signer = f"{etcd_controller_dir}/ca" if cert["signer"] == "etcd-ca" else f"{controller_dir}/{cert['signer']}"
+        placed.append({**cert, "key": f"{controller_dir}/{host}/{cert['name']}.key",
+                       "cert": f"{controller_dir}/{host}/{cert['name']}.crt",
+                       "signer_cert": f"{signer}.crt", "signer_key": f"{signer}.key"})
+    return placed
+
+
+def host_files(
+    certs: list[dict[str, Any]], controller_dir: str, host: str, etcd_controller_dir: str, pki_dir: str
 ) -> dict[str, list[dict[str, str]]]:
-    """What goes from the controller to a master's pki_dir: {certificates: [{src, dest}], private_keys: [...]}.
+    """What goes from the controller to a master's pki_dir, as curtain.kube.host_files takes it:
+    {certificates: [{src, dest, mode}], private_keys: [...]}; certificates 0644, keys 0600.
     The controller-manager signs with the cluster CA key; the service-account keys sign and verify tokens."""
     certificates = [
-        {"src": f"{controller_dir}/ca.crt", "dest": "ca.crt"},
-        {"src": f"{controller_dir}/front-proxy-ca.crt", "dest": "front-proxy-ca.crt"},
-        {"src": f"{controller_dir}/sa.pub", "dest": "sa.pub"},
-        {"src": f"{etcd_controller_dir}/ca.crt", "dest": "etcd/ca.crt"},
+        (f"{controller_dir}/ca.crt", "ca.crt"),
+        (f"{controller_dir}/front-proxy-ca.crt", "front-proxy-ca.crt"),
+        (f"{controller_dir}/sa.pub", "sa.pub"),
+        (f"{etcd_controller_dir}/ca.crt", "etcd/ca.crt"),
     ]
-    keys = [
-        {"src": f"{controller_dir}/ca.key", "dest": "ca.key"},
-        {"src": f"{controller_dir}/sa.key", "dest": "sa.key"},
-    ]
+    keys = [(f"{controller_dir}/ca.key", "ca.key"), (f"{controller_dir}/sa.key", "sa.key")]
     for cert in certs:
-        certificates.append({"src": f"{controller_dir}/{host}/{cert['name']}.crt", "dest": f"{cert['name']}.crt"})
-        keys.append({"src": f"{controller_dir}/{host}/{cert['name']}.key", "dest": f"{cert['name']}.key"})
-    return {"certificates": certificates, "private_keys": keys}
+        certificates.append((f"{controller_dir}/{host}/{cert['name']}.crt", f"{cert['name']}.crt"))
+        keys.append((f"{controller_dir}/{host}/{cert['name']}.key", f"{cert['name']}.key"))
+    return {
+        "certificates": [{"src": src, "dest": f"{pki_dir}/{dest}", "mode": "0644"} for src, dest in certificates],
+        "private_keys": [{"src": src, "dest": f"{pki_dir}/{dest}", "mode": "0600"} for src, dest in keys],
+    }

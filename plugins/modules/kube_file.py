@@ -188,7 +188,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
     read_current,
     render_json,
     summary,
-    write_temp,
+    write_atomically,
 )
 
 
@@ -216,16 +216,9 @@ def main() -> None:
 
     if plan.changed and not module.check_mode:
         try:
-            temporary = write_temp(dest, text)
+            write_atomically(module, dest, text)
         except (KubeFileError, OSError) as error:
             module.fail_json(msg=f"cannot write {dest}: {error}", dest=dest)
-        umask = os.umask(0o077)  # atomic_move gives a new file 0666 & ~umask: keep it 0600 until chmod below
-        try:
-            module.atomic_move(temporary, dest, unsafe_writes=False)
-        finally:
-            os.umask(umask)
-            if os.path.exists(temporary):
-                os.unlink(temporary)
 
     attributes_changed = False
     if plan.exists or not module.check_mode:  # a file check mode would create gets its attributes with it

@@ -2,7 +2,7 @@
 components listen on, and that no private key reached Ansible's output of the `-vvv --diff` runs.
 
 The scenario runs its playbooks with -vvv and --diff and logs them (molecule.yml: ANSIBLE_VERBOSITY,
-ANSIBLE_LOG_PATH), so the log holds the cold converge and the idempotence run at -vvv, and the verify's own runs."""
+ANSIBLE_LOG_PATH), so the log holds the cold converge at -vvv, where every key is made, and the verify's own runs."""
 
 from __future__ import annotations
 

@@ -65,6 +65,19 @@ def test_key_written_through_member_1_is_read_on_member_3() -> None:
     assert got["kvs"][0]["value"] == b64("curtain")
 
 
+def test_each_member_runs_as_the_role_says_and_refuses_a_client_without_a_certificate() -> None:
+    for name in NAMES:
+        container = json.loads(node(name).check_output("docker inspect curtain-etcd"))[0]
+        assert container["State"]["Running"], name
+        assert container["HostConfig"]["NetworkMode"] == "host"
+        assert container["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+        assert container["Config"]["Labels"]["io.curtain.managed-by"] == "curtain"
+        assert not container["HostConfig"]["Privileged"]
+        assert all(not mount["Source"].startswith("/dev") for mount in container["Mounts"])
+        refused = etcd_call(node(name), client_url(name), "/v3/kv/range", {"key": b64(PREFIX)}, cert=False)
+        assert refused.rc == 3 and "refused" in refused.stdout, f"{name}: {refused.stdout}"
+
+
 def test_member_3_runs_the_image_loaded_from_the_tarball() -> None:
     container = json.loads(node(NAMES[2]).check_output("docker inspect curtain-etcd"))[0]
     assert container["Config"]["Image"] == "curtain/etcd:3.5.1"

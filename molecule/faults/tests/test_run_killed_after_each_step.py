@@ -24,7 +24,7 @@ import pytest
 from conftest import PROJECT, b64, etcd_call, etcd_json, etcd_key_count, etcd_put_keys
 
 HOST = "curtain-faults-1"
-CONVERGE = PROJECT / "molecule/etcd/converge.yml"  # the scenario's converge playbook (molecule.yml)
+CONVERGE = PROJECT / "molecule/faults/converge.yml"  # the etcd role on the scenario's host
 DATA_DIR = "/var/lib/curtain/etcd"
 PKI_DIR = "/etc/curtain/pki/etcd"
 CONTROLLER_PKI_DIR = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent")).parent / "artifacts/pki/etcd"

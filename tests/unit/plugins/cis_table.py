@@ -40,6 +40,7 @@ import jinja2
 import yaml
 from ansible_collections.curtain.kube.plugins.filter.artifacts import kube_wanted_images
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import build_cluster, etcd_args
+from ansible_collections.curtain.kube.plugins.module_utils.host_files import MODULE_ARGUMENT_SPEC as HOST_FILES_SPEC
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import master_settings, masters
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import parse_args
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
@@ -52,6 +53,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import
     kubelet_flags,
     resolve_settings,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import control_plane_certificates
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import host_files as pki_host_files
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import proxy_settings
 
@@ -216,9 +219,10 @@ def _item_matches(item: Any, wanted: Any) -> bool:
 
 
 def find_task(role: str, *, dest: str | None = None, path: str | None = None, loop: str | None = None,
-              item: Any = None) -> tuple[Task, Any]:
+              item: Any = None, files: str | None = None) -> tuple[Task, Any]:
     """The one task of `role` whose dest or path is exactly this template, whose loop text contains `loop`, and
-    whose loop has an item like `item`; with that item (or None)."""
+    whose loop has an item like `item`; with that item (or None). `files` picks a curtain.kube.host_files task
+    whose `files` text contains it."""
     matches = []
     for task in role_tasks(role):
         if dest is not None and task.args.get("dest") != dest:
@@ -227,19 +231,36 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
             continue
         if loop is not None and loop not in str(task.loop):
             continue
+        if files is not None and (task.module != HOST_FILES or files not in str(task.args.get("files"))):
+            continue
         chosen = None
         if item is not None:
             chosen = next((each for each in task.loop or [] if _item_matches(each, item)), None)
             if chosen is None:
                 continue
         matches.append((task, chosen))
-    wanted = {"dest": dest, "path": path, "loop": loop, "item": item}
+    wanted = {"dest": dest, "path": path, "loop": loop, "item": item, "files": files}
     assert len(matches) == 1, f"{role}: {len(matches)} tasks match {wanted}: {[t.name for t, _ in matches]}"
     return matches[0]
 
 
+def _host_files_modes(task: Task) -> set[str]:
+    """The modes a curtain.kube.host_files task gives: from its list, or, for the master's PKI files (a template
+    over kube_pki_host_files), from what kube_pki.host_files decides."""
+    listed = task.args.get("files")
+    if isinstance(listed, list):
+        return {str(entry.get("mode", HOST_FILES_SPEC["files"]["options"]["mode"]["default"])) for entry in listed}
+    kind = re.search(r"__hm_pki_files\.(\w+)", str(listed))
+    assert kind, f"{task.role}: {task.name!r}: cannot tell which files it writes"
+    certs = control_plane_certificates("m1", ["10.0.0.1"], [{"address": "10.0.0.1", "hostnames": []}],
+                                       "10.96.0.0/12")
+    return {entry["mode"] for entry in pki_host_files(certs, "/ctl", "m1", "/ctl/etcd", "/pki")[kind.group(1)]}
+
+
 def task_mode(role: str, **selector: Any) -> str:
     task, item = find_task(role, **selector)
+    if task.module == HOST_FILES:
+        return ", ".join(sorted(_host_files_modes(task)))
     mode = str(task.args.get("mode"))
     if mode.replace(" ", "") == "{{item.mode}}":
         mode = str(item["mode"])
@@ -255,9 +276,9 @@ def task_owner(role: str, **selector: Any) -> str:
 # The tasks that write the files the items are about, as (role, selector).
 MANIFESTS = ("hyperkube_master", {"dest": "{{ __hm_settings.manifest_dir }}/{{ item.key }}"})
 KUBECONFIG = "{{ __hm_settings.kubeconfig_dir }}/{{ item.file }}"
-PKI_FILE = "{{ __hm_settings.pki_dir }}/{{ item.dest }}"
-PKI_CERTS = ("hyperkube_master", {"dest": PKI_FILE, "loop": "certificates"})
-PKI_KEYS = ("hyperkube_master", {"dest": PKI_FILE, "loop": "private_keys"})
+HOST_FILES = "curtain.kube.host_files"
+PKI_CERTS = ("hyperkube_master", {"files": "__hm_pki_files.certificates"})
+PKI_KEYS = ("hyperkube_master", {"files": "__hm_pki_files.private_keys"})
 PKI_DIR = ("hyperkube_master", {"path": "{{ item }}", "item": "{{ __hm_settings.pki_dir }}"})
 KUBELET_CONFIG = ("hyperkube_master", {"dest": "{{ __hm_settings.kubelet_config_file }}"})
 ADMIN_ON_CONTROLLER = ("hyperkube_master", {"dest": "{{ hyperkube_master_admin_kubeconfig }}"})
@@ -275,8 +296,10 @@ SECRET_WRITERS: tuple[tuple[str, Mapping[str, Any]], ...] = (
     _kubeconfig("admin.conf"),
     ADMIN_ON_CONTROLLER,
     PROXY_KUBECONFIG,
-    ("etcd", {"dest": "{{ etcd_pki_dir }}/{{ item }}.key"}),
+    ("etcd", {"files": "-server.key"}),
 )
+# curtain.kube.host_files keeps every file's content out of the log and the diff itself (a no_log argument).
+HOST_FILES_HIDES_CONTENT = HOST_FILES_SPEC["files"]["options"]["content"].get("no_log") is True
 
 
 # --- observers and expectations ------------------------------------------------------------------------------------
@@ -328,7 +351,7 @@ def file_mode(what: str, *tasks: tuple[str, Mapping[str, Any]], only_if: Callabl
         return ", ".join(sorted({task_mode(role, **selector) for role, selector in tasks}))
 
     roles = ", ".join(sorted({role for role, _ in tasks}))
-    return Observer(f"mode of {what} (`mode:` in the {roles} role's tasks)", read)
+    return Observer(f"mode of {what} (the mode the {roles} role writes it with)", read)
 
 
 def file_owner(what: str, *tasks: tuple[str, Mapping[str, Any]]) -> Observer:

@@ -1,4 +1,4 @@
-"""Subject alternative names and subjects of the control plane's certificates."""
+"""Subject alternative names and subjects of the control plane's certificates, and what goes to a master."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     KubePkiError,
     apiserver_sans,
     control_plane_certificates,
+    controller_files,
     first_service_ip,
+    host_files,
 )
 
 MASTERS = [
@@ -62,3 +64,27 @@ def test_control_plane_certificates_subjects_and_signers() -> None:
 def test_control_plane_certificates_need_a_node_name() -> None:
     with pytest.raises(KubePkiError, match="node name"):
         control_plane_certificates("", [], MASTERS, "10.96.0.0/12")
+
+
+def test_host_files_carry_every_certificate_0644_and_every_key_0600_into_the_pki_dir() -> None:
+    certs = control_plane_certificates("m1", ["10.0.0.1"], MASTERS, "10.96.0.0/12")
+    files = host_files(certs, "/ctl/pki", "m1", "/ctl/etcd", "/etc/kubernetes/pki")
+    certificates = {entry["dest"]: entry for entry in files["certificates"]}
+    keys = {entry["dest"]: entry for entry in files["private_keys"]}
+    assert certificates["/etc/kubernetes/pki/etcd/ca.crt"]["src"] == "/ctl/etcd/ca.crt"
+    assert certificates["/etc/kubernetes/pki/apiserver.crt"]["src"] == "/ctl/pki/m1/apiserver.crt"
+    assert keys["/etc/kubernetes/pki/ca.key"]["src"] == "/ctl/pki/ca.key"  # the controller-manager signs with it
+    assert len(certificates) == 4 + len(certs) and len(keys) == 2 + len(certs)
+    assert {entry["mode"] for entry in files["certificates"]} == {"0644"}
+    assert {entry["mode"] for entry in files["private_keys"]} == {"0600"}
+    assert not any(dest.endswith(".key") for dest in certificates)
+    assert all(dest.endswith(".key") for dest in keys)
+
+
+def test_controller_files_put_each_certificate_under_its_host_and_name_its_signer() -> None:
+    certs = {cert["name"]: cert for cert in controller_files(
+        control_plane_certificates("m1", ["10.0.0.1"], MASTERS, "10.96.0.0/12"), "/ctl/pki", "m1", "/ctl/etcd")}
+    assert certs["admin"]["key"] == "/ctl/pki/m1/admin.key" and certs["admin"]["cert"] == "/ctl/pki/m1/admin.crt"
+    assert (certs["admin"]["signer_cert"], certs["admin"]["signer_key"]) == ("/ctl/pki/ca.crt", "/ctl/pki/ca.key")
+    assert certs["apiserver-etcd-client"]["signer_cert"] == "/ctl/etcd/ca.crt"
+    assert certs["front-proxy-client"]["signer_key"] == "/ctl/pki/front-proxy-ca.key"

@@ -1,0 +1,37 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Controller half of curtain.kube.host_files (documented in plugins/modules/host_files.py): check the options and
+read every source here, then run the module once on the host with the texts. A missing source, a relative or
+repeated destination or a bad mode fails the task before the host is contacted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
+    ARGUMENT_SPEC,
+    check_destinations,
+    read_source,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_file import KubeFileError
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        del tmp  # tmp no longer has any effect
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            check_destinations(args["files"])
+            files = [{"dest": entry["dest"], "mode": entry["mode"], "content": read_source(entry["src"])}
+                     for entry in args["files"]]
+        except KubeFileError as error:  # a bad source or destination, or a bad mode
+            raise AnsibleActionFail(f"host_files: {error}; nothing was written") from error
+        result.update(self._execute_module(module_name="curtain.kube.host_files", module_args={"files": files},
+                                           task_vars=task_vars))
+        return result

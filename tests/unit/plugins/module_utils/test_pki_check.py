@@ -1,0 +1,133 @@
+"""pki_check against certificates community.crypto made the way the hyperkube_master role makes them (a real
+ansible-playbook run on the controller): all current right after, and each difference community.crypto would act
+on makes exactly the certificates it concerns pending."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
+    control_plane_certificates,
+    controller_files,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.pki_check import pending, problem
+
+ROOT = Path(__file__).resolve().parents[4]
+MASTERS = [{"address": "10.0.0.1", "hostnames": ["m1"]}]
+
+
+def specs(directory: Path, extra_sans: list[str] | None = None) -> list[dict[str, Any]]:
+    certs = control_plane_certificates("m1", ["10.0.0.1"], MASTERS, "10.96.0.0/12", extra_sans=extra_sans)
+    return controller_files(certs, str(directory), "m1", str(directory / "etcd"))
+
+
+def make_pki(directory: Path, certs: list[dict[str, Any]]) -> None:
+    """The CAs, then each certificate's key, signing request and certificate, with the role's parameters."""
+    (directory / "m1").mkdir(parents=True, exist_ok=True)
+    (directory / "etcd").mkdir(exist_ok=True)
+    ca_tasks = []
+    for ca in (directory / "ca", directory / "front-proxy-ca", directory / "etcd/ca"):
+        ca_tasks += [
+            {"community.crypto.openssl_privatekey": {"path": f"{ca}.key", "type": "ECC", "curve": "secp256r1",
+                                                     "mode": "0600"}},
+            {"community.crypto.openssl_csr_pipe": {"privatekey_path": f"{ca}.key", "common_name": ca.name,
+                                                   "use_common_name_for_san": False,
+                                                   "basic_constraints": ["CA:TRUE"], "basic_constraints_critical": True,
+                                                   "key_usage": ["keyCertSign", "cRLSign", "digitalSignature"],
+                                                   "key_usage_critical": True}, "register": "ca_csr"},
+            {"community.crypto.x509_certificate": {"path": f"{ca}.crt", "privatekey_path": f"{ca}.key",
+                                                   "csr_content": "{{ ca_csr.csr }}", "provider": "selfsigned",
+                                                   "mode": "0644"}},
+        ]
+    tasks = [*ca_tasks,
+             {"community.crypto.openssl_privatekey": {"path": "{{ item.key }}", "type": "ECC", "curve": "secp256r1",
+                                                      "mode": "0600"}, "loop": certs},
+             {"community.crypto.openssl_csr_pipe": {
+                 "privatekey_path": "{{ item.key }}", "common_name": "{{ item.common_name }}",
+                 "organization_name": "{{ item.organizations | first | default(omit) }}",
+                 "use_common_name_for_san": False, "subject_alt_name": "{{ item.subject_alt_names or omit }}",
+                 "extended_key_usage": "{{ item.usages }}", "key_usage": ["digitalSignature", "keyEncipherment"]},
+              "loop": certs, "register": "csrs"},
+             {"community.crypto.x509_certificate": {
+                 "path": "{{ item.item.cert }}", "csr_content": "{{ item.csr }}", "provider": "ownca",
+                 "ownca_path": "{{ item.item.signer_cert }}", "ownca_privatekey_path": "{{ item.item.signer_key }}",
+                 "ownca_not_after": "+365d", "mode": "0644"}, "loop": "{{ csrs.results }}"}]
+    playbook = directory / "pki.yml"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+               "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
+    run = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("pki")
+    make_pki(directory, specs(directory))
+    return directory
+
+
+@pytest.fixture
+def copy(pki: Path, tmp_path: Path) -> Path:
+    """A copy of the made PKI for a test to change; the paths in its specs point into it."""
+    shutil.copytree(pki, tmp_path / "pki", symlinks=True)
+    return tmp_path / "pki"
+
+
+def test_what_community_crypto_made_is_current(pki: Path) -> None:
+    assert pending(specs(pki)) == {}
+
+
+def test_renewal_makes_every_certificate_pending(pki: Path) -> None:
+    certs = specs(pki)
+    assert sorted(pending(certs, renew=True)) == sorted(cert["name"] for cert in certs)
+
+
+def test_other_subject_alternative_names_make_only_the_apiserver_pending(pki: Path) -> None:
+    assert pending(specs(pki, extra_sans=["api.example.org"])) == {"apiserver": "other subject alternative names"}
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (lambda directory: (directory / "m1/admin.key").unlink(), "does not exist"),
+    (lambda directory: (directory / "m1/admin.crt").unlink(), "does not exist"),
+    (lambda directory: (directory / "m1/admin.key").chmod(0o644), "has mode 0644, not 0600"),
+    (lambda directory: (directory / "m1/admin.crt").chmod(0o600), "has mode 0600, not 0644"),
+    (lambda directory: shutil.copy(directory / "m1/scheduler.crt", directory / "m1/admin.crt"),
+     "the certificate is not for this key"),
+    (lambda directory: (directory / "m1/admin.crt").write_text("not a certificate\n"), "cannot read it"),
+])
+def test_a_changed_file_makes_that_certificate_pending(copy: Path, change: Any, why: str) -> None:
+    change(copy)
+    found = pending(specs(copy))
+    assert list(found) == ["admin"] and why in found["admin"], found
+
+
+def test_another_ca_makes_the_certificates_it_signed_pending(copy: Path) -> None:
+    shutil.copy(copy / "front-proxy-ca.crt", copy / "ca.crt")  # the cluster CA's certificate replaced
+    found = pending(specs(copy))
+    signed_by_ca = sorted(cert["name"] for cert in specs(copy) if cert["signer"] == "ca")
+    assert sorted(found) == signed_by_ca
+    assert {why for why in found.values()} == {"issued by another CA"}
+
+
+def test_another_subject_or_usage_is_pending(pki: Path) -> None:
+    admin = next(cert for cert in specs(pki) if cert["name"] == "admin")
+    assert problem({**admin, "organizations": ["other"]}, admin["key"], admin["cert"], admin["signer_cert"]) \
+        == "another subject"
+    assert problem({**admin, "usages": ["serverAuth"]}, admin["key"], admin["cert"], admin["signer_cert"]) \
+        == "other extended key usages"
+
+
+def test_an_expired_certificate_is_pending(pki: Path) -> None:
+    admin = next(cert for cert in specs(pki) if cert["name"] == "admin")
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=400)
+    assert problem(admin, admin["key"], admin["cert"], admin["signer_cert"], now=later) == "expired"
