@@ -144,9 +144,9 @@ def host_files(
         (f"{etcd_controller_dir}/ca.crt", "etcd/ca.crt"),
     ]
     keys = [(f"{controller_dir}/ca.key", "ca.key"), (f"{controller_dir}/sa.key", "sa.key")]
-    for cert in certs:
-        certificates.append((f"{controller_dir}/{host}/{cert['name']}.crt", f"{cert['name']}.crt"))
-        keys.append((f"{controller_dir}/{host}/{cert['name']}.key", f"{cert['name']}.key"))
+    for cert in controller_files(certs, controller_dir, host, etcd_controller_dir):
+        certificates.append((cert["cert"], f"{cert['name']}.crt"))
+        keys.append((cert["key"], f"{cert['name']}.key"))
     return {
         "certificates": [{"src": src, "dest": f"{pki_dir}/{dest}", "mode": "0644"} for src, dest in certificates],
         "private_keys": [{"src": src, "dest": f"{pki_dir}/{dest}", "mode": "0600"} for src, dest in keys],
