@@ -12,7 +12,7 @@ from pathlib import Path
 
 import testinfra
 import yaml
-from conftest import PROJECT, etcd_call, run_playbook
+from conftest import PROJECT, etcd_call, etcd_key_count, run_playbook
 
 HOSTS = ("curtain-multi-1", "curtain-multi-2", "curtain-multi-3", "curtain-multi-4")
 MASTER, NODE = "curtain-multi-1", "curtain-multi-4"
@@ -83,6 +83,14 @@ def test_the_run_that_lost_the_node_finished_the_others_and_said_so() -> None:
 def test_the_converge_after_it_healed_the_node() -> None:
     info = json.loads(node(NODE).check_output("docker inspect curtain-kube-proxy"))[0]
     assert info["State"]["Running"]
+
+
+def test_no_etcd_key_was_lost_through_the_lost_node_and_the_heal() -> None:
+    """The side effect wrote keys and counted them before the node went away; every member holds as many now."""
+    before = json.loads((Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "etcd-keys-before.json").read_text())
+    assert before["count"] >= 100
+    for name in HOSTS[:3]:
+        assert etcd_key_count(node(name), "https://127.0.0.1:2379") == before["count"], name
 
 
 def test_a_node_added_with_limit_comes_up_without_touching_the_others() -> None:
