@@ -30,7 +30,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_schema import (
 
 
 def kubernetes_version(requested: str | None) -> str:
-    """A profile reference (seed, modern, modern@v1.35.4) stands for its version; None for the default profile's.
+    """A profile reference (seed, modern, modern@v1.36.3) stands for its version; None for the default profile's.
     A bare version is used as given."""
     return version_of(requested or DEFAULT_PROFILE)
 

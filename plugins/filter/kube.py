@@ -2,7 +2,7 @@
 # Apache License 2.0
 """Filters that expose the Kubernetes profiles and flag sets (module_utils/kube_profiles.py, kube_flags.py) to YAML.
 
-A profile argument is a profile reference: `modern` (its default version), `modern@v1.35.4` (a pinned version),
+A profile argument is a profile reference: `modern` (its default version), `modern@v1.36.3` (a pinned version),
 `seed`.
 
 kube_flags(flags, component, profile='modern') -> ["--name=value", ...], checked against the profile's release

@@ -13,7 +13,7 @@ settings | kube_proxy_configuration(profile='modern')    -> KubeProxyConfigurati
 'seed' | kube_proxy_flags(settings)            -> ["--master=http://127.0.0.1:8080", "--v=2"]
 
 Every error of the settings or the flags is reported at once, as the filter's error; deprecated flags only warn.
-Wherever a profile is taken, a profile reference may be given: 'modern', 'modern@v1.35.4' (a pinned version: its
+Wherever a profile is taken, a profile reference may be given: 'modern', 'modern@v1.36.3' (a pinned version: its
 images, flag set and features), 'seed'.
 """
 

@@ -25,6 +25,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
     ports,
     proxy_settings,
     static_pod,
+    sysctls,
     workload,
 )
 
@@ -50,4 +51,5 @@ class FilterModule:
             "kube_proxy_container_volumes": _filter_errors(container_volumes),
             "kube_proxy_static_pod": _filter_errors(static_pod),
             "kube_proxy_ports": _filter_errors(ports),
+            "kube_proxy_sysctls": _filter_errors(sysctls),
         }

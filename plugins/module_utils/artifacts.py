@@ -10,6 +10,8 @@ http       binaries downloaded on the controller, each checked against its sha25
            (FROM `base`, the binaries in /usr/local/bin). For mirrors.
 directory  a directory on the controller with a manifest.json (an offline bundle, see bundle_entry): per component
            either a `docker save` tarball or binaries, each with its sha256. No network at all.
+local      the image is already in the host's Docker Engine (built or loaded there by other means, as `make up`
+           does with the images it builds); nothing is fetched, and a missing image is an error.
 
 Standard library only.
 """
@@ -23,7 +25,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-SOURCES = ("registry", "http", "directory")
+SOURCES = ("registry", "http", "directory", "local")
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 ARTIFACT_LABEL = "io.curtain.artifact"
@@ -172,6 +174,9 @@ def plan_image(
         return ImagePlan(components=(component,), image=image, source=source, pull=f"{repository}@{digest}",
                          fingerprint=digest)
 
+    if source == "local":
+        return ImagePlan(components=(component,), image=image, source=source, fingerprint=f"local:{image}")
+
     if source == "http":
         binaries = _binaries(where, spec.get("binaries"), source)
         base = str(spec.get("base") or "scratch")
@@ -252,6 +257,8 @@ def image_is_current(plan: dict[str, Any], images: list[dict[str, Any]]) -> bool
     found = images[0]
     if plan["source"] == "registry":
         return plan["pull"] in (found.get("RepoDigests") or [])
+    if plan["source"] == "local":
+        return True
     if plan.get("image_id"):
         return found.get("Id") == plan["image_id"]
     labels = (found.get("Config") or {}).get("Labels") or {}

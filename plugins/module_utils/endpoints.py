@@ -3,7 +3,8 @@
 """Where each component answers for its health on its own host, and how to ask it.
 
 One list per component set, used by the roles' health steps (which wait for them) and by site.yml's summary (which
-looks once): {component, url, ca_file, cert_file, key_file, validate_certs, container | container_label}.
+looks once): {component, url, ca_file, cert_file, key_file, validate_certs, container | container_label |
+pod_container and kubelet_container}.
 Everything is asked over loopback on the host itself, so no address from the inventory is needed.
 """
 
@@ -65,19 +66,28 @@ def control_plane(profile_reference: str, settings: Mapping[str, Any] | None,
                                ("scheduler", profile.ports.scheduler))
         ]
     pki = resolved["pki_dir"]
+
+    def pod(name: str) -> dict[str, str]:  # the static pods run in containerd, inside the kubelet's container
+        return {"pod_container": name, "kubelet_container": kubelet_container}
+
     return [
         kubelet,
-        {"component": "kube-apiserver", "container_label": "kube-apiserver",
+        {"component": "kube-apiserver", **pod("kube-apiserver"),
          "url": f"https://127.0.0.1:{resolved['secure_port']}/readyz",
          "ca_file": f"{pki}/ca.crt", "cert_file": f"{pki}/admin.crt", "key_file": f"{pki}/admin.key"},
-        {"component": "kube-controller-manager", "container_label": "kube-controller-manager", "validate_certs": False,
+        {"component": "kube-controller-manager", **pod("kube-controller-manager"), "validate_certs": False,
          "url": f"https://127.0.0.1:{profile.ports.controller_manager}/healthz"},
-        {"component": "kube-scheduler", "container_label": "kube-scheduler", "validate_certs": False,
+        {"component": "kube-scheduler", **pod("kube-scheduler"), "validate_certs": False,
          "url": f"https://127.0.0.1:{profile.ports.scheduler}/healthz"},
     ]
 
 
 def kube_proxy(profile_reference: str, settings: Mapping[str, Any] | None, deployment: str = "container",
-               container: str = "curtain-kube-proxy") -> list[dict[str, Any]]:
-    where = {"container": container} if deployment == "container" else {"container_label": "kube-proxy"}
+               container: str = "curtain-kube-proxy", kubelet_container: str = "curtain-kubelet") -> list[dict[str, Any]]:
+    if deployment == "container":
+        where = {"container": container}
+    elif get_profile(profile_reference).features.insecure_port:  # the seed's kubelet: pods are Docker containers
+        where = {"container_label": "kube-proxy"}
+    else:
+        where = {"pod_container": "kube-proxy", "kubelet_container": kubelet_container}
     return [{"component": "kube-proxy", "url": kube_proxy_health_url(profile_reference, settings or {}), **where}]

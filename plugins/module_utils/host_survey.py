@@ -248,9 +248,12 @@ def port_report(ports: Sequence[int], proc: str = "/proc") -> list[dict[str, Any
     """port_owners, plus the Docker container of each owner (from its cgroup)."""
     report = []
     for owner in port_owners(list(ports), proc):
-        entry = dict(asdict(owner), message=owner.describe(), container_id=None)
+        entry = dict(asdict(owner), message=owner.describe(), container_id=None, in_pod=False)
         if owner.pid:
-            entry["container_id"] = container_id_from_cgroup(read_text(os.path.join(proc, str(owner.pid), "cgroup")))
+            cgroup = read_text(os.path.join(proc, str(owner.pid), "cgroup"))
+            entry["container_id"] = container_id_from_cgroup(cgroup)
+            # A container of a kubelet's pod (containerd's, not Docker's): its cgroup is under kubepods.
+            entry["in_pod"] = "/kubepods" in (cgroup or "")
         report.append(entry)
     return report
 

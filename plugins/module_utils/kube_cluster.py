@@ -6,12 +6,29 @@ endpoints an apiserver talks to. Built from the inventory before anything change
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 
 class KubeClusterError(ValueError):
     """An inventory no control plane can be built from; the message names the group or variable."""
+
+
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def node_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a Node's name (a DNS-1123 subdomain of at most 253 characters), or None."""
+    if len(name) > 253:
+        return "is longer than 253 characters"
+    if name != name.lower():
+        return "has capital letters"
+    if "_" in name:
+        return "has underscores"
+    if not _DNS_SUBDOMAIN.match(name):
+        return "is not a DNS subdomain"
+    return None
 
 
 def masters(hosts: list[str], host_settings: dict[str, dict[str, Any]], group: str = "masters") -> list[dict[str, Any]]:
@@ -25,6 +42,12 @@ def masters(hosts: list[str], host_settings: dict[str, dict[str, Any]], group: s
         if not address:
             raise KubeClusterError(f"{host}: no address (set kube_advertise_address, or gather facts)")
         name = str(settings.get("name") or host)
+        problem = node_name_problem(name)
+        if problem:
+            where = "kube_node_name" if settings.get("name") else f"the inventory name (set kube_node_name for {host})"
+            raise KubeClusterError(f"{host}: node name {name!r} {problem}; {where} must be a lower-case DNS "
+                                   "subdomain (a-z, 0-9, '-' and '.'), as the Node authorizer compares it with "
+                                   "the kubelet certificate's system:node:<name>")
         model.append({"host": host, "name": name, "address": address, "hostnames": sorted({host, name})})
     for key in ("name", "address"):
         seen = [master[key] for master in model]

@@ -5,13 +5,13 @@ parse them the way the binaries do.
 
 render_flags({"secure-port": 6443, "feature-gates": {"A": True}}) -> ["--feature-gates=A=true", "--secure-port=6443"]
 check_flags("kube-apiserver", "modern", {"portal-net": "10.0.0.0/24"}).errors
-    -> ["kube-apiserver v1.36.0 has no flag --portal-net (removed; use --service-cluster-ip-range): ..."]
-check_flags("kube-apiserver", "modern@v1.35.4", {"tls-curve-preferences": [29]}).errors
-    -> ["kube-apiserver v1.35.4 has no flag --tls-curve-preferences"]
-parse_args("kube-apiserver", "v1.36.0", ["--secure-port", "6443", "--x"]) raises KubeArgsError("unknown flag: --x")
+    -> ["kube-apiserver v1.37.2 has no flag --portal-net (removed; use --service-cluster-ip-range): ..."]
+check_flags("kube-controller-manager", "modern@v1.36.3", {"concurrent-disruption-syncs": 5}).errors
+    -> ["kube-controller-manager v1.36.3 has no flag --concurrent-disruption-syncs"]
+parse_args("kube-apiserver", "v1.37.2", ["--secure-port", "6443", "--x"]) raises KubeArgsError("unknown flag: --x")
 
-Wherever a release is asked for, a profile reference ("modern", "modern@v1.35.4", "seed"; kube_profiles.py) or a
-Kubernetes version ("v1.36.0", "1.35") may be given.
+Wherever a release is asked for, a profile reference ("modern", "modern@v1.36.3", "seed"; kube_profiles.py) or a
+Kubernetes version ("v1.37.2", "1.36") may be given.
 
 parse_args is the interface the contract doubles of the binaries use, so it follows pflag, the flag parser all
 Kubernetes components use: `--name=value`, `--name value`, bare `--name` for bool flags, `-v 2`/`-v=2`/`-v2` for
@@ -141,8 +141,6 @@ _MAP_TYPES = frozenset(
         "mapStringString",
         "colonSeparatedMultimapStringString",
         "ConfigurationMap",
-        "<comma-separated 'key=value' pairs>",
-        "<comma-separated 'key=True|False' pairs>",
     }
 )
 _BOOL_STRINGS = frozenset({"true", "false"})
@@ -222,8 +220,8 @@ _TEXT_CHECKS: Mapping[str, Callable[[str], str | None]] = {
     "ipNet": _check_cidr,
     "cidrs": _check_cidrs,
     "ipport": _check_ipport,
-    "PortRange": _check_port_range,
-    "<a string in the form 'N1-N2'>": _check_port_range,
+    "PortRange": _check_port_range,  # as the 1.1 pages name it
+    "portRange": _check_port_range,  # as the modern binaries' --help prints it
     "int32Slice": _check_int32_list,
     **{type_name: _check_float for type_name in _FLOAT_TYPES},
 }
@@ -252,8 +250,8 @@ def _check_feature_gates(value: object) -> str | None:
 
 
 _SCALAR_TYPES = frozenset(
-    {*_INT_RANGES, *_FLOAT_TYPES, "bool", "duration", "ip", "ipNet", "ipport", "PortRange"}
-    | {"<a string in the form 'N1-N2'>", "version[=true]"}
+    {*_INT_RANGES, *_FLOAT_TYPES, "bool", "duration", "ip", "ipNet", "ipport", "PortRange", "portRange"}
+    | {"version[=true]"}
 )
 
 
@@ -280,7 +278,7 @@ def _check_value(spec: FlagSpec, value: object) -> str | None:
 
 # --- checking ------------------------------------------------------------------------------------------------------
 def _flags_for(component: str, profile_or_version: str) -> FlagSet:
-    """The flag set for a profile reference (seed, modern, modern@v1.35.4) or a Kubernetes version."""
+    """The flag set for a profile reference (seed, modern, modern@v1.36.3) or a Kubernetes version."""
     return flagset(component, kubernetes_version(profile_or_version))
 
 
@@ -304,7 +302,7 @@ def _looks_like_directory(value: object) -> bool:
 def check_flags(component: str, profile_or_version: str, flags: Mapping[str, object]) -> CheckResult:
     """Errors for flags the release does not have and values that do not fit; warnings for deprecated flags.
 
-    `profile_or_version` is a profile reference (seed, modern, modern@v1.35.4) or a Kubernetes version ("v1.36.0",
+    `profile_or_version` is a profile reference (seed, modern, modern@v1.36.3) or a Kubernetes version ("v1.37.2",
     "1.1").
     Flags whose value is None are left out, as render_flags leaves them out.
     """

@@ -3,7 +3,7 @@
 """The structured files of the control plane, built as plain data: static Pods, kubeconfigs, KubeletConfiguration,
 KubeProxyConfiguration, and the component command lines that go with them.
 
-Every builder takes a profile reference (`seed`, `modern`, or a pinned version such as `modern@v1.35.4`; see
+Every builder takes a profile reference (`seed`, `modern`, or a pinned version such as `modern@v1.36.3`; see
 kube_profiles.py) and a plain `settings` dict, fills in the defaults of that profile version (its images, ports and
 features), validates every key (all errors at once, each naming its key), renders the command lines with
 kube_flags.render_flags and checks them with kube_flags.check_flags against that version's flag set. Nothing is
@@ -51,8 +51,8 @@ seed kubelet's --hostname-override). Profile columns give the default; "-" means
 (it is still type-checked).
 
     key                          seed                       modern                            meaning
-    images                       hyperkube v1.1.8 for all   registry.k8s.io/<component>:<version> (v1.36.0, or
-                                                            the pinned version the reference names, e.g. v1.35.4)
+    images                       hyperkube v1.1.8 for all   registry.k8s.io/<component>:<version> (v1.37.2, or
+                                                            the pinned version the reference names, e.g. v1.36.3)
                                  components -> image reference; entries given replace the profile's (e.g. contract
                                  doubles). Keys: kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
                                  kube-proxy.
@@ -77,9 +77,9 @@ seed kubelet's --hostname-override). Profile columns give the default; "-" means
                                  seed kubelet --config, modern staticPodPath
     service_cidr                 10.0.0.1/24                10.96.0.0/12    Service IP range (seed --portal-net,
                                  modern --service-cluster-ip-range); host bits allowed as Go's ParseCIDR allows them
-    pod_cidr (off)               None (off)                 None (off)      Pod IP range: controller-manager
-                                 --allocate-node-cidrs/--cluster-cidr, kube-proxy clusterCIDR; must not overlap
-                                 service_cidr
+    pod_cidr (off)               None (off)                 10.244.0.0/16   Pod IP range: controller-manager
+                                 --allocate-node-cidrs/--cluster-cidr, kube-proxy clusterCIDR, and the pod network
+                                 (each master's CNI bridge takes a /24 of it); must not overlap service_cidr
     cluster_name                 kubernetes                 kubernetes      seed apiserver --cluster-name, modern
                                  controller-manager --cluster-name
     cluster_domain               -                          cluster.local   KubeletConfiguration clusterDomain,
@@ -121,11 +121,17 @@ seed kubelet's --hostname-override). Profile columns give the default; "-" means
     kubelet_tls_key_file         -                          None            tlsPrivateKeyFile (with the cert)
     kubelet_healthz_bind_address -                          127.0.0.1       healthzBindAddress
     kubelet_healthz_port         -                          10248           healthzPort
-    cgroup_driver                -                          systemd         systemd | cgroupfs
+    cgroup_driver                -                          cgroupfs        systemd | cgroupfs; cgroupfs because the
+                                 kubelet and containerd run in a container without systemd (containerd's runc
+                                 SystemdCgroup is false, and the kubelet takes the driver from the runtime)
+    cgroup_root (off)            -                          None (off)      cgroupRoot: where the kubelet puts the
+                                 pods' cgroups; set where several kubelets share one cgroup tree
+    fail_cgroup_v1               -                          true            failCgroupV1: a 1.35+ kubelet refuses
+                                 cgroup v1 unless false (preflight refuses a v1 host while it is true)
     fail_swap_on                 -                          true            failSwapOn
     file_check_frequency         -                          20s             fileCheckFrequency (the seed's 20 s)
-    container_runtime_endpoint   -                          None (kubelet default)   containerRuntimeEndpoint, e.g.
-                                 unix:///var/run/cri-dockerd.sock on Docker hosts
+    container_runtime_endpoint   -                          containerd's socket in the kubelet's container
+                                 (unix:///run/curtain/containerd/containerd.sock)   containerRuntimeEndpoint
     proxy_mode (off)             None (off)                 iptables        checked against the profile's modes
     kube_proxy_config_file       -                          /var/lib/kube-proxy/config.conf   kube-proxy --config
     kube_proxy_kubeconfig        -                          <kubeconfig_dir>/kube-proxy.conf  clientConnection
@@ -148,6 +154,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 try:
+    from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import CONTAINERD_ENDPOINT
     from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import (
         KubeFlagsError,
         check_flags,
@@ -167,6 +174,7 @@ try:
         get_profile,
     )
 except ImportError:  # copied next to the other kube_* files
+    from container_runtime import CONTAINERD_ENDPOINT  # type: ignore[no-redef]
     from kube_flags import KubeFlagsError, check_flags, flag_name, render_flags  # type: ignore[no-redef]
     from kube_flagsets import (  # type: ignore[no-redef]
         COMPONENTS,
@@ -259,7 +267,7 @@ SETTINGS: Mapping[str, Setting] = {
     "kubeconfig_dir": _S("path", "/etc/kubernetes", "/etc/kubernetes"),
     "manifest_dir": _S("path", "/etc/kubernetes/manifests", "/etc/kubernetes/manifests"),
     "service_cidr": _S("cidr", "10.0.0.1/24", "10.96.0.0/12"),
-    "pod_cidr": _S("cidr", can_be_off=True),
+    "pod_cidr": _S("cidr", None, "10.244.0.0/16", can_be_off=True),
     "cluster_name": _S("name", "kubernetes", "kubernetes"),
     "cluster_domain": _S("domain", "cluster.local", "cluster.local"),
     "cluster_dns": _S("ips"),
@@ -287,10 +295,12 @@ SETTINGS: Mapping[str, Setting] = {
     "kubelet_tls_key_file": _S("path"),
     "kubelet_healthz_bind_address": _S("ip", None, "127.0.0.1"),
     "kubelet_healthz_port": _S("port", None, 10248),
-    "cgroup_driver": _S("choice", None, "systemd", choices=("systemd", "cgroupfs")),
+    "cgroup_driver": _S("choice", None, "cgroupfs", choices=("systemd", "cgroupfs")),
+    "cgroup_root": _S("path", can_be_off=True),
+    "fail_cgroup_v1": _S("bool", None, True),
     "fail_swap_on": _S("bool", None, True),
     "file_check_frequency": _S("duration", None, "20s"),
-    "container_runtime_endpoint": _S("endpoint"),
+    "container_runtime_endpoint": _S("endpoint", None, CONTAINERD_ENDPOINT),
     "proxy_mode": _S("str", None, "iptables", can_be_off=True),
     "kube_proxy_config_file": _S("path", None, "/var/lib/kube-proxy/config.conf"),
     "kube_proxy_kubeconfig": _S("path"),
@@ -360,6 +370,10 @@ _OWNED_FLAGS: Mapping[str, Mapping[str, str]] = {
         "config": "manifest_dir (seed) / kubelet_config_file (modern)",
         "kubeconfig": "kubelet_kubeconfig",
         "node-ip": "node_ip",
+        "fail-cgroupv1": "fail_cgroup_v1",
+        "cgroup-root": "cgroup_root",
+        "cgroup-driver": "cgroup_driver",
+        "container-runtime-endpoint": "container_runtime_endpoint",
     },
     "kube-proxy": {
         "master": "insecure_port",
@@ -1238,12 +1252,14 @@ def kubelet_configuration(settings: Mapping[str, Any] | None = None, profile_nam
         "cgroupDriver": resolved["cgroup_driver"],
         "readOnlyPort": 0,
         "failSwapOn": resolved["fail_swap_on"],
+        "failCgroupV1": resolved["fail_cgroup_v1"],
     }
     optional = {
         "address": resolved["kubelet_address"],
         "tlsCertFile": resolved["kubelet_tls_cert_file"],
         "tlsPrivateKeyFile": resolved["kubelet_tls_key_file"],
         "containerRuntimeEndpoint": resolved["container_runtime_endpoint"],
+        "cgroupRoot": resolved["cgroup_root"],
     }
     config.update({key: value for key, value in optional.items() if value is not None})
     return config

@@ -102,8 +102,9 @@ def control_plane_certificates(
     specs = [
         CertSpec("apiserver", "ca", "kube-apiserver", usages=tuple(SERVER),
                  subject_alt_names=tuple(apiserver_sans(masters, service_cidr, cluster_domain, extra_sans))),
-        # The apiserver calls kubelets (logs, exec) as a cluster admin, like kubeadm's kubeadm:cluster-admins.
-        CertSpec("apiserver-kubelet-client", "ca", "kube-apiserver-kubelet-client", ("kubeadm:cluster-admins",)),
+        # The apiserver calls kubelets (logs, exec, port-forward) as this user, which the role binds to
+        # system:kubelet-api-admin and to nothing else (as kubeadm does since kubernetes/kubernetes#138957).
+        CertSpec("apiserver-kubelet-client", "ca", "kube-apiserver-kubelet-client"),
         CertSpec("apiserver-etcd-client", "etcd-ca", "kube-apiserver-etcd-client"),
         CertSpec("front-proxy-client", "front-proxy-ca", "front-proxy-client"),
         CertSpec("controller-manager", "ca", "system:kube-controller-manager"),

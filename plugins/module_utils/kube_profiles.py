@@ -7,8 +7,8 @@ features the release has, and (in kube_flagsets.py) the exact flags each compone
 patch releases (oldest first); everything version-dependent is recorded per pinned version. The roles take a profile
 reference and never branch on versions themselves:
 
-    "modern"            the profile's default version (v1.36.0)
-    "modern@v1.35.4"    a pinned version of the profile; any other version is refused, naming the pinned ones
+    "modern"            the profile's default version (v1.37.2)
+    "modern@v1.36.3"    a pinned version of the profile; any other version is refused, naming the pinned ones
     "seed", "seed@v1.1.8"
 
 seed (Kubernetes v1.1.8)
@@ -19,15 +19,15 @@ seed (Kubernetes v1.1.8)
     for old clusters. v1.1.8 is the newest 1.1 patch release found (its hyperkube image was requested in
     kubernetes/kubernetes#21968); the v1.1 Docker guide itself still pinned hyperkube:v1.0.1, and the flags used
     here exist in both. One pinned version: the seed has no upgrade path.
-modern (Kubernetes v1.35.4 and v1.36.0; v1.36.0 is the default)
+modern (Kubernetes v1.36.3 and v1.37.2; v1.37.2 is the default)
     The same topology done the way a current release requires: one image per component from registry.k8s.io,
     TLS on every port, kubeconfigs for every client, a KubeletConfiguration file whose staticPodPath holds the
     control-plane manifests, kube-proxy in iptables or nftables mode (ipvs is still accepted, deprecated since
-    1.35). There is no upstream kubelet image:
-    the kubelet comes from the node binaries tarball, recorded here with its published sha512. The line pins two
-    versions so that a cluster can be upgraded from one to the next (upgrade_step): v1.35.4, the newest 1.35 patch
-    release in CHANGELOG-1.35.md as stored, and v1.36.0. Ports and features are the same in both: the 1.35 and 1.36
-    reference pages print the same port defaults and --proxy-mode values, and ipvs is deprecated in both.
+    1.35). There is no upstream kubelet image. v1.37.2 is the newest release the Go module proxy serves
+    (2026-12-01), v1.36.3 the newest 1.36 patch it lists: the versions the project builds and tests
+    (scripts/build_components.py). The line pins two versions so that a cluster can be upgraded from one to the
+    next (upgrade_step). Ports and proxy modes are the same in both (the binaries' --help prints the same
+    defaults).
 
 The upgrade rule (upgrade_step): from one pinned version to a newer pinned version of the same profile, at most one
 minor version at a time, never down. This is Kubernetes' version skew policy
@@ -36,12 +36,11 @@ one minor version", and kube-controller-manager and kube-scheduler may be one mi
 server, never newer; a rolling upgrade that skips a minor version breaks both. A downgrade is not an upgrade: going
 back means restoring the etcd backup taken before it.
 
-Sources: flag sets and their sources are described in kube_flagsets.py. Versions, images and tarball hashes come
-from kubernetes/kubernetes CHANGELOG/CHANGELOG-1.36.md (v1.36.0 section), CHANGELOG/CHANGELOG-1.35.md @
-008b3652959ca58af8be3fb5b6ecfe9ae7638282 (v1.35.4 section) and, for 1.1, from the 1.1 reference pages
-(kubernetes/website v1.1/docs/admin/*.md); default ports are the flag defaults printed in those references.
-No image digest is recorded: none could be read from a source that can be cited, and a made-up digest would be
-worse than none. Pin digests in the inventory once the images have been pulled and inspected.
+Sources: flag sets and their sources are described in kube_flagsets.py. Image names are registry.k8s.io's
+(kubernetes/kubernetes CHANGELOG "Container Images" tables). No tarball hash and no image digest is recorded for the
+modern versions: the stored CHANGELOG-1.36.md and CHANGELOG-1.37.md reach neither v1.36.3 nor v1.37.2, and a
+made-up hash would be worse than none. Pin digests (and the kubelet's sha256) in the inventory once the artifacts
+have been fetched and checked.
 
 Standard library only, like kube_flagsets.py.
 """
@@ -72,7 +71,7 @@ except ImportError:  # copied next to kube_flagsets.py into a contract double's 
     )
 
 DEFAULT_PROFILE = "modern"
-REFERENCE_SEPARATOR = "@"  # "modern@v1.35.4"
+REFERENCE_SEPARATOR = "@"  # "modern@v1.36.3"
 UPGRADE = "upgrade"
 NO_CHANGE = "none"
 
@@ -149,12 +148,12 @@ class KubeProfile:
 
     @property
     def label(self) -> str:
-        """How messages name the profile: "Kubernetes v1.36.0 (profile modern)"."""
+        """How messages name the profile: "Kubernetes v1.37.2 (profile modern)"."""
         return f"Kubernetes {self.version} (profile {self.name})"
 
     @property
     def reference(self) -> str:
-        """The reference that names exactly this version of the profile: "modern@v1.36.0"."""
+        """The reference that names exactly this version of the profile: "modern@v1.37.2"."""
         return f"{self.name}{REFERENCE_SEPARATOR}{self.version}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -227,12 +226,9 @@ SEED = KubeProfile(
 
 _REGISTRY = "registry.k8s.io"
 _MODERN_VERSIONS = (MODERN_PREVIOUS_VERSION, MODERN_VERSION)
-_CHANGELOG_1_36 = "kubernetes/kubernetes CHANGELOG/CHANGELOG-1.36.md, section v1.36.0"
-_CHANGELOG_1_35 = (
-    "kubernetes/kubernetes CHANGELOG/CHANGELOG-1.35.md @ 008b3652959ca58af8be3fb5b6ecfe9ae7638282, section v1.35.4"
-)
+_BUILT_FROM = "k8s.io/kubernetes@{version}, built here from the Go module proxy (scripts/build_components.py)"
 
-# The same in both modern versions: the 1.35 and 1.36 reference pages print the same defaults.
+# The same in both modern versions: both binaries' --help print the same defaults.
 _MODERN_PORTS = Ports(
     apiserver_secure=6443,  # --secure-port=6443
     apiserver_insecure=None,
@@ -250,7 +246,7 @@ _MODERN_FEATURES = Features(
     kubeconfig=True,
     kubelet_config_file=True,
     kube_proxy_config_file=True,
-    # v1.35 and v1.36 --proxy-mode: "on Linux this can be 'iptables' (default), 'ipvs', or 'nftables'". nftables was
+    # v1.36 and v1.37 --proxy-mode: "on Linux this can be 'iptables' (default), 'ipvs', or 'nftables'". nftables was
     # alpha behind the NFTablesProxyMode gate in 1.29-1.30, beta (on by default) in 1.31-1.32 and GA since 1.33
     # (kubernetes/website feature-gates/NFTablesProxyMode.md), so neither version needs a gate for it.
     proxy_modes=("iptables", "ipvs", "nftables"),
@@ -260,8 +256,7 @@ _MODERN_FEATURES = Features(
 )
 
 
-def _modern(version: str, line: str, node_sha512: str, server_sha512: str, changelog: str,
-            reference_pages: str, notes: tuple[str, ...]) -> KubeProfile:
+def _modern(version: str, line: str, notes: tuple[str, ...]) -> KubeProfile:
     return KubeProfile(
         name="modern",
         version=version,
@@ -270,74 +265,34 @@ def _modern(version: str, line: str, node_sha512: str, server_sha512: str, chang
             component: Image(repository=f"{_REGISTRY}/{component}", tag=version, command=(component,))
             for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
         },
-        artifacts={
-            # The kubelet binary; upstream publishes no kubelet image.
-            "kubernetes-node-linux-amd64": Artifact(
-                url=f"https://dl.k8s.io/{version}/kubernetes-node-linux-amd64.tar.gz", sha512=node_sha512,
-                source=changelog,
-            ),
-            "kubernetes-server-linux-amd64": Artifact(
-                url=f"https://dl.k8s.io/{version}/kubernetes-server-linux-amd64.tar.gz", sha512=server_sha512,
-                source=changelog,
-            ),
-        },
+        # No tarball is recorded: no stored source gives the published sha512 of these releases' tarballs.
+        artifacts={},
         ports=_MODERN_PORTS,
         features=_MODERN_FEATURES,
         sources=(
-            reference_pages,
-            changelog + ": version, image names, tarball sha512",
+            _BUILT_FROM.format(version=version) + ": flags (--help), ports and proxy modes (flag defaults)",
+            "kubernetes/kubernetes CHANGELOG/CHANGELOG-1.37.md (v1.37.0-alpha.1): image names on registry.k8s.io",
             "kubernetes/website content/en/docs/reference/command-line-tools-reference/feature-gates/"
             "NFTablesProxyMode.md",
         ),
-        notes=notes,
+        notes=(
+            "No image digest or tarball hash: no stored source records them for this release.",
+            *notes,
+        ),
         versions=_MODERN_VERSIONS,
     )
 
 
-MODERN_1_35 = _modern(
+MODERN_PREVIOUS = _modern(
     MODERN_PREVIOUS_VERSION,
-    "1.35",
-    node_sha512=(
-        "bfdde7cb0eb382d28b37a499d041a210a10afc86280b1d0eefeec179e8563b88"
-        "48f744ad0302a239662e3b5219622cdc2925a69c9d8098d7cd6237c659d78932"
-    ),
-    server_sha512=(
-        "7454c2d9023de3230972e965e1e2a587a291e2a1abee703bb0737057e1646b23"
-        "ebac538b93dd778e93579e3c293dc1fa8d002e6848ad5ebc01598bc47358fe44"
-    ),
-    changelog=_CHANGELOG_1_35,
-    reference_pages=(
-        "kubernetes/website command-line-tools-reference/*.md generated for v1.35 (kubernetes/website#53749), read "
-        "as kube_flagsets.py describes: flags, defaults, ports, proxy modes"
-    ),
+    "1.36",
     notes=(
-        "No image digest: CHANGELOG-1.35.md lists image names and architectures, not digests.",
-        "v1.35.4 is the newest 1.35 patch in the stored CHANGELOG-1.35.md; v1.35.1-v1.35.4 change no flag.",
-        "The older pinned version of the modern line: the version an upgrade to v1.36.0 starts from.",
+        "The newest 1.36 patch the Go module proxy lists (v1.36.0 is not among them).",
+        "The older pinned version of the modern line: the version an upgrade to v1.37.2 starts from.",
     ),
 )
 
-MODERN = _modern(
-    MODERN_VERSION,
-    "1.36",
-    node_sha512=(
-        "8bba5bd0cb77997ad965739caff3c8839fd16f284cf28a0e46c44538ce0b6fd8"
-        "3c5f3c608dd86c4831c3de9306bbfd02ce26bbe9a426754b6253efa1d5cc030f"
-    ),
-    server_sha512=(
-        "1c64da92575451c2c7ff97c79b772e603995f8e76da1371a6b0746aaa27b65dc"
-        "e81c4d734cbb50f40e71486a8e08df36f14e12974f97d4d29e41f23a172a6a25"
-    ),
-    changelog=_CHANGELOG_1_36,
-    reference_pages=(
-        "kubernetes/website content/en/docs/reference/command-line-tools-reference/*.md generated for v1.36 "
-        "(victord-ef/website @ d63ca76b714904beb0d22f92aafc246d1363965f): flags, defaults, ports, proxy modes"
-    ),
-    notes=(
-        "No image digest: CHANGELOG-1.36.md lists image names and architectures, not digests.",
-        "The 1.36 reference docs were read, not run; the pinned patch follows the newest stored CHANGELOG.",
-    ),
-)
+MODERN = _modern(MODERN_VERSION, "1.37", notes=("The newest release the Go module proxy serves.",))
 
 # Profile name -> its default version's profile (what a plain name means).
 PROFILES: Mapping[str, KubeProfile] = MappingProxyType({profile.name: profile for profile in (SEED, MODERN)})
@@ -345,7 +300,7 @@ PROFILES: Mapping[str, KubeProfile] = MappingProxyType({profile.name: profile fo
 PINNED: Mapping[str, Mapping[str, KubeProfile]] = MappingProxyType(
     {
         "seed": MappingProxyType({SEED_VERSION: SEED}),
-        "modern": MappingProxyType({profile.version: profile for profile in (MODERN_1_35, MODERN)}),
+        "modern": MappingProxyType({profile.version: profile for profile in (MODERN_PREVIOUS, MODERN)}),
     }
 )
 
@@ -378,7 +333,7 @@ def _known_profile(name: str) -> str:
 
 
 def version_tuple(version: str) -> tuple[int, int, int]:
-    """(1, 35, 4) for "v1.35.4" or "1.35.4"; KubeProfileError for anything else."""
+    """(1, 36, 3) for "v1.36.3" or "1.36.3"; KubeProfileError for anything else."""
     match = _VERSION.match(str(version).strip())
     if not match:
         raise KubeProfileError(f"{version!r} is not a Kubernetes version such as {MODERN_VERSION}")
@@ -387,12 +342,12 @@ def version_tuple(version: str) -> tuple[int, int, int]:
 
 
 def canonical_version(version: str) -> str:
-    """"v1.35.4" for "v1.35.4" or "1.35.4"."""
+    """"v1.36.3" for "v1.36.3" or "1.36.3"."""
     return "v{}.{}.{}".format(*version_tuple(version))
 
 
 def parse_reference(reference: str) -> tuple[str, str | None]:
-    """(profile name, version or None) of "modern", "modern@v1.35.4"; the version is canonical ("v" prefixed).
+    """(profile name, version or None) of "modern", "modern@v1.36.3"; the version is canonical ("v" prefixed).
 
     The profile must be known; the version must look like a version (whether it is pinned is get_profile's check).
     """
@@ -417,7 +372,7 @@ def parse_reference(reference: str) -> tuple[str, str | None]:
 
 
 def pinned_versions(profile_name: str) -> tuple[str, ...]:
-    """The versions a profile pins, oldest first ("modern" -> ("v1.35.4", "v1.36.0"))."""
+    """The versions a profile pins, oldest first ("modern" -> ("v1.36.3", "v1.37.2"))."""
     return tuple(PINNED[_known_profile(str(profile_name))])
 
 
@@ -426,7 +381,7 @@ def _not_pinned(name: str, version: str) -> str:
 
 
 def get_profile(reference: str) -> KubeProfile:
-    """The profile of a reference: "modern" (its default version) or "modern@v1.35.4" (a pinned version)."""
+    """The profile of a reference: "modern" (its default version) or "modern@v1.36.3" (a pinned version)."""
     name, version = parse_reference(reference)
     if version is None:
         return PROFILES[name]
@@ -449,7 +404,7 @@ def kubernetes_version(reference_or_version: str) -> str:
 
 
 def profile_of_version(version: str) -> KubeProfile:
-    """The pinned profile version that is exactly `version` ("v1.35.4" -> modern@v1.35.4)."""
+    """The pinned profile version that is exactly `version` ("v1.36.3" -> modern@v1.36.3)."""
     wanted = canonical_version(version)
     for pinned in PINNED.values():
         if wanted in pinned:
@@ -467,7 +422,7 @@ def upgrade_step(profile_name: str, current_version: str, target_version: str) -
     """"none" when the cluster already runs the target, "upgrade" when it may move there now; else KubeProfileError.
 
     The rule: both versions pinned in the profile, the target not older than the current version, at most one minor
-    version forward (1.35 -> 1.36, never 1.34 -> 1.36). A current version one minor release or more below the target
+    version forward (1.36 -> 1.37, never 1.35 -> 1.37). A current version one minor release or more below the target
     gets the skip message even when it is not pinned, because that is what has to change first.
     """
     if not isinstance(profile_name, str) or REFERENCE_SEPARATOR in profile_name:

@@ -208,6 +208,26 @@ def health_url(profile_name: str, settings: Mapping[str, Any]) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
 
 
+# What kube-proxy writes at start when a value differs, a failed write being fatal (cmd/kube-proxy/app: the
+# conntrack timeouts of KubeProxyConfiguration's defaults, 24 h and 1 h; route_localnet for localhost NodePorts in
+# iptables mode). The limits nf_conntrack_max and hashsize are only ever raised, and hosts have them high enough.
+_CONNTRACK_SYSCTLS = {
+    "net.netfilter.nf_conntrack_tcp_timeout_established": "86400",
+    "net.netfilter.nf_conntrack_tcp_timeout_close_wait": "3600",
+}
+
+
+def sysctls(profile_name: str, settings: Mapping[str, Any]) -> dict[str, str]:
+    """{sysctl: value} that kube-proxy would set at start; the role sets them on the host first, so that kube-proxy
+    finds them right even where /proc/sys is read-only to it (the capabilities mode). None for the seed's."""
+    if not get_profile(profile_name).features.kube_proxy_config_file:
+        return {}
+    values = dict(_CONNTRACK_SYSCTLS)
+    if (resolve_settings(profile_name, settings)["proxy_mode"] or "iptables") == "iptables":
+        values["net.ipv4.conf.all.route_localnet"] = "1"
+    return values
+
+
 def ports(profile_name: str, settings: Mapping[str, Any]) -> list[int]:
     """The TCP ports kube-proxy listens on here (for preflight)."""
     profile = get_profile(profile_name)

@@ -2,7 +2,7 @@
 # Apache License 2.0
 """Validation of the structured files against the official schemas, with readable errors (path: message).
 
-    validate_pod(pod, "v1.36.0")                 -> ["spec.containers[0].ports[0].containerPort: 'abc' is not of type
+    validate_pod(pod, "v1.37.2")                 -> ["spec.containers[0].ports[0].containerPort: 'abc' is not of type
                                                     'integer'", ...]   (empty when valid)
     validate_object(obj, version)                -> the same for any kind the schemas carry (by apiVersion and kind)
     validate_kubelet_configuration(config, version=None) -> structural check, see below
@@ -16,9 +16,9 @@ Core API objects (Pod and the rest of the OpenAPI spec) are checked with the JSO
 kubernetes-validate ships (generated from the Kubernetes OpenAPI spec), in their "strict" variant, which refuses
 fields the API does not have. The package carries one schema set per release line (v1.25.0 ... v1.37.0 in 1.37.0);
 the set used is the newest one not newer than the requested version, or the oldest one for an older version:
-profile modern uses v1.36.0 for v1.36.0 and v1.35.0 for v1.35.4, profile seed (v1.1.8) uses v1.25.0, the oldest
+profile modern uses v1.37.0 for v1.37.2 and v1.36.0 for v1.36.3, profile seed (v1.1.8) uses v1.25.0, the oldest
 carried (the v1 Pod fields the seed uses are unchanged since). Every error is reported, not only the first. The
-functions here take Kubernetes versions; the kube_file action turns a profile reference (modern@v1.35.4) into one.
+functions here take Kubernetes versions; the kube_file action turns a profile reference (modern@v1.36.3) into one.
 
 kubernetes-validate carries no schema for component configuration (KubeletConfiguration, KubeProxyConfiguration)
 nor for client configuration (kubeconfig, kind Config): those are checked here by a small explicit structure
@@ -26,8 +26,9 @@ nor for client configuration (kubeconfig, kind Config): those are checked here b
 staging/src/k8s.io/kubelet/config/v1beta1/types.go @ 001332b0422071acf4860769f18e34b5e9b7c1bc and
 staging/src/k8s.io/kube-proxy/config/v1alpha1/types.go @ ce3490900116b936d61ee08888436fda1f7abe49, and from the v1
 Config of client-go (k8s.io/client-go/tools/clientcmd/api/v1). The kubelet and kube-proxy decode their files
-strictly, so an unknown field is an error here too. The transcribed KubeletConfiguration is the 1.36 one; fields
-newer than the version asked for (KUBELET_FIELDS_SINCE) are refused for older versions.
+strictly, so an unknown field is an error here too. The transcribed KubeletConfiguration is the 1.37 one (checked
+against k8s.io/kubelet@v0.37.2 config/v1beta1/types.go, whose only new field over v0.36.3 is defaultPodSysctls);
+fields newer than the version asked for (KUBELET_FIELDS_SINCE) are refused for older versions.
 
 This module runs on the controller only (the kube_file action plugin). kubernetes-validate is imported lazily, the
 first time a schema is needed; without it the error names the package to install.
@@ -64,7 +65,7 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     text = str(version).strip().lstrip("vV")
     parts = text.split(".")
     if len(parts) < 2 or not all(part.isdigit() for part in parts[:3]):
-        raise KubeSchemaError(f"{version!r} is not a Kubernetes version such as v1.36.0")
+        raise KubeSchemaError(f"{version!r} is not a Kubernetes version such as v1.37.2")
     return tuple(int(part) for part in parts[:3])
 
 
@@ -259,7 +260,7 @@ KUBELET_CONFIGURATION: Mapping[str, Spec] = {
     "seccompDefault": "bool", "memoryThrottlingFactor": "float", "memoryReservationPolicy": "str",
     "registerWithTaints": "object[]", "registerNode": "bool", "tracing": "object",
     "localStorageCapacityIsolation": "bool", "containerRuntimeEndpoint": "str", "imageServiceEndpoint": "str",
-    "failCgroupV1": "bool", "userNamespaces": {"idsPerPod": "int"},
+    "failCgroupV1": "bool", "userNamespaces": {"idsPerPod": "int"}, "defaultPodSysctls": "map",
 }
 
 _SYNC = {"syncPeriod": "duration", "minSyncPeriod": "duration"}
@@ -312,6 +313,9 @@ KUBELET_FIELDS_SINCE: Mapping[str, tuple[int, int]] = {
     # CHANGELOG-1.36.md v1.36.0, API Change: "Added `MemoryReservationPolicy` cgroup v2 MemoryQoS support to
     # KubeletConfiguration for `memory.min` protection." (kubernetes/kubernetes#137584)
     "memoryReservationPolicy": (1, 36),
+    # k8s.io/kubelet@v0.37.2 config/v1beta1/types.go has it, @v0.36.3 does not (the Go modules the pinned binaries
+    # are built from); the kubelet also wants the DefaultPodSysctls feature gate for it.
+    "defaultPodSysctls": (1, 37),
 }
 
 

@@ -228,7 +228,7 @@ class HostInputs:
 
     @property
     def master_reference(self) -> str:
-        """The control plane's profile reference, as the role builds it: "modern" or "modern@v1.35.4"."""
+        """The control plane's profile reference, as the role builds it: "modern" or "modern@v1.36.3"."""
         return _reference(self.hyperkube_master_profile, self.hyperkube_master_version)
 
     @property
@@ -464,10 +464,7 @@ def kernel_check(host: str, survey: Mapping[str, Any]) -> Check:
 
 
 def _kubelet_fails_on_cgroup_v1(inputs: HostInputs) -> bool:
-    extra = inputs.master_setting("extra_flags") or {}
-    kubelet = extra.get("kubelet") if isinstance(extra, Mapping) else None
-    flags = {str(name).lstrip("-"): value for name, value in kubelet.items()} if isinstance(kubelet, Mapping) else {}
-    return str(flags.get("fail-cgroupv1", "true")).lower() != "false"
+    return str(inputs.master_setting("fail_cgroup_v1", True)).lower() != "false"
 
 
 def cgroup_check(host: str, survey: Mapping[str, Any], inputs: HostInputs, groups: Groups) -> Check:
@@ -481,9 +478,9 @@ def cgroup_check(host: str, survey: Mapping[str, Any], inputs: HostInputs, group
             return Check(host, "cgroup", FAIL, (
                 "cgroup v1: the kubelet of Kubernetes 1.35 and newer refuses to start on it (failCgroupV1, "
                 "KEP-5573); boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or accept the "
-                "deprecated mode with hyperkube_master_settings.extra_flags.kubelet.fail-cgroupv1: false"))
+                "deprecated mode with hyperkube_master_settings.fail_cgroup_v1: false"))
         return Check(host, "cgroup", WARN, (
-            "cgroup v1: deprecated by Kubernetes (kubelets 1.35+ refuse it unless fail-cgroupv1 is false) and by "
+            "cgroup v1: deprecated by Kubernetes (kubelets 1.35+ refuse it unless fail_cgroup_v1 is false) and by "
             "systemd; move the host to cgroup v2"
             + (f"; missing controllers: {', '.join(missing)}" if missing else "")))
     if is_master and missing:
@@ -556,8 +553,12 @@ def is_ours(container: Mapping[str, Any], containers: Sequence[Mapping[str, Any]
     if labels.get("io.kubernetes.pod.namespace") != "kube-system" or not any(
             pod == name or pod.startswith(f"{name}-") for name in OUR_PODS):
         return False
-    return any((other.get("labels") or {}).get("io.curtain.managed-by") == "curtain"
-               and (other.get("labels") or {}).get("io.curtain.component") == "kubelet" for other in containers)
+    return _runs_our_kubelet(containers)
+
+
+def _runs_our_kubelet(containers: Sequence[Mapping[str, Any]]) -> bool:
+    return any((item.get("labels") or {}).get("io.curtain.managed-by") == "curtain"
+               and (item.get("labels") or {}).get("io.curtain.component") == "kubelet" for item in containers)
 
 
 def _what_it_is(container: Mapping[str, Any]) -> str:
@@ -594,6 +595,10 @@ def port_checks(host: str, needs: Sequence[PortNeed], survey: Mapping[str, Any])
         if container is not None and is_ours(container, containers):
             checks.append(Check(host, name, OK, f"port {port} ({need.component}) is held by curtain's "
                                                 f"{_what_it_is(container)}, container {_container_label(container)}"))
+            continue
+        if container is None and owner.get("in_pod") and _runs_our_kubelet(containers):
+            checks.append(Check(host, name, OK, f"port {port} ({need.component}) is held by {owner.get('process')}, "
+                                                "in a pod of curtain's kubelet"))
             continue
         if owner.get("pid"):
             who = f"{owner.get('process')} (pid {owner['pid']})"

@@ -53,7 +53,7 @@ MANIFEST_LABEL = "app.kubernetes.io/managed-by"
 POD_NAME_LABEL = "io.kubernetes.pod.name"
 POD_NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
 CONTAINER_NAME_LABEL = "io.kubernetes.container.name"
-# The kubelet container's root directory, mounted from the host (hyperkube_master's _hyperkube_master_kubelet_volumes).
+# The kubelet container's root directory, mounted from the host (module_utils/container_runtime.py).
 KUBELET_ROOT_DIR = "/var/lib/kubelet"
 # Settings that name files; every other setting is left out, so a typo elsewhere cannot stop a reset.
 PATH_SETTINGS = (

@@ -49,7 +49,15 @@ options:
     description: Name of the container whose logs are shown on failure.
     type: str
   container_label:
-    description: Value of the C(io.kubernetes.container.name) label of the container whose logs are shown on failure.
+    description: Value of the C(io.kubernetes.container.name) label of the Docker container whose logs are shown on
+      failure (the seed's kubelet runs pods as Docker containers).
+    type: str
+  pod_container:
+    description: Name of the pod container whose logs are shown on failure, found with C(crictl) in the runtime of
+      O(kubelet_container) (the modern kubelet runs pods in containerd, inside its own container).
+    type: str
+  kubelet_container:
+    description: The Docker container that runs the kubelet and its runtime, for O(pod_container).
     type: str
 attributes:
   check_mode:
@@ -112,6 +120,20 @@ def container_logs(module: AnsibleModule, name: str | None, label: str | None) -
     return lines if rc == 0 else [f"(docker logs {name} failed, rc={rc})", *lines]
 
 
+def pod_container_logs(module: AnsibleModule, kubelet_container: str, name: str) -> list[str] | None:
+    docker = module.get_bin_path("docker")
+    if docker is None:
+        return None
+    crictl = [docker, "exec", kubelet_container, "crictl"]
+    rc, stdout, _ = module.run_command([*crictl, "ps", "-a", "--latest", "--quiet", "--name", f"^{name}$"])
+    found = stdout.strip()
+    if rc != 0 or not found:
+        return [f"(no container {name} in the runtime of {kubelet_container}: the kubelet has not started it)"]
+    rc, stdout, stderr = module.run_command([*crictl, "logs", "--tail", str(LOG_LINES), found])
+    lines = (stdout + stderr).splitlines()[-LOG_LINES:]
+    return lines if rc == 0 else [f"(crictl logs {name} in {kubelet_container} failed, rc={rc})", *lines]
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
@@ -124,6 +146,8 @@ def main() -> None:
             "timeout": {"type": "int", "default": 120},
             "container": {"type": "str"},
             "container_label": {"type": "str"},
+            "pod_container": {"type": "str"},
+            "kubelet_container": {"type": "str"},
         },
         required_together=[("cert_file", "key_file")],
         supports_check_mode=True,
@@ -145,7 +169,10 @@ def main() -> None:
         module.exit_json(changed=False, healthy=False, skipped_in_check_mode=True,
                          msg=f"not waiting in check mode for {params['component']} at {params['url']}: {result.detail}")
     if not result.healthy:
-        logs = container_logs(module, params["container"], params["container_label"])
+        if params["pod_container"] and params["kubelet_container"]:
+            logs = pod_container_logs(module, params["kubelet_container"], params["pod_container"])
+        else:
+            logs = container_logs(module, params["container"], params["container_label"])
         module.fail_json(msg=failure_message(params["component"], params["url"], params["timeout"], result, logs),
                          healthy=False, **({"container_logs": logs} if logs is not None else {}))
     module.exit_json(changed=False, healthy=True, body=result.detail)

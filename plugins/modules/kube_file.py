@@ -66,7 +66,7 @@ options:
     default: none
   kubernetes_version:
     description:
-      - The Kubernetes version (V(v1.36.0)) or curtain profile reference (V(modern), V(modern@v1.35.4), V(seed))
+      - The Kubernetes version (V(v1.37.2)) or curtain profile reference (V(modern), V(modern@v1.36.3), V(seed))
         whose schemas O(validate) uses (the Pod schema, and the KubeletConfiguration fields of that version).
         Defaults to the modern profile's default version. A reference to a version the profile does not pin fails.
     type: str
@@ -164,7 +164,7 @@ validation:
   description: What the content was checked against on the controller (absent for O(validate=none)).
   returned: when O(validate) is not V(none)
   type: str
-  sample: kubernetes-validate schema v1.36.0 (strict)
+  sample: kubernetes-validate schema v1.37.2 (strict)
 validation_errors:
   description: "Every validation error as C(<path>: <message>), when validation failed (nothing was written)."
   returned: failed validation

@@ -6,7 +6,7 @@
     assemble.py versions              the versions binaries are built for, one a line
     assemble.py images                the images: "<image> <version>/<binary> <path in the image>", one a line
 
-The versions are the pinned versions of the profiles (kube_flagsets.py): every modern one (v1.35.4, v1.36.0) and the
+The versions are the pinned versions of the profiles (kube_flagsets.py): every modern one (v1.36.3, v1.37.2) and the
 seed's v1.1.8, so a double of each pinned release exists and the build has no list of its own to keep in step.
 
 A binary is a Python zip application (`#!/usr/bin/env python3`) holding the curtain_doubles package and the three
@@ -24,7 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MODULE_UTILS = HERE.parents[1] / "plugins" / "module_utils"
-SHARED_MODULES = ("kube_flags.py", "kube_flagsets.py", "kube_profiles.py")
+SHARED_MODULES = ("kube_flags.py", "kube_flagsets.py", "kube_flagsets_modern.py", "kube_profiles.py")
 MODERN_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 

@@ -29,8 +29,8 @@ from support.etcd_processes import FAST_ETCD_FLAGS, EtcdProcess, EtcdProcesses, 
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-MODERN = "v1.36.0"  # the modern profile's default version
-PREVIOUS = "v1.35.4"  # the older version the modern profile pins (the one an upgrade starts from)
+MODERN = "v1.37.2"  # the modern profile's default version
+PREVIOUS = "v1.36.3"  # the older version the modern profile pins (the one an upgrade starts from)
 SEED = "v1.1.8"
 START_TIMEOUT = 20.0
 

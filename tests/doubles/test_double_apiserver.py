@@ -69,7 +69,7 @@ def test_modern_ready_only_after_storing_in_etcd(runner: DoubleRunner, pki: Pki,
     verbose = answered(f"{base}/readyz?verbose", 200, **admin)
     assert verbose and "[+]etcd ok" in verbose.body and "readyz check passed" in verbose.body
     version = answered(f"{base}/version", 200, **admin)
-    assert version and json.loads(version.body)["gitVersion"] == "v1.36.0"
+    assert version and json.loads(version.body)["gitVersion"] == "v1.37.2"
 
     stored = etcd_v3_get(etcd_process.client_url, "/registry/namespaces/default", pki)
     assert stored is not None and json.loads(stored)["metadata"]["name"] == "default"

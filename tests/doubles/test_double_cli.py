@@ -133,7 +133,7 @@ def test_bad_value_and_positional_arguments_are_refused(runner: DoubleRunner) ->
 
 def test_version_and_help(runner: DoubleRunner) -> None:
     version = runner.run("kubelet", MODERN, "--version")
-    assert (version.returncode, version.stdout) == (0, "Kubernetes v1.36.0\n")
+    assert (version.returncode, version.stdout) == (0, "Kubernetes v1.37.2\n")
     helped = runner.run("hyperkube", SEED, "proxy", "--help")
     assert helped.returncode == 0 and "hyperkube proxy [flags]" in helped.stdout
     unknown = runner.run("hyperkube", SEED, "kubectl")

@@ -54,9 +54,10 @@ def _columns() -> list[KubeProfile]:
 
 def _image_cell(profile: KubeProfile, component: str) -> str:
     image = profile.images.get(component)
-    if image is None:  # no upstream image: curtain/<component>:<version>, of the node tarball's binary
-        (node_tarball,) = [name for name in profile.artifacts if "node" in name]
-        return f"`curtain/{component}:{profile.version}`, the kubelet of `{node_tarball}.tar.gz`"
+    if image is None:  # no upstream image: curtain/<component>:<version>, of the binary built from the release
+        (built_from,) = [source.split(",")[0] for source in profile.sources if source.startswith("k8s.io/kubernetes@")]
+        assert built_from == f"k8s.io/kubernetes@{profile.version}"
+        return f"`curtain/{component}:{profile.version}`, the {component} built from `{built_from}`"
     if image.command[0] == "/hyperkube":
         return f"`{image.reference}` (`{' '.join(image.command)}`)"
     return f"`{image.reference}`"

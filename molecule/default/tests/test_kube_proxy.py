@@ -95,7 +95,7 @@ def test_a_proxy_mode_the_release_lacks_is_refused_before_anything_changes() -> 
     try:
         run_playbook("proxy.yml", {"kube_proxy_mode": "userspace"})
     except AssertionError as failure:
-        assert "proxy mode 'userspace' is not available in Kubernetes v1.36.0" in str(failure)
+        assert "proxy mode 'userspace' is not available in Kubernetes v1.37.2" in str(failure)
     else:
         raise AssertionError("kube_proxy_mode=userspace was accepted on modern")
     assert inspect("curtain-kube-proxy")["State"]["StartedAt"] == started

@@ -40,7 +40,7 @@ def test_check_mode_after_converge_changes_nothing_and_prints_a_summary_of_healt
         assert stats["changed"] == 0, name
     text = task_results(document, SUMMARY_TASK)[HOST]["msg"]
     lines = text.splitlines()
-    assert lines[0].startswith("curtain: Kubernetes v1.36.0 (profile modern), etcd image ")
+    assert lines[0].startswith("curtain: Kubernetes v1.37.2 (profile modern), etcd image ")
     for component in ("etcd", "kubelet", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"):
         assert any(line.split()[1:2] == [component] and line.endswith("healthy") for line in lines), component
     assert "https://127.0.0.1:2379/health" in text and "http://127.0.0.1:10256/healthz" in text

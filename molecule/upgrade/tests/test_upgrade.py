@@ -1,4 +1,4 @@
-"""playbooks/upgrade.yml from v1.35.4 to v1.36.0 on two masters: checked everywhere first, one master at a time,
+"""playbooks/upgrade.yml from v1.36.3 to v1.37.2 on two masters: checked everywhere first, one master at a time,
 etcd untouched, the new version seen through each apiserver's /version; again changes nothing; a downgrade and an
 unpinned version are refused before anything changes."""
 
@@ -45,7 +45,7 @@ def newer_images() -> dict:
         return {"repository": f"{REGISTRY}/curtain-test/{name}", "digest": os.environ[variable]}
 
     return {
-        "upgrade_kubernetes_version": "v1.36.0",
+        "upgrade_kubernetes_version": "v1.37.2",
         "hyperkube_master_images": {name: image(name) for name in
                                     ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")},
         "kube_proxy_images": {"kube-proxy": image("kube-proxy")},
@@ -63,19 +63,19 @@ def upgraded() -> dict:
 
 
 def test_the_cluster_started_at_the_older_version(upgraded: dict) -> None:
-    assert upgraded["versions"] == {FIRST: "v1.35.4", SECOND: "v1.35.4"}
+    assert upgraded["versions"] == {FIRST: "v1.36.3", SECOND: "v1.36.3"}
 
 
 def test_both_apiservers_answer_with_the_new_version(upgraded: dict) -> None:
-    assert apiserver_version(FIRST) == apiserver_version(SECOND) == "v1.36.0"
+    assert apiserver_version(FIRST) == apiserver_version(SECOND) == "v1.37.2"
 
 
 def test_kube_proxy_and_kubelet_run_the_new_version(upgraded: dict) -> None:
     for name in (FIRST, SECOND):
         for container in ("curtain-kubelet", "curtain-kube-proxy"):
             info = json.loads(node(name).check_output("docker inspect %s", container))[0]
-            assert info["Config"]["Labels"]["io.curtain.kubernetes-version"] == "v1.36.0", (name, container)
-            assert info["Config"]["Image"].endswith(":v1.36.0"), (name, container)
+            assert info["Config"]["Labels"]["io.curtain.kubernetes-version"] == "v1.37.2", (name, container)
+            assert info["Config"]["Image"].endswith(":v1.37.2"), (name, container)
 
 
 def test_etcd_kept_running_throughout(upgraded: dict) -> None:
@@ -93,7 +93,7 @@ def test_a_second_run_changes_nothing(upgraded: dict) -> None:
 
 
 @pytest.mark.parametrize(("target", "message"), [
-    ("v1.35.4", "downgrading from v1.36.0 to v1.35.4 is not supported"),
+    ("v1.36.3", "downgrading from v1.37.2 to v1.36.3 is not supported"),
     ("v1.37.0", "is not pinned in profile modern"),
 ])
 def test_a_downgrade_or_an_unpinned_version_is_refused_before_anything_changes(

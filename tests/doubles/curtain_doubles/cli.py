@@ -52,7 +52,7 @@ class Context:
 
     @property
     def profile(self) -> KubeProfile:
-        """The pinned profile version the double was built for (modern@v1.35.4, modern@v1.36.0, seed@v1.1.8)."""
+        """The pinned profile version the double was built for (modern@v1.36.3, modern@v1.37.2, seed@v1.1.8)."""
         return profile_of_version(self.version)
 
     @property

@@ -61,7 +61,7 @@ def test_a_valid_pod_is_validated_rendered_and_written(tmp_path: Path, harness: 
     result = harness.run({"content": pods["kube-apiserver.yaml"], "dest": str(dest), "validate": "pod",
                           "kubernetes_version": "modern"})
     assert not result.get("failed"), result
-    assert result["changed"] is True and result["validation"] == "kubernetes-validate schema v1.36.0 (strict)"
+    assert result["changed"] is True and result["validation"] == "kubernetes-validate schema v1.37.0 (strict)"
     assert yaml.safe_load(dest.read_text()) == pods["kube-apiserver.yaml"]
     (sent,) = harness.sent
     assert sent["text"] == dest.read_text() and sent["format"] == "yaml"
@@ -70,35 +70,35 @@ def test_a_valid_pod_is_validated_rendered_and_written(tmp_path: Path, harness: 
 
 
 @needs_schemas
-@pytest.mark.parametrize(("reference", "schema"), [("modern@v1.35.4", "v1.35.0"), ("modern@v1.36.0", "v1.36.0"),
-                                                   ("v1.35.4", "v1.35.0")])
+@pytest.mark.parametrize(("reference", "schema"), [("modern@v1.36.3", "v1.36.0"), ("modern@v1.37.2", "v1.37.0"),
+                                                   ("v1.36.3", "v1.36.0")])
 def test_a_pod_of_a_pinned_version_is_validated_with_that_version_s_schema(tmp_path: Path, harness: Harness,
                                                                           reference: str, schema: str) -> None:
-    pods = control_plane_pods(reference if "@" in reference else "modern@v1.35.4", {"advertise_address": "10.0.0.5"})
+    pods = control_plane_pods(reference if "@" in reference else "modern@v1.36.3", {"advertise_address": "10.0.0.5"})
     dest = tmp_path / "kube-scheduler.yaml"
     result = harness.run({"content": pods["kube-scheduler.yaml"], "dest": str(dest), "validate": "pod",
                           "kubernetes_version": reference})
     assert not result.get("failed"), result
     assert result["validation"] == f"kubernetes-validate schema {schema} (strict)"
     assert yaml.safe_load(dest.read_text())["spec"]["containers"][0]["image"] == (
-        f"registry.k8s.io/kube-scheduler:{'v1.36.0' if reference.endswith('v1.36.0') else 'v1.35.4'}")
+        f"registry.k8s.io/kube-scheduler:{'v1.37.2' if reference.endswith('v1.37.2') else 'v1.36.3'}")
 
 
 def test_a_reference_to_a_version_the_profile_does_not_pin_fails_on_the_controller(tmp_path: Path,
                                                                                    harness: Harness) -> None:
     with pytest.raises(AnsibleActionFail, match=r"kubernetes_version: Kubernetes v1\.34\.2 is not pinned in profile "
-                                                r"modern; pinned versions: v1\.35\.4, v1\.36\.0"):
+                                                r"modern; pinned versions: v1\.36\.3, v1\.37\.2"):
         harness.run({"content": kubelet_configuration({}), "dest": str(tmp_path / "config.yaml"),
                      "validate": "kubelet_configuration", "kubernetes_version": "modern@v1.34.2"})
     assert harness.sent == []
 
 
 def test_a_kubelet_configuration_is_checked_against_the_referenced_version(tmp_path: Path, harness: Harness) -> None:
-    config = {**kubelet_configuration({}, "modern@v1.35.4"), "memoryReservationPolicy": "None"}
+    config = {**kubelet_configuration({}, "modern@v1.36.3"), "defaultPodSysctls": {"net.ipv4.ip_forward": "1"}}
     refused = harness.run({"content": config, "dest": str(tmp_path / "old.yaml"), "validate": "kubelet_configuration",
-                           "kubernetes_version": "modern@v1.35.4"})
+                           "kubernetes_version": "modern@v1.36.3"})
     assert refused["failed"] is True and refused["validation_errors"] == [
-        "memoryReservationPolicy: Kubernetes v1.35.4 has no such KubeletConfiguration field (added in 1.36)"]
+        "defaultPodSysctls: Kubernetes v1.36.3 has no such KubeletConfiguration field (added in 1.37)"]
     written = harness.run({"content": config, "dest": str(tmp_path / "new.yaml"), "validate": "kubelet_configuration",
                            "kubernetes_version": "modern"})
     assert not written.get("failed") and written["changed"] is True
@@ -188,8 +188,8 @@ def test_rendering_is_deterministic() -> None:
 
 @pytest.mark.parametrize(
     ("requested", "expected"),
-    [(None, "v1.36.0"), ("seed", "v1.1.8"), ("v1.30.1", "v1.30.1"), ("modern", "v1.36.0"),
-     ("modern@v1.35.4", "v1.35.4"), ("modern@1.36.0", "v1.36.0")],
+    [(None, "v1.37.2"), ("seed", "v1.1.8"), ("v1.30.1", "v1.30.1"), ("modern", "v1.37.2"),
+     ("modern@v1.36.3", "v1.36.3"), ("modern@1.37.2", "v1.37.2")],
 )
 def test_kubernetes_version(requested: str | None, expected: str) -> None:
     assert kubernetes_version(requested) == expected

@@ -63,20 +63,20 @@ def test_errors_become_filter_errors_naming_the_key() -> None:
 
 
 def test_the_filters_take_a_profile_reference_to_a_pinned_version(warnings: list[str]) -> None:
-    pods = filters.kube_control_plane_pods("modern@v1.35.4", MODERN)
-    assert pods["kube-apiserver.yaml"]["spec"]["containers"][0]["image"] == "registry.k8s.io/kube-apiserver:v1.35.4"
-    assert filters.kube_settings("modern@v1.35.4", MODERN)["version"] == "v1.35.4"
-    assert filters.kube_kubelet_configuration({}, "modern@v1.35.4") == kube_manifests.kubelet_configuration({})
-    with pytest.raises(AnsibleFilterError, match=r"kube-controller-manager v1\.35\.4 has no flag "
-                                                 r"--concurrent-resourceclaim-syncs"):
+    pods = filters.kube_control_plane_pods("modern@v1.36.3", MODERN)
+    assert pods["kube-apiserver.yaml"]["spec"]["containers"][0]["image"] == "registry.k8s.io/kube-apiserver:v1.36.3"
+    assert filters.kube_settings("modern@v1.36.3", MODERN)["version"] == "v1.36.3"
+    assert filters.kube_kubelet_configuration({}, "modern@v1.36.3") == kube_manifests.kubelet_configuration({})
+    with pytest.raises(AnsibleFilterError, match=r"kube-controller-manager v1\.36\.3 has no flag "
+                                                 r"--concurrent-disruption-syncs"):
         filters.kube_control_plane_pods(
-            "modern@v1.35.4", {**MODERN, "extra_flags": {"controller-manager": {"concurrent-resourceclaim-syncs": 2}}})
+            "modern@v1.36.3", {**MODERN, "extra_flags": {"controller-manager": {"concurrent-disruption-syncs": 2}}})
     with pytest.raises(AnsibleFilterError, match=r"Kubernetes v1\.37\.0 is not pinned in profile modern"):
         filters.kube_proxy_flags("modern@v1.37.0", {})
 
 
 def test_unknown_extra_flag_names_flag_component_and_version() -> None:
-    with pytest.raises(AnsibleFilterError, match=r"kube-controller-manager v1\.36\.0 has no flag --bogus"):
+    with pytest.raises(AnsibleFilterError, match=r"kube-controller-manager v1\.37\.2 has no flag --bogus"):
         filters.kube_control_plane_pods("modern", {**MODERN, "extra_flags": {"controller-manager": {"bogus": 1}}})
 
 

@@ -19,27 +19,27 @@ SHA_A = "a" * 64
 SHA_B = "b" * 64
 DIGEST = "sha256:" + "c" * 64
 IMAGE_ID = "sha256:" + "d" * 64
-APISERVER = {"kube-apiserver": {"repository": "registry.k8s.io/kube-apiserver", "tag": "v1.36.0"}}
-KUBELET = {"kubelet": {"repository": "curtain/kubelet", "tag": "v1.36.0"}}
+APISERVER = {"kube-apiserver": {"repository": "registry.k8s.io/kube-apiserver", "tag": "v1.37.2"}}
+KUBELET = {"kubelet": {"repository": "curtain/kubelet", "tag": "v1.37.2"}}
 BUNDLE = "/srv/bundle"
 FILTERS = FilterModule().filters()
 
 
 def manifest(*entries: dict[str, Any]) -> dict[str, Any]:
-    return {"format": 1, "profile": "modern", "version": "v1.36.0", "artifacts": list(entries)}
+    return {"format": 1, "profile": "modern", "version": "v1.37.2", "artifacts": list(entries)}
 
 
-IMAGE_ENTRY = {"component": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.36.0", "kind": "image",
+IMAGE_ENTRY = {"component": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.37.2", "kind": "image",
                "file": "images/apiserver.tar", "sha256": SHA_A, "image_id": IMAGE_ID}
-BINARY_ENTRY = {"component": "kubelet", "image": "curtain/kubelet:v1.36.0", "kind": "binaries", "base": "debian:12",
+BINARY_ENTRY = {"component": "kubelet", "image": "curtain/kubelet:v1.37.2", "kind": "binaries", "base": "debian:12",
                 "files": [{"name": "kubelet", "file": "bin/kubelet/kubelet", "sha256": SHA_B}]}
 
 
 def test_registry_source_pulls_by_digest_and_names_the_image_by_tag() -> None:
     [plan] = plan_images(APISERVER, {"kube-apiserver": {"source": "registry", "digest": DIGEST}}, variable="v")
-    assert plan["image"] == "registry.k8s.io/kube-apiserver:v1.36.0"
+    assert plan["image"] == "registry.k8s.io/kube-apiserver:v1.37.2"
     assert plan["pull"] == f"registry.k8s.io/kube-apiserver@{DIGEST}"
-    assert (plan["repository"], plan["tag"]) == ("registry.k8s.io/kube-apiserver", "v1.36.0")
+    assert (plan["repository"], plan["tag"]) == ("registry.k8s.io/kube-apiserver", "v1.37.2")
     assert plan["dockerfile"] == ""
 
 
@@ -173,12 +173,12 @@ def test_bundle_plan_exports_a_shared_image_once_and_downloads_binaries() -> Non
 
 
 def test_bundle_manifest_round_trips_into_plans_that_load_the_tarball_once() -> None:
-    wanted = {**APISERVER, **KUBELET, "kube-proxy": {"repository": "registry.k8s.io/kube-proxy", "tag": "v1.36.0"}}
+    wanted = {**APISERVER, **KUBELET, "kube-proxy": {"repository": "registry.k8s.io/kube-proxy", "tag": "v1.37.2"}}
     plan = bundle_plan(wanted, {"kubelet": {"source": "http", "base": "debian:12", "binaries": [
         {"name": "kubelet", "url": "https://m/kubelet", "sha256": SHA_B}]}})
-    export = {"images": [{"Id": IMAGE_ID, "RepoTags": ["registry.k8s.io/kube-apiserver:v1.36.0"]},
-                         {"Id": DIGEST, "RepoTags": ["registry.k8s.io/kube-proxy:v1.36.0"]}]}
-    written = bundle_manifest(plan, "modern", "v1.36.0", export, {"stat": {"checksum": SHA_A}})
+    export = {"images": [{"Id": IMAGE_ID, "RepoTags": ["registry.k8s.io/kube-apiserver:v1.37.2"]},
+                         {"Id": DIGEST, "RepoTags": ["registry.k8s.io/kube-proxy:v1.37.2"]}]}
+    written = bundle_manifest(plan, "modern", "v1.37.2", export, {"stat": {"checksum": SHA_A}})
     assert [entry["component"] for entry in written["artifacts"]] == ["kube-apiserver", "kube-proxy", "kubelet"]
     specs = {name: {"source": "directory", "directory": BUNDLE} for name in wanted}
     plans = plan_images(wanted, specs, variable="v", manifests={BUNDLE: written})
@@ -205,7 +205,7 @@ def test_bundle_plan_rejects(sources: dict, fragment: str) -> None:
 def test_bundle_manifest_needs_the_id_of_every_exported_image() -> None:
     plan = bundle_plan(APISERVER, {})
     with pytest.raises(ArtifactError, match=r"did not report an image ID for registry\.k8s\.io/kube-apiserver"):
-        bundle_manifest(plan, "modern", "v1.36.0", {"images": []}, {"stat": {"checksum": SHA_A}})
+        bundle_manifest(plan, "modern", "v1.37.2", {"images": []}, {"stat": {"checksum": SHA_A}})
 
 
 def test_kube_wanted_images_from_the_profiles() -> None:

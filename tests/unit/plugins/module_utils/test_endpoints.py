@@ -58,7 +58,7 @@ def test_rows_say_healthy_unhealthy_or_not_running_in_check_mode() -> None:
 def test_summary_names_unfinished_and_unhealthy_hosts() -> None:
     lines = summary(LOOKS, all_hosts=["a", "b", "c"], profile="modern", etcd_image="e:1",
                     admin_kubeconfig="/x/admin.conf", first_master="a", seconds=125.4)
-    assert lines[0] == "curtain: Kubernetes v1.36.0 (profile modern), etcd image e:1"
+    assert lines[0] == "curtain: Kubernetes v1.37.2 (profile modern), etcd image e:1"
     assert lines[2].split() == ["HOST", "COMPONENT", "ENDPOINT", "HEALTH"]
     assert "DID NOT FINISH (failed or unreachable, see above; a re-run continues them): c" in lines
     assert "UNHEALTHY components on: a" in lines

@@ -4,7 +4,6 @@ requested features against them."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
@@ -34,12 +33,12 @@ def test_the_profiles_and_their_versions() -> None:
     assert sorted(PROFILES) == ["modern", "seed"]
     assert DEFAULT_PROFILE == "modern"
     assert get_profile("seed").version == "v1.1.8"
-    assert get_profile("modern").version == "v1.36.0"
-    assert REFERENCES == ["seed@v1.1.8", "modern@v1.35.4", "modern@v1.36.0"]
+    assert get_profile("modern").version == "v1.37.2"
+    assert REFERENCES == ["seed@v1.1.8", "modern@v1.36.3", "modern@v1.37.2"]
 
 
 @pytest.mark.parametrize(
-    ("profile", "versions"), [("modern", ("v1.35.4", "v1.36.0")), ("seed", ("v1.1.8",))]
+    ("profile", "versions"), [("modern", ("v1.36.3", "v1.37.2")), ("seed", ("v1.1.8",))]
 )
 def test_pinned_versions_oldest_first_and_the_default_is_the_newest(profile: str, versions: tuple[str, ...]) -> None:
     assert pinned_versions(profile) == versions
@@ -52,11 +51,11 @@ def test_pinned_versions_oldest_first_and_the_default_is_the_newest(profile: str
 @pytest.mark.parametrize(
     ("reference", "name", "version"),
     [
-        ("modern", "modern", "v1.36.0"),
-        ("modern@v1.36.0", "modern", "v1.36.0"),
-        ("modern@v1.35.4", "modern", "v1.35.4"),
-        ("modern@1.35.4", "modern", "v1.35.4"),  # the "v" is optional, as in kubeadm's --kubernetes-version
-        (" modern@v1.35.4 ", "modern", "v1.35.4"),
+        ("modern", "modern", "v1.37.2"),
+        ("modern@v1.37.2", "modern", "v1.37.2"),
+        ("modern@v1.36.3", "modern", "v1.36.3"),
+        ("modern@1.36.3", "modern", "v1.36.3"),  # the "v" is optional, as in kubeadm's --kubernetes-version
+        (" modern@v1.36.3 ", "modern", "v1.36.3"),
         ("seed", "seed", "v1.1.8"),
         ("seed@v1.1.8", "seed", "v1.1.8"),
     ],
@@ -72,7 +71,7 @@ def test_a_reference_names_a_profile_and_optionally_a_pinned_version(reference: 
 
 @pytest.mark.parametrize(
     ("reference", "parsed"),
-    [("modern", ("modern", None)), ("modern@1.35.4", ("modern", "v1.35.4")), ("seed@v1.1.8", ("seed", "v1.1.8"))],
+    [("modern", ("modern", None)), ("modern@1.36.3", ("modern", "v1.36.3")), ("seed@v1.1.8", ("seed", "v1.1.8"))],
 )
 def test_parse_reference(reference: str, parsed: tuple[str, str | None]) -> None:
     assert parse_reference(reference) == parsed
@@ -81,17 +80,17 @@ def test_parse_reference(reference: str, parsed: tuple[str, str | None]) -> None
 @pytest.mark.parametrize(
     ("reference", "message"),
     [
-        ("modern@v1.34.2", "Kubernetes v1.34.2 is not pinned in profile modern; pinned versions: v1.35.4, v1.36.0"),
-        ("modern@v1.35.0", "Kubernetes v1.35.0 is not pinned in profile modern; pinned versions: v1.35.4, v1.36.0"),
-        ("modern@v1.1.8", "Kubernetes v1.1.8 is not pinned in profile modern; pinned versions: v1.35.4, v1.36.0"),
-        ("seed@v1.36.0", "Kubernetes v1.36.0 is not pinned in profile seed; pinned versions: v1.1.8"),
+        ("modern@v1.34.2", "Kubernetes v1.34.2 is not pinned in profile modern; pinned versions: v1.36.3, v1.37.2"),
+        ("modern@v1.36.0", "Kubernetes v1.36.0 is not pinned in profile modern; pinned versions: v1.36.3, v1.37.2"),
+        ("modern@v1.1.8", "Kubernetes v1.1.8 is not pinned in profile modern; pinned versions: v1.36.3, v1.37.2"),
+        ("seed@v1.37.2", "Kubernetes v1.37.2 is not pinned in profile seed; pinned versions: v1.1.8"),
         ("modern@", "profile reference 'modern@' names no version; use 'modern' or modern@<version> with one of: "
-                    "v1.35.4, v1.36.0"),
+                    "v1.36.3, v1.37.2"),
         ("modern@latest", "profile reference 'modern@latest': 'latest' is not a Kubernetes version; pinned versions "
-                          "of profile modern: v1.35.4, v1.36.0"),
-        ("modern@v1.36", "'v1.36' is not a Kubernetes version"),
-        ("legacy@v1.36.0", "unknown Kubernetes profile 'legacy'; known profiles: modern, seed"),
-        ("@v1.36.0", "unknown Kubernetes profile ''; known profiles: modern, seed"),
+                          "of profile modern: v1.36.3, v1.37.2"),
+        ("modern@v1.37", "'v1.37' is not a Kubernetes version"),
+        ("legacy@v1.37.2", "unknown Kubernetes profile 'legacy'; known profiles: modern, seed"),
+        ("@v1.37.2", "unknown Kubernetes profile ''; known profiles: modern, seed"),
     ],
 )
 def test_a_reference_to_an_unpinned_or_malformed_version_is_refused(reference: str, message: str) -> None:
@@ -107,26 +106,26 @@ def test_a_reference_must_be_a_string() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("modern", True), ("modern@v1.35.4", True), ("seed@x", True), ("v1.36.0", False), ("1.35", False), (7, False)],
+    [("modern", True), ("modern@v1.36.3", True), ("seed@x", True), ("v1.37.2", False), ("1.36", False), (7, False)],
 )
 def test_is_reference(value: object, expected: bool) -> None:
     assert is_reference(value) is expected
 
 
-@pytest.mark.parametrize("version", ["v1.36.0", "1.35", "v1.30.2"])
+@pytest.mark.parametrize("version", ["v1.37.2", "1.36", "v1.30.2"])
 def test_a_bare_version_stands_for_itself(version: str) -> None:
     assert kubernetes_version(version) == version
 
 
 @pytest.mark.parametrize(("version", "reference"),
-                         [("v1.35.4", "modern@v1.35.4"), ("1.36.0", "modern@v1.36.0"), ("v1.1.8", "seed@v1.1.8")])
+                         [("v1.36.3", "modern@v1.36.3"), ("1.37.2", "modern@v1.37.2"), ("v1.1.8", "seed@v1.1.8")])
 def test_profile_of_version(version: str, reference: str) -> None:
     assert profile_of_version(version).reference == reference
 
 
 def test_profile_of_an_unpinned_version_is_refused() -> None:
     with pytest.raises(KubeProfileError, match=r"v1\.34\.0 is pinned in no profile; pinned: seed@v1\.1\.8, "
-                                               r"modern@v1\.35\.4, modern@v1\.36\.0"):
+                                               r"modern@v1\.36\.3, modern@v1\.37\.2"):
         profile_of_version("v1.34.0")
 
 
@@ -134,10 +133,10 @@ def test_profile_of_an_unpinned_version_is_refused() -> None:
 @pytest.mark.parametrize(
     ("current", "target", "step"),
     [
-        ("v1.35.4", "v1.36.0", "upgrade"),
-        ("1.35.4", "v1.36.0", "upgrade"),
-        ("v1.36.0", "v1.36.0", "none"),
-        ("v1.35.4", "v1.35.4", "none"),
+        ("v1.36.3", "v1.37.2", "upgrade"),
+        ("1.36.3", "v1.37.2", "upgrade"),
+        ("v1.37.2", "v1.37.2", "none"),
+        ("v1.36.3", "v1.36.3", "none"),
     ],
 )
 def test_upgrade_step_within_the_modern_line(current: str, target: str, step: str) -> None:
@@ -148,32 +147,32 @@ def test_upgrade_step_within_the_modern_line(current: str, target: str, step: st
     ("profile", "current", "target", "message"),
     [
         # more than one minor version: the skip message, also for a current version curtain does not pin
-        ("modern", "v1.34.2", "v1.36.0", "upgrading from v1.34.2 to v1.36.0 skips 1.35: upgrade one minor version "
-                                         "at a time (v1.34 -> v1.35 -> v1.36)"),
-        ("modern", "v1.33.9", "v1.36.0", "upgrading from v1.33.9 to v1.36.0 skips 1.34 and 1.35: upgrade one minor "
-                                         "version at a time (v1.33 -> v1.34 -> v1.35 -> v1.36)"),
+        ("modern", "v1.35.2", "v1.37.2", "upgrading from v1.35.2 to v1.37.2 skips 1.36: upgrade one minor version "
+                                         "at a time (v1.35 -> v1.36 -> v1.37)"),
+        ("modern", "v1.34.9", "v1.37.2", "upgrading from v1.34.9 to v1.37.2 skips 1.35 and 1.36: upgrade one minor "
+                                         "version at a time (v1.34 -> v1.35 -> v1.36 -> v1.37)"),
         # a current version within one minor version of the target, but not pinned
-        ("modern", "v1.34.2", "v1.35.4", "cannot upgrade from v1.34.2: Kubernetes v1.34.2 is not pinned in profile "
-                                         "modern; pinned versions: v1.35.4, v1.36.0"),
-        ("modern", "v1.35.2", "v1.36.0", "cannot upgrade from v1.35.2: Kubernetes v1.35.2 is not pinned"),
+        ("modern", "v1.35.2", "v1.36.3", "cannot upgrade from v1.35.2: Kubernetes v1.35.2 is not pinned in profile "
+                                         "modern; pinned versions: v1.36.3, v1.37.2"),
+        ("modern", "v1.36.2", "v1.37.2", "cannot upgrade from v1.36.2: Kubernetes v1.36.2 is not pinned"),
         # a target the profile does not pin
-        ("modern", "v1.36.0", "v1.37.0", "cannot upgrade to v1.37.0: Kubernetes v1.37.0 is not pinned in profile "
-                                         "modern; pinned versions: v1.35.4, v1.36.0"),
-        ("modern", "v1.35.4", "v1.35.5", "cannot upgrade to v1.35.5: Kubernetes v1.35.5 is not pinned"),
+        ("modern", "v1.37.2", "v1.38.0", "cannot upgrade to v1.38.0: Kubernetes v1.38.0 is not pinned in profile "
+                                         "modern; pinned versions: v1.36.3, v1.37.2"),
+        ("modern", "v1.36.3", "v1.36.5", "cannot upgrade to v1.36.5: Kubernetes v1.36.5 is not pinned"),
         # backwards
-        ("modern", "v1.36.0", "v1.35.4", "downgrading from v1.36.0 to v1.35.4 is not supported: Kubernetes "
+        ("modern", "v1.37.2", "v1.36.3", "downgrading from v1.37.2 to v1.36.3 is not supported: Kubernetes "
                                          "upgrades go forward only"),
-        ("modern", "v1.37.1", "v1.36.0", "downgrading from v1.37.1 to v1.36.0 is not supported"),
-        ("modern", "v0.36.0", "v1.36.0", "upgrading from v0.36.0 to v1.36.0 crosses a major version"),
+        ("modern", "v1.38.1", "v1.37.2", "downgrading from v1.38.1 to v1.37.2 is not supported"),
+        ("modern", "v0.36.0", "v1.37.2", "upgrading from v0.36.0 to v1.37.2 crosses a major version"),
         # malformed versions and profiles
-        ("modern", "1.35", "v1.36.0", "'1.35' is not a Kubernetes version such as v1.36.0"),
-        ("modern", "v1.35.4", "latest", "'latest' is not a Kubernetes version"),
-        ("legacy", "v1.35.4", "v1.36.0", "unknown Kubernetes profile 'legacy'; known profiles: modern, seed"),
-        ("modern@v1.36.0", "v1.35.4", "v1.36.0", "upgrade_step takes a profile name such as 'modern', not "
-                                                 "'modern@v1.36.0'"),
+        ("modern", "1.36", "v1.37.2", "'1.36' is not a Kubernetes version such as v1.37.2"),
+        ("modern", "v1.36.3", "latest", "'latest' is not a Kubernetes version"),
+        ("legacy", "v1.36.3", "v1.37.2", "unknown Kubernetes profile 'legacy'; known profiles: modern, seed"),
+        ("modern@v1.37.2", "v1.36.3", "v1.37.2", "upgrade_step takes a profile name such as 'modern', not "
+                                                 "'modern@v1.37.2'"),
         # a profile with a single pinned version has no upgrade path, not even to itself
         ("seed", "v1.1.8", "v1.1.8", "profile seed pins only v1.1.8 and has no upgrade path"),
-        ("seed", "v1.1.8", "v1.36.0", "profile seed pins only v1.1.8 and has no upgrade path"),
+        ("seed", "v1.1.8", "v1.37.2", "profile seed pins only v1.1.8 and has no upgrade path"),
     ],
 )
 def test_upgrade_step_refusals(profile: str, current: str, target: str, message: str) -> None:
@@ -184,10 +183,10 @@ def test_upgrade_step_refusals(profile: str, current: str, target: str, message:
 
 def test_kube_upgrade_step_filter() -> None:
     kube_upgrade_step = FilterModule().filters()["kube_upgrade_step"]
-    assert kube_upgrade_step("modern", "v1.35.4", "v1.36.0") == "upgrade"
-    assert kube_upgrade_step("modern", "v1.36.0", "v1.36.0") == "none"
-    with pytest.raises(AnsibleFilterError, match=r"skips 1\.35: upgrade one minor version at a time"):
-        kube_upgrade_step("modern", "v1.34.2", "v1.36.0")
+    assert kube_upgrade_step("modern", "v1.36.3", "v1.37.2") == "upgrade"
+    assert kube_upgrade_step("modern", "v1.37.2", "v1.37.2") == "none"
+    with pytest.raises(AnsibleFilterError, match=r"skips 1\.36: upgrade one minor version at a time"):
+        kube_upgrade_step("modern", "v1.35.2", "v1.37.2")
     with pytest.raises(AnsibleFilterError, match="no upgrade path"):
         kube_upgrade_step("seed", "v1.1.8", "v1.1.8")
 
@@ -207,39 +206,27 @@ def test_seed_runs_every_component_from_the_hyperkube_image(component: str) -> N
 
 
 @pytest.mark.parametrize("component", ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"])
-@pytest.mark.parametrize(("reference", "tag"), [("modern", "v1.36.0"), ("modern@v1.35.4", "v1.35.4")])
+@pytest.mark.parametrize(("reference", "tag"), [("modern", "v1.37.2"), ("modern@v1.36.3", "v1.36.3")])
 def test_modern_has_one_image_per_component_and_version(component: str, reference: str, tag: str) -> None:
     image = get_profile(reference).images[component]
     assert image.reference == f"registry.k8s.io/{component}:{tag}"
     assert image.command == (component,)
 
 
-@pytest.mark.parametrize(
-    ("reference", "version", "node_sha512_start", "server_sha512_start", "changelog"),
-    [
-        ("modern", "v1.36.0", "8bba5bd0cb77997a", "1c64da92575451c2", "CHANGELOG-1.36.md, section v1.36.0"),
-        ("modern@v1.35.4", "v1.35.4", "bfdde7cb0eb382d2", "7454c2d9023de323", "section v1.35.4"),
-    ],
-)
-def test_modern_kubelet_comes_from_the_node_tarball_with_its_published_hash(
-    reference: str, version: str, node_sha512_start: str, server_sha512_start: str, changelog: str
-) -> None:
+@pytest.mark.parametrize("reference", ["modern", "modern@v1.36.3"])
+def test_modern_records_no_hash_it_cannot_cite(reference: str) -> None:
     modern = get_profile(reference)
     assert "kubelet" not in modern.images
-    node = modern.artifacts["kubernetes-node-linux-amd64"]
-    server = modern.artifacts["kubernetes-server-linux-amd64"]
-    assert node.url == f"https://dl.k8s.io/{version}/kubernetes-node-linux-amd64.tar.gz"
-    assert server.url == f"https://dl.k8s.io/{version}/kubernetes-server-linux-amd64.tar.gz"
-    for artifact, start in ((node, node_sha512_start), (server, server_sha512_start)):
-        assert re.fullmatch(r"[0-9a-f]{128}", artifact.sha512) and artifact.sha512.startswith(start)
-        assert changelog in artifact.source
+    assert modern.artifacts == {}
+    assert any("No image digest or tarball hash" in note for note in modern.notes)
+    assert any("scripts/build_components.py" in source for source in modern.sources)
 
 
 def test_the_two_modern_versions_differ_only_in_what_is_per_version() -> None:
-    old, new = get_profile("modern@v1.35.4"), get_profile("modern@v1.36.0")
-    assert (old.release_line, new.release_line) == ("1.35", "1.36")
+    old, new = get_profile("modern@v1.36.3"), get_profile("modern@v1.37.2")
+    assert (old.release_line, new.release_line) == ("1.36", "1.37")
     assert old.ports == new.ports and old.features == new.features
-    assert old.artifacts != new.artifacts and old.images != new.images
+    assert old.images != new.images
 
 
 @pytest.mark.parametrize("profile", REFERENCES)
@@ -251,9 +238,9 @@ def test_no_digest_is_made_up(profile: str) -> None:
 @pytest.mark.parametrize(
     ("profile", "port", "expected"),
     [
-        ("modern@v1.35.4", "apiserver_insecure", None),
-        ("modern@v1.35.4", "controller_manager", 10257),
-        ("modern@v1.35.4", "kube_proxy_healthz", 10256),
+        ("modern@v1.36.3", "apiserver_insecure", None),
+        ("modern@v1.36.3", "controller_manager", 10257),
+        ("modern@v1.36.3", "kube_proxy_healthz", 10256),
         ("seed", "apiserver_secure", 6443),
         ("seed", "apiserver_insecure", 8080),
         ("seed", "kubelet", 10250),
@@ -293,8 +280,8 @@ def test_default_ports(profile: str, port: str, expected: int | None) -> None:
         ("modern", "deprecated_proxy_modes", ("ipvs",)),
         ("modern", "static_pod_manifest_flag", "staticPodPath"),
         # ipvs is deprecated since 1.35, so in both modern versions
-        ("modern@v1.35.4", "proxy_modes", ("iptables", "ipvs", "nftables")),
-        ("modern@v1.35.4", "deprecated_proxy_modes", ("ipvs",)),
+        ("modern@v1.36.3", "proxy_modes", ("iptables", "ipvs", "nftables")),
+        ("modern@v1.36.3", "deprecated_proxy_modes", ("ipvs",)),
     ],
 )
 def test_features(profile: str, feature: str, expected: Any) -> None:
@@ -314,7 +301,7 @@ def test_the_proxy_modes_are_the_ones_the_flag_documents(profile: str) -> None:
             "modern",
             {"insecure_port": True},
             [
-                "Kubernetes v1.36.0 (profile modern) has no insecure port: removed in 1.20; "
+                "Kubernetes v1.37.2 (profile modern) has no insecure port: removed in 1.20; "
                 "use the secure port with a client certificate"
             ],
         ),
@@ -330,15 +317,15 @@ def test_the_proxy_modes_are_the_ones_the_flag_documents(profile: str) -> None:
             "modern",
             {"proxy_mode": "userspace"},
             [
-                "proxy mode 'userspace' is not available in Kubernetes v1.36.0 (profile modern); "
+                "proxy mode 'userspace' is not available in Kubernetes v1.37.2 (profile modern); "
                 "choose one of: iptables, ipvs, nftables"
             ],
         ),
         (
-            "modern@v1.35.4",
+            "modern@v1.36.3",
             {"insecure_port": True},
             [
-                "Kubernetes v1.35.4 (profile modern) has no insecure port: removed in 1.20; "
+                "Kubernetes v1.36.3 (profile modern) has no insecure port: removed in 1.20; "
                 "use the secure port with a client certificate"
             ],
         ),
@@ -403,22 +390,22 @@ def test_profile_data_is_plain_json(reference: str) -> None:
 def test_kube_profile_filter() -> None:
     kube_profile = FilterModule().filters()["kube_profile"]
     assert kube_profile()["name"] == "modern"
-    assert kube_profile()["versions"] == ["v1.35.4", "v1.36.0"]
+    assert kube_profile()["versions"] == ["v1.36.3", "v1.37.2"]
     assert kube_profile("seed")["ports"]["apiserver_insecure"] == 8080
-    old = kube_profile("modern@v1.35.4")
+    old = kube_profile("modern@v1.36.3")
     assert (old["version"], old["images"]["kube-scheduler"]["reference"]) == (
-        "v1.35.4", "registry.k8s.io/kube-scheduler:v1.35.4")
+        "v1.36.3", "registry.k8s.io/kube-scheduler:v1.36.3")
     with pytest.raises(AnsibleFilterError, match="known profiles: modern, seed"):
         kube_profile("nope")
-    with pytest.raises(AnsibleFilterError, match=r"pinned versions: v1\.35\.4, v1\.36\.0"):
+    with pytest.raises(AnsibleFilterError, match=r"pinned versions: v1\.36\.3, v1\.37\.2"):
         kube_profile("modern@v1.34.2")
 
 
 def test_kube_feature_errors_filter() -> None:
     kube_feature_errors = FilterModule().filters()["kube_feature_errors"]
     assert kube_feature_errors("modern", {"proxy_mode": "ipvs"}) == []
-    assert kube_feature_errors("modern@v1.35.4", {"insecure_port": True}) == [
-        "Kubernetes v1.35.4 (profile modern) has no insecure port: removed in 1.20; "
+    assert kube_feature_errors("modern@v1.36.3", {"insecure_port": True}) == [
+        "Kubernetes v1.36.3 (profile modern) has no insecure port: removed in 1.20; "
         "use the secure port with a client certificate"]
     assert len(kube_feature_errors("modern", {"insecure_port": True})) == 1
     with pytest.raises(AnsibleFilterError):

@@ -50,7 +50,7 @@ def test_apiserver_url_follows_the_secure_port_and_brackets_ipv6() -> None:
     (lambda: settings(deployment="daemonset"), "kube_proxy_deployment: 'daemonset' is not one of container"),
     (lambda: settings(deployment="static_pod"), "static_pod needs the curtain kubelet, which runs on the masters"),
     (lambda: settings(profile="seed"), "can only reach the apiserver's insecure port on 127.0.0.1"),
-    (lambda: settings(proxy_mode="userspace"), "proxy mode 'userspace' is not available in Kubernetes v1.36.0"),
+    (lambda: settings(proxy_mode="userspace"), "proxy mode 'userspace' is not available in Kubernetes v1.37.2"),
     (lambda: settings(proxy_mod="iptables"), "unknown key 'proxy_mod'"),
     (lambda: settings(profile="modern@v1.34.0"), "not pinned in profile modern"),
     (lambda: apiserver_url("n1", [], "modern", {}), "kube_proxy_master_group: the masters group is empty"),
@@ -83,12 +83,16 @@ def test_seed_workload_is_the_seeds_command_with_no_mounts() -> None:
 
 
 def test_an_older_pinned_version_uses_its_own_flag_set() -> None:
-    spec = workload("modern@v1.35.4", settings(profile="modern@v1.35.4"), privilege="capabilities",
+    spec = workload("modern@v1.36.3", settings(profile="modern@v1.36.3"), privilege="capabilities",
                     capabilities=["NET_ADMIN"])
-    assert spec["image"] == "reg/kube-proxy:modern@v1.35.4"
-    with pytest.raises(KubeProxyError, match="alsologtostderrthreshold"):
-        workload("modern@v1.35.4", {**settings(profile="modern@v1.35.4"),
-                                    "extra_flags": {"kube-proxy": {"alsologtostderrthreshold": "INFO"}}},
+    assert spec["image"] == "reg/kube-proxy:modern@v1.36.3"
+    # --machine-id-file: 1.36 still has it, 1.37 removed it
+    old = workload("modern@v1.36.3", {**settings(profile="modern@v1.36.3"),
+                                      "extra_flags": {"kube-proxy": {"machine-id-file": "/etc/machine-id"}}},
+                   privilege="capabilities", capabilities=["NET_ADMIN"])
+    assert "--machine-id-file=/etc/machine-id" in old["command"]
+    with pytest.raises(KubeProxyError, match=r"kube-proxy v1\.37\.2 has no flag --machine-id-file"):
+        workload("modern", {**settings(), "extra_flags": {"kube-proxy": {"machine-id-file": "/etc/machine-id"}}},
                  privilege="capabilities", capabilities=["NET_ADMIN"])
 
 
@@ -97,7 +101,7 @@ def test_static_pod_is_a_valid_pod_with_the_config_hash(privileged: bool) -> Non
     spec = workload("modern", settings("m1", deployment="static_pod"),
                     privilege="privileged" if privileged else "capabilities", capabilities=["NET_ADMIN"])
     pod = static_pod(spec, "abc123")
-    assert validate_pod(pod, "v1.36.0") == []
+    assert validate_pod(pod, "v1.37.2") == []
     assert pod["metadata"]["annotations"] == {"io.curtain.config-hash": "abc123"}
     container = pod["spec"]["containers"][0]
     assert container["securityContext"] == ({"privileged": True} if privileged else

@@ -49,7 +49,7 @@ def small_pod() -> dict[str, Any]:
 @needs_schemas
 @pytest.mark.parametrize(
     ("version", "expected"),
-    [("v1.36.0", "1.36.0"), ("1.36", "1.36.0"), ("v1.36.7", "1.36.0"), ("v1.35.4", "1.35.0"), ("v1.1.8", "1.25.0"),
+    [("v1.37.2", "1.37.0"), ("1.37", "1.37.0"), ("v1.37.7", "1.37.0"), ("v1.36.3", "1.36.0"), ("v1.1.8", "1.25.0"),
      ("v1.24.3", "1.25.0"), ("v1.30.2", "1.30.0")],
 )
 def test_schema_version_is_the_nearest_carried(version: str, expected: str) -> None:
@@ -70,16 +70,16 @@ def test_not_a_version() -> None:
 @needs_schemas
 def test_the_built_pods_are_valid() -> None:
     for pod in control_plane_pods("modern", {**MODERN, "pod_cidr": "10.244.0.0/16"}).values():
-        assert validate_pod(pod, "v1.36.0") == []
+        assert validate_pod(pod, "v1.37.2") == []
     for anonymous in ("disabled", "enabled"):
         for pod in control_plane_pods("modern", {**MODERN, "anonymous_auth": anonymous}).values():
-            assert validate_pod(pod, "v1.36.0") == []
+            assert validate_pod(pod, "v1.37.2") == []
     assert validate_pod(control_plane_pods("seed")["master.json"], "v1.1.8") == []
 
 
 @needs_schemas
 def test_a_small_pod_is_valid() -> None:
-    assert validate_pod(small_pod(), "v1.36.0") == []
+    assert validate_pod(small_pod(), "v1.37.2") == []
 
 
 @needs_schemas
@@ -101,7 +101,7 @@ def test_a_small_pod_is_valid() -> None:
 def test_pod_errors_carry_the_json_path(change: Any, expected: str) -> None:
     pod = small_pod()
     change(pod)
-    assert validate_pod(pod, "v1.36.0") == [expected]
+    assert validate_pod(pod, "v1.37.2") == [expected]
 
 
 @needs_schemas
@@ -111,7 +111,7 @@ def test_every_pod_error_is_reported_sorted_by_path() -> None:
     container.pop("name")
     container["livenessProbe"]["httpGet"]["port"] = [6443]
     pod["spec"]["bogus"] = 1
-    errors = validate_pod(pod, "v1.36.0")
+    errors = validate_pod(pod, "v1.37.2")
     assert [error.split(":")[0] for error in errors] == [
         "spec", "spec.containers[0]", "spec.containers[0].livenessProbe.httpGet.port"
     ]
@@ -119,14 +119,14 @@ def test_every_pod_error_is_reported_sorted_by_path() -> None:
 
 @needs_schemas
 def test_a_pod_of_another_kind_is_refused() -> None:
-    (error,) = validate_pod({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}, "v1.36.0")
+    (error,) = validate_pod({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}, "v1.37.2")
     assert error.startswith("(root): expected apiVersion v1 and kind Pod")
 
 
 @needs_schemas
 def test_validate_object_without_a_schema() -> None:
     with pytest.raises(KubeSchemaError, match="has no schema for KubeletConfiguration"):
-        kube_schema.validate_object(kubelet_configuration({}), "v1.36.0")
+        kube_schema.validate_object(kubelet_configuration({}), "v1.37.2")
 
 
 def test_json_path() -> None:
@@ -149,7 +149,7 @@ def without_kubernetes_validate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 @pytest.mark.usefixtures("without_kubernetes_validate")
 def test_a_missing_package_is_named() -> None:
     with pytest.raises(KubeSchemaError, match=r"needs the Python package kubernetes-validate .*pip install"):
-        validate_pod(small_pod(), "v1.36.0")
+        validate_pod(small_pod(), "v1.37.2")
     assert validate_kubelet_configuration(kubelet_configuration({})) == []  # structural checks need no package
 
 
@@ -180,24 +180,38 @@ def test_kubelet_configuration_errors(change: dict[str, Any], expected: list[str
 
 
 @pytest.mark.parametrize(
-    ("version", "expected"),
+    ("field", "value", "version", "expected"),
     [
-        (None, []),
-        ("v1.36.0", []),
-        ("v1.35.4", ["memoryReservationPolicy: Kubernetes v1.35.4 has no such KubeletConfiguration field (added in "
-                     "1.36)"]),
+        ("defaultPodSysctls", {"net.ipv4.ip_forward": "1"}, None, []),
+        ("defaultPodSysctls", {"net.ipv4.ip_forward": "1"}, "v1.37.2", []),
+        ("defaultPodSysctls", {"net.ipv4.ip_forward": "1"}, "v1.36.3",
+         ["defaultPodSysctls: Kubernetes v1.36.3 has no such KubeletConfiguration field (added in 1.37)"]),
+        # added in 1.36, so both modern versions have it; a 1.35 kubelet does not
+        ("memoryReservationPolicy", "None", "v1.37.2", []),
+        ("memoryReservationPolicy", "None", "v1.36.3", []),
+        ("memoryReservationPolicy", "None", "v1.35.4",
+         ["memoryReservationPolicy: Kubernetes v1.35.4 has no such KubeletConfiguration field (added in 1.36)"]),
     ],
 )
-def test_a_kubelet_configuration_field_newer_than_the_version_is_refused(version: str | None,
-                                                                         expected: list[str]) -> None:
-    config = {**kubelet_configuration({}), "memoryReservationPolicy": "None"}
+def test_a_kubelet_configuration_field_newer_than_the_version_is_refused(
+    field: str, value: Any, version: str | None, expected: list[str]
+) -> None:
+    config = {**kubelet_configuration({}), field: value}
     assert validate_kubelet_configuration(config, version) == expected
-    assert validate("kubelet_configuration", config, version or "v1.36.0") == expected
+    assert validate("kubelet_configuration", config, version or "v1.37.2") == expected
 
 
-def test_a_newer_field_is_still_type_checked_where_it_exists() -> None:
-    config = {**kubelet_configuration({}), "memoryReservationPolicy": 1}
-    assert validate_kubelet_configuration(config, "v1.36.0") == ["memoryReservationPolicy: 1 is not of type 'string'"]
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("defaultPodSysctls", ["net.ipv4.ip_forward=1"], "defaultPodSysctls: ['net.ipv4.ip_forward=1'] is not of type "
+                                                         "'object of strings'"),
+        ("memoryReservationPolicy", 1, "memoryReservationPolicy: 1 is not of type 'string'"),
+    ],
+)
+def test_a_newer_field_is_still_type_checked_where_it_exists(field: str, value: Any, expected: str) -> None:
+    config = {**kubelet_configuration({}), field: value}
+    assert validate_kubelet_configuration(config, "v1.37.2") == [expected]
 
 
 # --- KubeProxyConfiguration ----------------------------------------------------------------------------------------
@@ -260,8 +274,8 @@ def test_kubeconfig_errors(change: Any, expected: list[str]) -> None:
 # --- dispatch ------------------------------------------------------------------------------------------------------
 @needs_schemas
 def test_validate_dispatches_on_kind() -> None:
-    assert validate("none", {"anything": True}, "v1.36.0") == []
-    assert validate("pod", small_pod(), "v1.36.0") == []
-    assert validate("kubeconfig", {"kind": "Config"}, "v1.36.0") == ["apiVersion: None is not 'v1'"]
+    assert validate("none", {"anything": True}, "v1.37.2") == []
+    assert validate("pod", small_pod(), "v1.37.2") == []
+    assert validate("kubeconfig", {"kind": "Config"}, "v1.37.2") == ["apiVersion: None is not 'v1'"]
     with pytest.raises(KubeSchemaError, match="unknown validation 'deployment'"):
-        validate("deployment", {}, "v1.36.0")
+        validate("deployment", {}, "v1.37.2")

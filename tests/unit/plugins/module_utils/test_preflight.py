@@ -353,9 +353,9 @@ def _by_check(checks: list[pf.Check]) -> dict[str, list[pf.Check]]:
     ("node1", {"etcd_profile": "future"}, "profiles", "fail", ["etcd_profile 'future'"]),
     ("node1", {"hyperkube_master_profile": "modern@v9.9.9"}, "profiles", "fail",
      ["hyperkube_master_profile", "v9.9.9"]),
-    ("node1", {"hyperkube_master_profile": "modern@v1.35.4"}, "profiles", "fail",
-     ["kube_proxy_profile=modern (v1.36.0)", "must not be newer"]),
-    ("node1", {"kube_proxy_profile": "modern@v1.35.4"}, "profiles", "warn", ["older than the apiserver"]),
+    ("node1", {"hyperkube_master_profile": "modern@v1.36.3"}, "profiles", "fail",
+     ["kube_proxy_profile=modern (v1.37.2)", "must not be newer"]),
+    ("node1", {"kube_proxy_profile": "modern@v1.36.3"}, "profiles", "warn", ["older than the apiserver"]),
     ("node1", {"kube_proxy_mode": "nftables"}, "kube-proxy mode", "ok", ["nftables"]),
     ("node1", {"kube_proxy_mode": "ipvs"}, "kube-proxy mode", "warn", ["kube_proxy_mode=ipvs", "deprecated"]),
     ("node1", {"kube_proxy_mode": "userspace"}, "kube-proxy mode", "fail", ["kube_proxy_mode", "userspace"]),
@@ -372,18 +372,18 @@ def _by_check(checks: list[pf.Check]) -> dict[str, list[pf.Check]]:
      "kube-proxy settings", "fail", ["node3 is not a master"]),
     ("node2", {"etcd_client_port": "twenty"}, "etcd settings", "fail", ["etcd_client_port='twenty'"]),
     ("node1", {"hyperkube_master_version": "v1.34.0"}, "profiles", "fail",
-     ["hyperkube_master_version 'v1.34.0'", "not pinned in profile modern", "v1.35.4, v1.36.0"]),
+     ["hyperkube_master_version 'v1.34.0'", "not pinned in profile modern", "v1.36.3, v1.37.2"]),
     ("node3", {"kube_proxy_version": "v1.99.0"}, "profiles", "fail", ["kube_proxy_version 'v1.99.0'", "not pinned"]),
-    ("node1", {"hyperkube_master_version": "v1.35.4", "kube_proxy_version": "v1.35.4"}, "profiles", "ok",
+    ("node1", {"hyperkube_master_version": "v1.36.3", "kube_proxy_version": "v1.36.3"}, "profiles", "ok",
      ["modern"]),
-    ("node1", {"hyperkube_master_version": "v1.35.4"}, "profiles", "fail",
-     ["hyperkube_master_profile=modern@v1.35.4 (v1.35.4)", "must not be newer"]),
+    ("node1", {"hyperkube_master_version": "v1.36.3"}, "profiles", "fail",
+     ["hyperkube_master_profile=modern@v1.36.3 (v1.36.3)", "must not be newer"]),
     ("node1", {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"containerized": True}}}}, "master settings",
-     "fail", ["hyperkube_master_settings.extra_flags.kubelet: kubelet v1.36.0 has no flag --containerized",
+     "fail", ["hyperkube_master_settings.extra_flags.kubelet: kubelet v1.37.2 has no flag --containerized",
               "removed in 1.16", "managed by the setting 'kubelet_containerized'"]),
-    ("node1", {"hyperkube_master_version": "v1.35.4",
+    ("node1", {"hyperkube_master_version": "v1.36.3",
                "hyperkube_master_settings": {"extra_flags": {"kube-apiserver": {"enable-swagger-ui": True}}}},
-     "master settings", "fail", ["extra_flags.kube-apiserver: kube-apiserver v1.35.4 has no flag --enable-swagger-ui"]),
+     "master settings", "fail", ["extra_flags.kube-apiserver: kube-apiserver v1.36.3 has no flag --enable-swagger-ui"]),
     ("node1", {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}},
      "master settings", "ok", []),
     ("node3", {"kube_proxy_settings": {"extra_flags": {"kube-proxy": {"resource-container": ""}}}},
@@ -653,11 +653,11 @@ TARBALL_SHA = "b" * 64
 
 
 def bundle_manifest(components=("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")):
-    images = {"kube-apiserver": "registry.k8s.io/kube-apiserver:v1.36.0",
-              "kube-controller-manager": "registry.k8s.io/kube-controller-manager:v1.36.0",
-              "kube-scheduler": "registry.k8s.io/kube-scheduler:v1.36.0", "kubelet": "curtain/kubelet:v1.36.0",
-              "kube-proxy": "registry.k8s.io/kube-proxy:v1.36.0"}
-    return {"format": 1, "profile": "modern", "version": "v1.36.0", "artifacts": [
+    images = {"kube-apiserver": "registry.k8s.io/kube-apiserver:v1.37.2",
+              "kube-controller-manager": "registry.k8s.io/kube-controller-manager:v1.37.2",
+              "kube-scheduler": "registry.k8s.io/kube-scheduler:v1.37.2", "kubelet": "curtain/kubelet:v1.37.2",
+              "kube-proxy": "registry.k8s.io/kube-proxy:v1.37.2"}
+    return {"format": 1, "profile": "modern", "version": "v1.37.2", "artifacts": [
         {"component": component, "image": images[component], "kind": "image", "file": "images.tar",
          "sha256": TARBALL_SHA, "image_id": "sha256:" + "a" * 64} for component in components]}
 
@@ -666,7 +666,7 @@ DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_ima
 
 
 @pytest.mark.parametrize("host,variables,manifests,files,status,words", [
-    ("node1", PINNED_IMAGES, {}, {}, "ok", ["registry.k8s.io/kube-apiserver:v1.36.0 (registry)"]),
+    ("node1", PINNED_IMAGES, {}, {}, "ok", ["registry.k8s.io/kube-apiserver:v1.37.2 (registry)"]),
     ("node1", {}, {}, {}, "fail", ["hyperkube_master_images['kube-apiserver']", "pins images by digest"]),
     ("node3", {}, {}, {}, "fail", ["kube_proxy_images['kube-proxy']", "pins images by digest"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "registry"}, {}, {}, "fail",
@@ -690,7 +690,7 @@ DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_ima
      "fail", ["hyperkube_master_image_directory: /bundle/images.tar has sha256 " + "d" * 64,
               "manifest.json says " + TARBALL_SHA]),
     ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest()}, {f"{BUNDLE}/images.tar": TARBALL_SHA},
-     "ok", ["registry.k8s.io/kube-apiserver:v1.36.0 (directory)", "1 controller file(s)"]),
+     "ok", ["registry.k8s.io/kube-apiserver:v1.37.2 (directory)", "1 controller file(s)"]),
     ("node1", {**PINNED_IMAGES, **DIRECTORY, "hyperkube_master_image_directory": f"{BUNDLE}/"},
      {BUNDLE: bundle_manifest()}, {f"{BUNDLE}/images.tar": TARBALL_SHA}, "ok", ["(directory)"]),
     ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest(("kube-apiserver",))}, {}, "fail",

@@ -23,7 +23,7 @@ POD: dict[str, Any] = {
     "metadata": {"name": "kube-scheduler", "namespace": "kube-system"},
     "spec": {
         "hostNetwork": True,
-        "containers": [{"name": "kube-scheduler", "image": "registry.k8s.io/kube-scheduler:v1.36.0",
+        "containers": [{"name": "kube-scheduler", "image": "registry.k8s.io/kube-scheduler:v1.37.2",
                         "command": ["kube-scheduler", "--leader-elect=true"]}],
     },
 }

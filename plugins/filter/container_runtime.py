@@ -1,0 +1,51 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""Filters over the kubelet's container runtime (module_utils/container_runtime.py).
+
+privilege | kube_kubelet_container(capabilities, dropped, cgroup_root)  -> docker_container options
+sandbox_image | containerd_config_text(restrict_oom_score_adj, insecure_registries) -> config.toml text
+insecure_registries | containerd_registry_hosts  -> {path: hosts.toml text}
+pod_subnet | cni_config_text                     -> the pod network's conflist, as JSON text
+pod_cidr | node_pod_subnet(index)                -> the index-th node's /24
+profile | kube_kubelet_host_directories          -> the host directories the kubelet container mounts
+profile | kube_kubelet_kernel_parameters         -> {sysctl: value} the kubelet needs
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.curtain.kube.plugins.module_utils import container_runtime
+from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
+    reported_as_filter_errors as _filter_errors,
+)
+
+
+@_filter_errors
+def containerd_config_text(sandbox_image: str, restrict_oom_score_adj: bool = False,
+                           insecure_registries: list[str] | None = None) -> str:
+    return container_runtime.to_toml(
+        container_runtime.containerd_config(sandbox_image, restrict_oom_score_adj, insecure_registries or ()))
+
+
+def kubelet_host_directories(profile: str) -> list[str]:
+    """The host directories the modern kubelet container mounts (none made for the seed's)."""
+    return [] if profile == "seed" else list(container_runtime.KUBELET_HOST_DIRECTORIES)
+
+
+def kubelet_kernel_parameters(profile: str) -> dict[str, str]:
+    """The kernel parameters the modern kubelet sets at start (none for the seed's)."""
+    return {} if profile == "seed" else dict(container_runtime.KUBELET_KERNEL_PARAMETERS)
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {
+            "kube_kubelet_container": _filter_errors(container_runtime.kubelet_container),
+            "containerd_config_text": containerd_config_text,
+            "containerd_registry_hosts": _filter_errors(container_runtime.registry_hosts_files),
+            "cni_config_text": _filter_errors(container_runtime.cni_config_text),
+            "node_pod_subnet": _filter_errors(container_runtime.node_pod_subnet),
+            "kube_kubelet_host_directories": kubelet_host_directories,
+            "kube_kubelet_kernel_parameters": kubelet_kernel_parameters,
+        }

@@ -1,0 +1,307 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""The kubelet's container runtime: containerd 2.x in the kubelet's container, and the pod network's CNI config.
+
+Why containerd and not cri-dockerd (docs/hyperkube_master.md says more): since 1.24 a kubelet needs a CRI runtime;
+containerd is what kubeadm, kubespray and kind run, its CRI plugin is what Kubernetes' own CI tests (containerd
+RELEASES.md lists 2.3 for Kubernetes 1.36+), and it can clamp the pods' OOM score to what the process may set
+(`restrict_oom_score_adj`). cri-dockerd breaks `kubectl exec` with 1.36+ kubelets (Mirantis/cri-dockerd#560, #569).
+
+containerd runs next to the kubelet in the node container, with its own paths, so that it never meets the host's
+own containerd (Docker Engine's, at /run/containerd and /var/lib/containerd, on most hosts):
+
+    root     /var/lib/curtain/containerd     (a host directory: the snapshotter cannot work on the container's overlay)
+    state    /run/curtain/containerd
+    socket   unix:///run/curtain/containerd/containerd.sock (the kubelet's containerRuntimeEndpoint)
+    config   /etc/curtain/containerd/config.toml
+
+The config file is TOML; it is built here as data and written by a small serializer of the subset it uses (tables,
+strings, booleans, integers, lists of strings), since the standard library only reads TOML.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping
+from typing import Any
+
+CONTAINERD_ROOT = "/var/lib/curtain/containerd"
+CONTAINERD_STATE = "/run/curtain/containerd"
+CONTAINERD_SOCKET = f"{CONTAINERD_STATE}/containerd.sock"
+CONTAINERD_ENDPOINT = f"unix://{CONTAINERD_SOCKET}"
+CONTAINERD_CONFIG = "/etc/curtain/containerd/config.toml"
+CONTAINERD_REGISTRY_HOSTS_DIR = "/etc/curtain/containerd/certs.d"
+CNI_BIN_DIR = "/opt/cni/bin"
+CNI_CONF_DIR = "/etc/cni/net.d"
+CNI_CONF_FILE = f"{CNI_CONF_DIR}/10-curtain.conflist"
+CNI_NETWORK = "curtain"
+CNI_BRIDGE = "cni0"
+# containerd's own default (DefaultSandboxImage in containerd 2.3's internal/cri/config/config.go).
+DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.10.2"
+
+_IMAGES = "io.containerd.cri.v1.images"
+_RUNTIME = "io.containerd.cri.v1.runtime"
+
+
+class ContainerRuntimeError(ValueError):
+    """Settings the runtime cannot run with; the message names the setting."""
+
+
+def containerd_config(
+    sandbox_image: str = DEFAULT_SANDBOX_IMAGE,
+    restrict_oom_score_adj: bool = False,
+    insecure_registries: tuple[str, ...] | list[str] = (),
+) -> dict[str, Any]:
+    """containerd's config (version 3) for a kubelet with the cgroupfs driver.
+
+    restrict_oom_score_adj: clamp the OOM scores the kubelet asks for (the sandbox's -998, a Guaranteed pod's
+    -997) to containerd's own. Only for hosts where containerd may not lower scores (no CAP_SYS_RESOURCE, as in
+    this project's test hosts); a real host leaves it off so that the kubelet's OOM ordering holds.
+    insecure_registries: only decides whether registry host files are read (registry_hosts_files writes them).
+    """
+    if not isinstance(sandbox_image, str) or not sandbox_image or " " in sandbox_image:
+        raise ContainerRuntimeError(f"sandbox_image: {sandbox_image!r} is not an image reference")
+    images: dict[str, Any] = {"snapshotter": "overlayfs", "pinned_images": {"sandbox": sandbox_image}}
+    if insecure_registries:
+        images["registry"] = {"config_path": CONTAINERD_REGISTRY_HOSTS_DIR}
+    return {
+        "version": 3,
+        "root": CONTAINERD_ROOT,
+        "state": CONTAINERD_STATE,
+        "grpc": {"address": CONTAINERD_SOCKET},
+        "ttrpc": {"address": f"{CONTAINERD_SOCKET}.ttrpc"},
+        "plugins": {
+            _IMAGES: images,
+            _RUNTIME: {
+                "restrict_oom_score_adj": bool(restrict_oom_score_adj),
+                "containerd": {
+                    "default_runtime_name": "runc",
+                    "runtimes": {
+                        # cgroupfs, as the kubelet's cgroupDriver: the kubelet asks the runtime which driver it
+                        # uses (KubeletCgroupDriverFromCRI, GA in 1.34), and there is no systemd in the container.
+                        "runc": {"runtime_type": "io.containerd.runc.v2", "options": {"SystemdCgroup": False}},
+                    },
+                },
+                "cni": {"bin_dirs": [CNI_BIN_DIR], "conf_dir": CNI_CONF_DIR},
+            },
+        },
+    }
+
+
+def registry_hosts_files(insecure_registries: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """containerd's hosts.toml for each registry reached over plain HTTP: {path: text}."""
+    files = {}
+    for registry in insecure_registries:
+        if not isinstance(registry, str) or "/" in registry or not registry:
+            raise ContainerRuntimeError(f"insecure_registries: {registry!r} is not host[:port]")
+        files[f"{CONTAINERD_REGISTRY_HOSTS_DIR}/{registry}/hosts.toml"] = to_toml(
+            {"server": f"http://{registry}", "host": {f"http://{registry}": {"capabilities": ["pull", "resolve"]}}}
+        )
+    return files
+
+
+def cni_config(pod_subnet: str) -> dict[str, Any]:
+    """The node's pod network: a bridge (cni0) with host-local addresses from this node's pod subnet, masquerade
+    for traffic leaving the node, hostPort through portmap, and the loopback every pod needs."""
+    try:
+        subnet = ipaddress.ip_network(pod_subnet)
+    except ValueError:
+        raise ContainerRuntimeError(f"pod_subnet: {pod_subnet!r} is not a CIDR") from None
+    default_route = "0.0.0.0/0" if subnet.version == 4 else "::/0"
+    return {
+        "cniVersion": "1.0.0",
+        "name": CNI_NETWORK,
+        "plugins": [
+            {
+                "type": "bridge",
+                "bridge": CNI_BRIDGE,
+                "isGateway": True,
+                "ipMasq": True,
+                "hairpinMode": True,
+                "ipam": {"type": "host-local", "ranges": [[{"subnet": str(subnet)}]], "routes": [{"dst": default_route}]},
+            },
+            {"type": "portmap", "capabilities": {"portMappings": True}},
+            {"type": "loopback"},
+        ],
+    }
+
+
+def cni_config_text(pod_subnet: str) -> str:
+    return json.dumps(cni_config(pod_subnet), indent=2) + "\n"
+
+
+# --- TOML -----------------------------------------------------------------------------------------------------------
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else "'" + key + "'"
+
+
+def _toml_value(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a TOML basic string for the characters used here
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item, where) for item in value) + "]"
+    raise ContainerRuntimeError(f"{where}: a {type(value).__name__} cannot be written as TOML here")
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """TOML for nested mappings of the scalar kinds above: plain keys first, then each sub-table."""
+    lines: list[str] = []
+
+    def table(path: list[str], mapping: Mapping[str, Any]) -> None:
+        scalars = {key: value for key, value in mapping.items() if not isinstance(value, Mapping)}
+        tables = {key: value for key, value in mapping.items() if isinstance(value, Mapping)}
+        if path and scalars:
+            lines.append("")
+            lines.append("[" + ".".join(_toml_key(part) for part in path) + "]")
+        for key, value in scalars.items():
+            lines.append(f"{_toml_key(key)} = {_toml_value(value, '.'.join([*path, key]))}")
+        for key, value in tables.items():
+            table([*path, key], value)
+
+    table([], data)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+# --- the kubelet's container -----------------------------------------------------------------------------------------
+PRIVILEGES = ("privileged", "capabilities")
+# Without --privileged, Docker confines a container in ways a kubelet and runc cannot work in: its seccomp and
+# AppArmor profiles refuse the mounts and namespaces runc makes. The capabilities mode lifts those two and grants
+# the listed capabilities. /proc/sys stays read-only there (Docker's API has no switch for it that community.docker
+# passes), so the role sets the kernel parameters below on the host before the kubelet starts.
+UNCONFINED = ("seccomp=unconfined", "apparmor=unconfined")
+# What the kubelet sets at start unless they are already so, a failed write being fatal
+# (pkg/kubelet/cm/container_manager_linux.go setupKernelTunables, with protectKernelDefaults false).
+KUBELET_KERNEL_PARAMETERS = {
+    "vm.overcommit_memory": "1",
+    "vm.panic_on_oom": "0",
+    "kernel.panic": "10",
+    "kernel.panic_on_oops": "1",
+    "kernel.keys.root_maxkeys": "1000000",
+    "kernel.keys.root_maxbytes": "25000000",
+}
+# What the kubelet container shares with the host (modern profile), and why:
+KUBELET_VOLUMES = (
+    "/etc/kubernetes:/etc/kubernetes:ro",  # KubeletConfiguration is in /var/lib/kubelet; these are manifests, PKI
+    "/etc/curtain/containerd:/etc/curtain/containerd:ro",  # containerd's config and registry hosts
+    f"{CNI_CONF_DIR}:{CNI_CONF_DIR}:ro",  # the pod network
+    # Pods' volumes are mounted under here by the kubelet; rshared so that they reach the host as on a real node.
+    "/var/lib/kubelet:/var/lib/kubelet:rshared",
+    # containerd's images and snapshots: on the host's disk (its overlay snapshotter cannot work on the container's
+    # own overlay root), and kept when the container is recreated.
+    f"{CONTAINERD_ROOT}:{CONTAINERD_ROOT}:rw",
+    # The running pods' shim sockets: a recreated container's containerd finds its pods again.
+    f"{CONTAINERD_STATE}:{CONTAINERD_STATE}:rw",
+    "/run/netns:/run/netns:rshared",  # the pods' network namespaces, which containerd bind-mounts here
+    "/var/lib/cni:/var/lib/cni:rw",  # the addresses host-local gave out
+    "/var/log/pods:/var/log/pods:rw",  # container logs: kubectl logs reads them through the kubelet
+    "/var/log/containers:/var/log/containers:rw",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",  # the kubelet makes the pods' cgroups
+    "/lib/modules:/lib/modules:ro",  # modules the runtime or CNI plugins may load (overlay, bridge)
+)
+# The host directories those volumes need (Docker would make missing ones, but as root-owned 0755 defaults).
+KUBELET_HOST_DIRECTORIES = (
+    "/etc/curtain/containerd", CNI_CONF_DIR, "/var/lib/kubelet", CONTAINERD_ROOT, CONTAINERD_STATE, "/run/netns",
+    "/var/lib/cni", "/var/log/pods", "/var/log/containers",
+)
+
+
+# The seed's kubelet container (the contract double of hyperkube 1.1 drives Docker Engine itself): the seed mounted
+# /, /sys, /var/lib/docker, /var/lib/kubelet, /var/run and /dev; /dev is left out unless asked for (mount_dev), and
+# the configuration directory is read-only.
+SEED_KUBELET_VOLUMES = (
+    "/etc/kubernetes:/etc/kubernetes:ro",
+    "/var/lib/kubelet:/var/lib/kubelet:rw",
+    "/var/run:/var/run:rw",
+    "/sys:/sys:ro",
+    "/var/lib/docker:/var/lib/docker:ro",
+)
+
+
+def kubelet_container(
+    privilege: str,
+    capabilities: list[str] | tuple[str, ...] = (),
+    dropped_capabilities: list[str] | tuple[str, ...] = (),
+    cgroup_root: str | None = None,
+    profile: str = "modern",
+    mount_dev: bool = False,
+) -> dict[str, Any]:
+    """How the kubelet container runs (community.docker.docker_container's options).
+
+    modern: host network, PID and cgroup namespaces, as the kubelet of a real node has them; /dev/kmsg (the
+    kubelet's OOM watcher reads it, and the kubelet exits without it); privileged, or the capabilities listed with
+    the confinement lifted. seed: the seed's mounts, host network and PID namespace, privileged or capabilities.
+    The host's /dev is mounted only with mount_dev: the seed did, and it broke new ptys on the host."""
+    if privilege not in PRIVILEGES:
+        raise ContainerRuntimeError(f"hyperkube_master_privilege: {privilege!r} is not one of {', '.join(PRIVILEGES)}")
+    if privilege == "capabilities" and not capabilities:
+        raise ContainerRuntimeError(
+            "hyperkube_master_capabilities: empty; a kubelet and its runtime need at least SYS_ADMIN, NET_ADMIN "
+            "and the capabilities its pods get (use [ALL], less what the host lacks)"
+        )
+    dev = ["/dev:/dev"] if mount_dev else []
+    if profile == "seed":
+        return {
+            "network_mode": "host",
+            "pid_mode": "host",
+            "cgroupns_mode": None,
+            "privileged": privilege == "privileged",
+            "capabilities": list(capabilities) if privilege == "capabilities" else [],
+            "cap_drop": list(dropped_capabilities) if privilege == "capabilities" else [],
+            "security_opts": [],
+            "devices": [],
+            "volumes": [*SEED_KUBELET_VOLUMES, *dev],
+            "env": {},
+        }
+    container: dict[str, Any] = {
+        "network_mode": "host",
+        "pid_mode": "host",
+        "cgroupns_mode": "host",
+        "privileged": privilege == "privileged",
+        "capabilities": list(capabilities) if privilege == "capabilities" else [],
+        "cap_drop": list(dropped_capabilities) if privilege == "capabilities" else [],
+        "security_opts": list(UNCONFINED) if privilege == "capabilities" else [],
+        "devices": [] if privilege == "privileged" or mount_dev else ["/dev/kmsg:/dev/kmsg:r"],
+        "volumes": [*KUBELET_VOLUMES, *dev],
+        "env": {"CURTAIN_CGROUP_ROOT": cgroup_root} if cgroup_root else {},
+    }
+    return container
+
+
+def node_pod_subnet(pod_cidr: str, index: int, prefix: int = 24) -> str:
+    """The pod subnet of the index-th node: the index-th /24 (or `prefix`) of pod_cidr."""
+    try:
+        network = ipaddress.ip_network(pod_cidr)
+    except ValueError:
+        raise ContainerRuntimeError(f"pod_cidr: {pod_cidr!r} is not a CIDR") from None
+    if network.prefixlen > prefix:
+        raise ContainerRuntimeError(f"pod_cidr: {pod_cidr} is smaller than one node's /{prefix}")
+    subnets = network.subnets(new_prefix=prefix)
+    for position, subnet in enumerate(subnets):
+        if position == index:
+            return str(subnet)
+    raise ContainerRuntimeError(f"pod_cidr: {pod_cidr} has fewer than {index + 1} /{prefix} subnets, one per node")
+
+
+# --- images in the runtime ---------------------------------------------------------------------------------------------
+def normalized_image(reference: str) -> str:
+    """An image reference as containerd names it: Docker Hub's implicit registry and library/ made explicit
+    (curtain/pause:1.0 -> docker.io/curtain/pause:1.0, busybox:1 -> docker.io/library/busybox:1)."""
+    first, _, rest = reference.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return reference
+    if not rest:
+        return f"docker.io/library/{reference}"
+    return f"docker.io/{reference}"
+
+
+def images_to_copy(wanted: list[str] | tuple[str, ...], present: list[str] | tuple[str, ...]) -> list[str]:
+    """The wanted images (as Docker names them) that containerd's image list (`ctr images list -q`) lacks."""
+    have = {normalized_image(name) for name in present}
+    return [image for image in dict.fromkeys(wanted) if normalized_image(image) not in have]

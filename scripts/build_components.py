@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Builds the real Kubernetes components, the container runtime, the CNI plugins and crictl from their Go
+modules, version-stamped, into a cache outside the clone.
+
+No registry or download site these machines reach carries the binaries, but the Go module proxy serves every module,
+so `make up` and `make test` build them here. A finished build lives in CACHE/components/<name>-<version>-<recipe>/,
+where <recipe> hashes the recipe (module, version, packages, flags) and the Go version; it is reused as long as
+they are unchanged. The Go module and
+build caches live under CACHE/go, so a rebuild after a recipe change recompiles only what changed.
+
+    scripts/build_components.py                 build everything the pinned versions need
+    scripts/build_components.py --print-dir NAME  print the directory of one finished build (kubernetes-v1.37.2, ...)
+    scripts/build_components.py --list          the builds and whether each is present
+
+Stdlib only: it runs before the project's venv exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("CURTAIN_CACHE_DIR", "/var/cache/curtain-dev"))
+COMPONENTS_DIR = CACHE / "components"
+GO_ENV = {
+    "GOMODCACHE": str(CACHE / "go" / "mod"),
+    "GOCACHE": str(CACHE / "go" / "build"),
+    "GOTOOLCHAIN": "local",
+    "GOFLAGS": "-buildvcs=false",
+}
+# The Kubernetes release builds every component with cgo off (kubernetes/kubernetes#135870).
+KUBERNETES_COMMANDS = (
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kube-proxy",
+    "kubelet",
+    "kubectl",
+)
+# Bump when the way of building changes (the wrapper module, the go build flags): every build is then redone.
+BUILD_METHOD_REVISION = 1
+STAMP = "BUILT"  # written last into a finished build directory: its absence means the build did not finish
+
+
+def pinned_kubernetes_versions() -> tuple[str, ...]:
+    """The modern profile's pinned versions, read from the profile data itself."""
+    namespace: dict = {}
+    source = (ROOT / "plugins/module_utils/kube_flagsets.py").read_text()
+    # Only the version constants are needed; they sit at the top of the module, before any import of its siblings.
+    for line in source.splitlines():
+        if line.startswith(("MODERN_VERSION =", "MODERN_PREVIOUS_VERSION =")):
+            exec(line, namespace)  # noqa: S102 - a literal assignment from our own file
+    return (namespace["MODERN_PREVIOUS_VERSION"], namespace["MODERN_VERSION"])
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One build: a Go module at a pinned version and the commands taken from it."""
+
+    name: str
+    module: str
+    version: str
+    packages: tuple[str, ...]  # import paths, each one binary named after its last element
+    ldflags: tuple[str, ...] = ()
+    cgo: bool = False
+    tags: tuple[str, ...] = ()
+    wrapper: bool = False  # k8s.io/kubernetes: needs a wrapper module that undoes its staging replaces
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}-{self.version}"
+
+    def recipe_hash(self) -> str:
+        """What the binaries depend on: the recipe itself, the build method's revision and the Go version."""
+        described = {**asdict(self), "method": BUILD_METHOD_REVISION, "go": go_version()}
+        return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+
+    def directory(self) -> Path:
+        return COMPONENTS_DIR / f"{self.key}-{self.recipe_hash()}"
+
+
+def kubernetes_ldflags(version: str) -> tuple[str, ...]:
+    """The version stamp of hack/lib/version.sh, in both packages that report it."""
+    major, minor = version.lstrip("v").split(".")[:2]
+    values = {
+        "gitVersion": version,
+        "gitMajor": major,
+        "gitMinor": minor,
+        "gitCommit": "",  # the module zip carries no commit; kubectl version prints the gitVersion
+        "gitTreeState": "clean",
+        "buildDate": build_date(),
+    }
+    flags = ["-s", "-w"]
+    for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [f"-X {package}.{name}={value}" for name, value in values.items() if value]
+    return tuple(flags)
+
+
+def build_date() -> str:
+    # Fixed per version would be nicer for reproducibility, but the apiserver only prints it.
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+CONTAINERD_VERSION = "v2.3.7"  # the 2.3 LTS line; containerd's RELEASES.md supports Kubernetes 1.36+ with 2.3
+RUNC_VERSION = "v1.4.4"
+CNI_PLUGINS_VERSION = "v1.10.0"
+CRI_TOOLS_VERSION = "v1.37.0"
+
+
+def recipes() -> list[Recipe]:
+    table = [
+        Recipe(
+            name="kubernetes",
+            module="k8s.io/kubernetes",
+            version=version,
+            packages=tuple(f"k8s.io/kubernetes/cmd/{command}" for command in KUBERNETES_COMMANDS),
+            wrapper=True,
+        )
+        for version in pinned_kubernetes_versions()
+    ]
+    table += [
+        Recipe(
+            name="containerd",
+            module="github.com/containerd/containerd/v2",
+            version=CONTAINERD_VERSION,
+            packages=(
+                "github.com/containerd/containerd/v2/cmd/containerd",
+                "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
+                "github.com/containerd/containerd/v2/cmd/ctr",
+            ),
+            # With cgo off the btrfs snapshotter (which needs cgo and btrfs headers) is left out; overlayfs stays.
+            ldflags=(
+                "-s",
+                "-w",
+                f"-X github.com/containerd/containerd/v2/version.Version={CONTAINERD_VERSION}",
+                "-X github.com/containerd/containerd/v2/version.Revision=curtain-module-build",
+            ),
+        ),
+        Recipe(
+            name="runc",
+            module="github.com/opencontainers/runc",
+            version=RUNC_VERSION,
+            packages=("github.com/opencontainers/runc",),
+            # runc's nsenter is C, so cgo is on; seccomp (libseccomp-dev) so that RuntimeDefault profiles apply.
+            cgo=True,
+            tags=("seccomp", "netgo", "osusergo"),
+            ldflags=("-s", "-w", f"-X main.version={RUNC_VERSION.lstrip('v')}", "-extldflags=-static"),
+        ),
+        Recipe(
+            name="cni-plugins",
+            module="github.com/containernetworking/plugins",
+            version=CNI_PLUGINS_VERSION,
+            packages=tuple(
+                f"github.com/containernetworking/plugins/plugins/{path}"
+                for path in ("main/bridge", "main/loopback", "ipam/host-local", "meta/portmap")
+            ),
+            ldflags=(
+                "-s",
+                "-w",
+                "-X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion="
+                + CNI_PLUGINS_VERSION,
+            ),
+        ),
+        Recipe(
+            name="crictl",
+            module="sigs.k8s.io/cri-tools",
+            version=CRI_TOOLS_VERSION,
+            packages=("sigs.k8s.io/cri-tools/cmd/crictl",),
+            ldflags=("-s", "-w", f"-X sigs.k8s.io/cri-tools/pkg/version.Version={CRI_TOOLS_VERSION}"),
+        ),
+    ]
+    return table
+
+
+_go_version_cache: list[str] = []
+
+
+def go_version() -> str:
+    if not _go_version_cache:
+        _go_version_cache.append(run(["go", "env", "GOVERSION"], capture=True).strip())
+    return _go_version_cache[0]
+
+
+def say(message: str) -> None:
+    print(f"components: {message}", flush=True)
+
+
+def run(command: list[str], cwd: Path | None = None, capture: bool = False, env: dict | None = None) -> str:
+    full_env = {**os.environ, **GO_ENV, **(env or {})}
+    result = subprocess.run(command, cwd=cwd, env=full_env, text=True, capture_output=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"components: ERROR: {' '.join(command)} failed (exit {result.returncode})")
+    return result.stdout if capture else ""
+
+
+def go_build_with_progress(recipe: Recipe, workdir: Path, output: Path) -> None:
+    """`go build -v` names each package as it compiles it: count them and say so every 30 s."""
+    env = {**os.environ, **GO_ENV, "CGO_ENABLED": "1" if recipe.cgo else "0"}
+    command = ["go", "build", "-v", "-trimpath", "-o", str(output) + "/"]
+    if recipe.tags:
+        command += ["-tags", ",".join(recipe.tags)]
+    ldflags = recipe.ldflags or kubernetes_ldflags(recipe.version)
+    command += ["-ldflags", " ".join(ldflags), *recipe.packages]
+    process = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
+    compiled = [0]
+    log: list[str] = []
+
+    def reader() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            log.append(line)
+            compiled[0] += 1
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    next_report = started + 30
+    while process.poll() is None:
+        time.sleep(1)
+        if time.monotonic() >= next_report:
+            next_report += 30
+            elapsed = int(time.monotonic() - started)
+            say(f"{recipe.key}: {elapsed // 60} min {elapsed % 60:02d} s, {compiled[0]} packages compiled")
+    thread.join()
+    if process.returncode != 0:
+        sys.stderr.write("".join(log[-60:]))
+        raise SystemExit(f"components: ERROR: go build of {recipe.key} failed")
+
+
+def prepare_module(recipe: Recipe, workdir: Path) -> None:
+    """A throwaway module that requires the recipe's module; for k8s.io/kubernetes, its staging replaces are undone.
+
+    k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging/... directories,
+    which `go install pkg@version` refuses (golang/go#44840). The staging modules are published as k8s.io/NAME at
+    v0.MINOR.PATCH, so the wrapper replaces each with that version, read from the release's own go.mod.
+    """
+    run(["go", "mod", "init", "curtain.invalid/build"], cwd=workdir)
+    if recipe.wrapper:
+        info = json.loads(run(["go", "mod", "download", "-json", f"{recipe.module}@{recipe.version}"], capture=True))
+        gomod = json.loads(run(["go", "mod", "edit", "-json", info["GoMod"]], capture=True))
+        staging_version = "v0." + recipe.version.lstrip("v").split(".", 1)[1]
+        edits = []
+        for replace in gomod.get("Replace") or []:
+            old, new = replace["Old"]["Path"], replace["New"]
+            if new["Path"].startswith("./staging/"):
+                edits.append(f"-replace={old}={old}@{staging_version}")
+            elif new.get("Version"):
+                edits.append(f"-replace={old}={new['Path']}@{new['Version']}")
+        run(["go", "mod", "edit", *edits], cwd=workdir)
+    # The wrapper needs a Go file so that `go get` keeps the requirement.
+    (workdir / "tools.go").write_text(
+        "//go:build tools\n\npackage tools\n\nimport (\n"
+        + "".join(f'\t_ "{package}"\n' for package in recipe.packages)
+        + ")\n"
+    )
+    run(["go", "get", f"{recipe.module}@{recipe.version}"], cwd=workdir)
+    run(["go", "mod", "tidy"], cwd=workdir)
+
+
+def build(recipe: Recipe) -> Path:
+    target = recipe.directory()
+    if (target / STAMP).exists():
+        say(f"{recipe.key} is built ({target})")
+        return target
+    say(f"building {recipe.key} from {recipe.module}@{recipe.version} (recipe {recipe.recipe_hash()}); "
+        "a cold build of Kubernetes takes tens of minutes on 2 cores")
+    started = time.monotonic()
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix=f"curtain-build-{recipe.key}-") as workdir:
+        prepare_module(recipe, Path(workdir))
+        go_build_with_progress(recipe, Path(workdir), partial)
+    (partial / STAMP).write_text(
+        json.dumps({"module": recipe.module, "version": recipe.version, "go": go_version(),
+                    "seconds": round(time.monotonic() - started)}) + "\n"
+    )
+    for stale in COMPONENTS_DIR.glob(f"{recipe.key}-*"):
+        if stale != partial:
+            shutil.rmtree(stale)
+    partial.rename(target)
+    say(f"built {recipe.key} in {round(time.monotonic() - started)} s ({target})")
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--print-dir", metavar="NAME", help="print the directory of a finished build")
+    parser.add_argument("--list", action="store_true", help="list the builds and whether each is present")
+    parser.add_argument("only", nargs="*", help="build only these (kubernetes-v1.37.2, containerd-v2.3.7, ...)")
+    args = parser.parse_args()
+    table = {recipe.key: recipe for recipe in recipes()}
+    if args.print_dir:
+        if args.print_dir not in table:
+            raise SystemExit(f"components: ERROR: unknown build {args.print_dir} (known: {', '.join(table)})")
+        print(table[args.print_dir].directory())
+        return 0
+    if args.list:
+        for key, recipe in table.items():
+            print(f"{key}\t{'built' if (recipe.directory() / STAMP).exists() else 'missing'}\t{recipe.directory()}")
+        return 0
+    unknown = set(args.only) - set(table)
+    if unknown:
+        raise SystemExit(f"components: ERROR: unknown build(s) {', '.join(sorted(unknown))} (known: {', '.join(table)})")
+    for key, recipe in table.items():
+        if not args.only or key in args.only:
+            build(recipe)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
