@@ -14,8 +14,9 @@ EXTRA_SCENARIOS = reset faults
 
 .PHONY: up test test-extra faults bench setup-up setup-test lint unit molecule build
 
+# scripts/setup up writes .local/host.yml: what this machine lacks that a real host has, and how make up adapts.
 up: setup-up
-	ansible-playbook site.yml
+	ansible-playbook site.yml $$([ -f .local/host.yml ] && echo -e @.local/host.yml)
 
 test: setup-test
 	$(MAKE) --no-print-directory lint unit molecule
@@ -54,18 +55,25 @@ lint:
 unit:
 	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit tests/doubles
 
-# Each double image's digest as CURTAIN_TEST_DIGEST_<NAME> (kube-apiserver -> KUBE_APISERVER) for the newest tag of
-# that name, CURTAIN_TEST_DIGEST_<NAME>_V<MAJOR>_<MINOR> for older pinned versions (..._KUBE_APISERVER_V1_35).
+# Each test image's digest as CURTAIN_TEST_DIGEST_<NAME> (kube-apiserver -> KUBE_APISERVER) for the newest tag of
+# that name, CURTAIN_TEST_DIGEST_<NAME>_V<MAJOR>_<MINOR> for older pinned versions (..._KUBE_APISERVER_V1_36); the
+# kubectl of each pinned version as CURTAIN_TEST_KUBECTL (the default version) and CURTAIN_TEST_KUBECTL_V<MAJOR>_<MINOR>.
 molecule:
 	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
 	export CURTAIN_TEST_ETCD_TARBALL=$$(scripts/images etcd-tarball-path); \
-	images=$$(tests/doubles/build names); \
+	images="$$(scripts/images kubernetes-names) $$(tests/doubles/build names)"; \
 	for image in $$images; do \
 	  name=$${image#*/}; name=$${name%%:*}; tag=$${image##*:}; \
 	  variable=CURTAIN_TEST_DIGEST_$$(echo $$name | tr a-z- A-Z_); \
 	  newest=$$(printf '%s\n' $$images | grep "/$$name:" | sed 's/.*://' | sort -V | tail -n 1); \
 	  if [ "$$tag" != "$$newest" ]; then variable=$${variable}_$$(echo $${tag%.*} | tr a-z. A-Z_); fi; \
 	  export $$variable=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) $$image); \
+	done; \
+	for build in $$(python3 scripts/build_components.py --list | cut -f1 | grep '^kubernetes-'); do \
+	  version=$${build#kubernetes-}; variable=CURTAIN_TEST_KUBECTL; \
+	  if [ "$$version" != "$$(python3 scripts/build_components.py --default-version)" ]; then \
+	    variable=$${variable}_$$(echo $${version%.*} | tr a-z. A-Z_); fi; \
+	  export $$variable=$$(python3 scripts/build_components.py --print-dir $$build)/kubectl; \
 	done; \
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
 	@scripts/leftovers

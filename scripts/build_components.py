@@ -300,8 +300,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--print-dir", metavar="NAME", help="print the directory of a finished build")
     parser.add_argument("--list", action="store_true", help="list the builds and whether each is present")
+    parser.add_argument("--default-version", action="store_true", help="print the modern profile's default version")
     parser.add_argument("only", nargs="*", help="build only these (kubernetes-v1.37.2, containerd-v2.3.7, ...)")
     args = parser.parse_args()
+    if args.default_version:
+        print(pinned_kubernetes_versions()[-1])
+        return 0
     table = {recipe.key: recipe for recipe in recipes()}
     if args.print_dir:
         if args.print_dir not in table:

@@ -7,7 +7,8 @@
 
 What `--help` gives, per flag line (cobra/pflag through component-base's cliflag, unwrapped when stdout is not a
 terminal): `  -v, --name type   description`, the type left out for bool flags; continuation lines of a description
-are indented and start with no dash. A deprecated flag ends its description with `(DEPRECATED: text)`. The reference
+are indented and start with no dash. A deprecated flag ends its description with `(DEPRECATED: text)`, or (in
+kube-scheduler's "Deprecated flags" section) starts it with `DEPRECATED: text`. The reference
 pages on kubernetes.io are generated from the same output, so they stay a cross-check.
 """
 
@@ -28,7 +29,10 @@ _FLAG_LINE = re.compile(
     r"^\s{2,}(?:-(?P<short>[A-Za-z0-9]), )?--(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)"
     r"(?: (?P<type>[^\s]+))?(?:\s{2,}(?P<description>.*))?$"
 )
+# Two forms: kube's cliflag appends "(DEPRECATED: text)"; kube-scheduler's "Deprecated flags" section starts the
+# description with "DEPRECATED: text", followed by the flag's default.
 _DEPRECATED = re.compile(r"\(DEPRECATED: (?P<text>.*)\)\s*$", re.DOTALL)
+_DEPRECATED_FIRST = re.compile(r"^DEPRECATED: (?P<text>.*?)(?:\s*\(default [^()]*\))?\s*$", re.DOTALL)
 
 
 def parse_help(text: str) -> list[tuple[str, str, str | None, str | None]]:
@@ -48,7 +52,7 @@ def parse_help(text: str) -> list[tuple[str, str, str | None, str | None]]:
             current = None  # a blank line or the next section's heading ends a description
     rows = []
     for name, kind, description, short in flags.values():
-        deprecated = _DEPRECATED.search(description)
+        deprecated = _DEPRECATED.search(description) or _DEPRECATED_FIRST.match(description)
         rows.append((name, kind, " ".join(deprecated["text"].split()) if deprecated else None, short))
     return sorted(rows)
 

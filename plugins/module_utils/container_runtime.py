@@ -32,12 +32,16 @@ CONTAINERD_ROOT = "/var/lib/curtain/containerd"
 CONTAINERD_STATE = "/run/curtain/containerd"
 CONTAINERD_SOCKET = f"{CONTAINERD_STATE}/containerd.sock"
 CONTAINERD_ENDPOINT = f"unix://{CONTAINERD_SOCKET}"
-CONTAINERD_CONFIG = "/etc/curtain/containerd/config.toml"
-CONTAINERD_REGISTRY_HOSTS_DIR = "/etc/curtain/containerd/certs.d"
+RUNTIME_CONFIG_DIR = "/etc/curtain/containerd"
+CONTAINERD_CONFIG = f"{RUNTIME_CONFIG_DIR}/config.toml"
+CONTAINERD_REGISTRY_HOSTS_DIR = f"{RUNTIME_CONFIG_DIR}/certs.d"
 CNI_BIN_DIR = "/opt/cni/bin"
 CNI_CONF_DIR = "/etc/cni/net.d"
 CNI_CONF_FILE = f"{CNI_CONF_DIR}/10-curtain.conflist"
 CNI_NETWORK = "curtain"
+CNI_NETWORK_STATE_DIR = f"/var/lib/cni/networks/{CNI_NETWORK}"  # host-local's address leases
+# The kernel parameters the roles set for the kubelet and kube-proxy, kept for the next boot.
+SYSCTL_FILES = ("/etc/sysctl.d/90-curtain-kubelet.conf", "/etc/sysctl.d/90-curtain-kube-proxy.conf")
 CNI_BRIDGE = "cni0"
 # containerd's own default (DefaultSandboxImage in containerd 2.3's internal/cri/config/config.go).
 DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.10.2"

@@ -4,6 +4,8 @@
 
 The reset removes only what curtain made (docs/reset.md):
 - containers labelled io.curtain.managed-by=curtain (etcd, the kubelet, kube-proxy, one-shot tool containers);
+- modern: every pod of curtain's kubelet, which runs in the containerd of the kubelet's container (the playbook
+  removes them through crictl before the container goes), and that containerd's data and configuration;
 - the containers of the static pods that curtain's manifests define (the kubelet leaves its pods running when it
   stops), found by the kubelet's labels io.kubernetes.pod.namespace and io.kubernetes.pod.name=<pod>-<node>, and
   the emptyDir volumes the kubelet made for them;
@@ -37,6 +39,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import (
+    CNI_CONF_FILE,
+    CONTAINERD_ROOT,
+    CNI_NETWORK_STATE_DIR,
+    CONTAINERD_STATE,
+    RUNTIME_CONFIG_DIR,
+    SYSCTL_FILES,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import flagset
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
     SEED_MANIFEST,
@@ -171,7 +181,11 @@ def reset_paths(
         files.extend(settings[key] for key in ("kubelet_kubeconfig", "kube_proxy_kubeconfig", "audit_policy_file",
                                                "authentication_config_file", "kubelet_config_file",
                                                "kube_proxy_config_file"))
-    whole_dirs = [resolved[0]["pki_dir"], KUBELET_ROOT_DIR, etcd_pki_dir]
+    # The kubelet's containerd: its images, snapshots and state, its configuration, the addresses the pod network
+    # gave out; and the kernel parameter files the roles wrote (the values stay set until the next boot).
+    files += [CNI_CONF_FILE, *SYSCTL_FILES]
+    whole_dirs = [resolved[0]["pki_dir"], KUBELET_ROOT_DIR, etcd_pki_dir, CONTAINERD_ROOT, CONTAINERD_STATE,
+                  RUNTIME_CONFIG_DIR, CNI_NETWORK_STATE_DIR]
     whole = {_normal(path) for path in whole_dirs}
     return ResetPaths(
         whole_dirs=tuple(dict.fromkeys(_normal(path) for path in whole_dirs)),

@@ -42,10 +42,23 @@ def _aligned(table: Sequence[Mapping[str, str]], columns: Sequence[str]) -> list
     return lines
 
 
-def kubectl_hint(profile: KubeProfile, admin_kubeconfig: str, first_master: str) -> str:
+def kubectl_hint(profile: KubeProfile, admin_kubeconfig: str, first_master: str, kubectl: str = "kubectl") -> str:
     if profile.features.insecure_port:  # the seed's apiserver answers on the master's loopback only
         return f"ssh {first_master} kubectl -s http://127.0.0.1:8080 get --raw=/healthz"
-    return f"kubectl --kubeconfig {admin_kubeconfig} get --raw='/readyz?verbose'"
+    return f"{kubectl} --kubeconfig {admin_kubeconfig} get nodes"
+
+
+def node_rows(nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """NAME, STATUS and VERSION of each Node object (kubernetes.core.k8s_info's resources), as kubectl prints them."""
+    rows = []
+    for node in nodes:
+        ready = [c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"]
+        rows.append({
+            "name": str((node.get("metadata") or {}).get("name", "?")),
+            "status": "Ready" if ready and ready[0].get("status") == "True" else "NotReady",
+            "version": str(((node.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion", "?")),
+        })
+    return sorted(rows, key=lambda row: row["name"])
 
 
 def summary(
@@ -57,6 +70,8 @@ def summary(
     admin_kubeconfig: str,
     first_master: str = "",
     seconds: float,
+    nodes: Sequence[Mapping[str, Any]] | None = None,
+    kubectl: str = "kubectl",
 ) -> list[str]:
     """The lines to print. `looks` holds the hosts that finished the run; the others in `all_hosts` failed or were
     unreachable on the way."""
@@ -74,9 +89,12 @@ def summary(
         lines.append(f"UNHEALTHY components on: {', '.join(unhealthy)}")
     if not (unfinished or unhealthy):
         lines.append("Every host finished and every component is healthy.")
+    if nodes is not None:
+        lines += [""] + (_aligned(node_rows(nodes), ("name", "status", "version")) if nodes else ["(no node yet)"])
+        lines.append("")
     if not kube.features.insecure_port:
         lines.append(f"Admin kubeconfig: {admin_kubeconfig}")
-    lines.append(f"Try: {kubectl_hint(kube, admin_kubeconfig, first_master)}")
+    lines.append(f"Try: {kubectl_hint(kube, admin_kubeconfig, first_master, kubectl)}")
     minutes, rest = divmod(round(seconds), 60)
     lines.append(f"Run time: {minutes} min {rest} s" if minutes else f"Run time: {rest} s")
     return lines

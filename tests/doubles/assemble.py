@@ -6,8 +6,9 @@
     assemble.py versions              the versions binaries are built for, one a line
     assemble.py images                the images: "<image> <version>/<binary> <path in the image>", one a line
 
-The versions are the pinned versions of the profiles (kube_flagsets.py): every modern one (v1.36.3, v1.37.2) and the
-seed's v1.1.8, so a double of each pinned release exists and the build has no list of its own to keep in step.
+The one version is the seed's (v1.1.8, kube_flagsets.py): the modern profile's tests run the real components, built
+from their Go modules (scripts/build_components.py), and its doubles are retired. The seed keeps its double until
+hyperkube v1.1.8 itself is built.
 
 A binary is a Python zip application (`#!/usr/bin/env python3`) holding the curtain_doubles package and the three
 flag and profile modules copied unchanged from plugins/module_utils. Its entries carry a fixed date, so the same
@@ -30,17 +31,12 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 sys.path[:0] = [str(HERE), str(MODULE_UTILS)]
 from curtain_doubles import podschema
-from kube_flagsets import MODERN_VERSION, MODERN_VERSIONS, SEED_VERSION
+from kube_flagsets import SEED_VERSION
 
-# version -> the binaries built for it: hyperkube for 1.1 (the seed's image runs it), and the separate binaries
-# every release shipped in its server tarball. The default modern version first, then the older ones, then the seed.
-BINARIES = {
-    MODERN_VERSION: MODERN_BINARIES,
-    **{version: MODERN_BINARIES for version in reversed(MODERN_VERSIONS) if version != MODERN_VERSION},
-    SEED_VERSION: ("hyperkube", *MODERN_BINARIES),
-}
-# The image of each binary an image is built for: one per modern component and version, hyperkube for the seed.
-IMAGE_PATHS = {**{name: f"/usr/local/bin/{name}" for name in MODERN_BINARIES}, "hyperkube": "/hyperkube"}
+# version -> the binaries built for it: hyperkube (the seed's image runs it), and the separate binaries the 1.1
+# server tarball shipped too.
+BINARIES = {SEED_VERSION: ("hyperkube", *MODERN_BINARIES)}
+IMAGE_PATHS = {"hyperkube": "/hyperkube"}
 
 
 def _entry(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -94,13 +90,8 @@ def prune_schemas(site: Path) -> None:
 
 
 def images() -> list[str]:
-    """ "curtain-test/<name>:<version> <version>/<name> <path>" for every image the build makes."""
-    return [
-        f"curtain-test/{name}:{version} {version}/{name} {IMAGE_PATHS[name]}"
-        for version, binaries in BINARIES.items()
-        for name in binaries
-        if version != SEED_VERSION or name == "hyperkube"
-    ]
+    """ "curtain-test/<name>:<version> <version>/<name> <path>" for every image the build makes: hyperkube's."""
+    return [f"curtain-test/{name}:{SEED_VERSION} {SEED_VERSION}/{name} {path}" for name, path in IMAGE_PATHS.items()]
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""Fixtures for the contract doubles' tests: the built doubles, TLS material, real etcd processes, Docker.
+"""Fixtures for the contract double's tests: the built double, TLS material, real etcd processes, Docker.
 
 Tests that need etcd skip without it (make unit sets CURTAIN_ETCD_BIN_DIR); tests that need Docker Engine skip
 when none answers (in make test it always answers).
@@ -51,8 +51,8 @@ def etcd_binary() -> Path:
 
 
 @pytest.fixture
-def etcd(etcd_binary: Path, tmp_path: Path, pki: Pki) -> Iterator[EtcdLauncher]:
-    launcher = EtcdLauncher(etcd_binary, tmp_path, pki=pki)
+def etcd(etcd_binary: Path, tmp_path: Path) -> Iterator[EtcdLauncher]:
+    launcher = EtcdLauncher(etcd_binary, tmp_path)
     yield launcher
     launcher.stop_all()
 

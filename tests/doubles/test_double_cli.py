@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import time
@@ -11,19 +10,8 @@ from pathlib import Path
 import kube_flagsets
 import pytest
 from curtain_doubles import files, pods, podschema
-from double_harness import (
-    MODERN,
-    PREVIOUS,
-    SEED,
-    DoubleRunner,
-    Pki,
-    free_port,
-    modern_apiserver_args,
-    write_kubeconfig,
-    write_yaml,
-)
+from double_harness import SEED, DoubleRunner, Pki, write_kubeconfig
 
-MODERN_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
 HYPERKUBE_SUBCOMMANDS = ("apiserver", "controller-manager", "scheduler", "kubelet", "proxy")
 # The seed's own commands (kubernetes-teardown-part-1.md), word for word after the shell removed the quotes.
 SEED_COMMANDS = {
@@ -67,42 +55,6 @@ def assert_accepted(runner: DoubleRunner, binary: str, version: str, args: list[
 # --- flags -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version", [MODERN, PREVIOUS])
-@pytest.mark.parametrize("binary", MODERN_BINARIES)
-def test_modern_binary_refuses_an_unknown_flag(runner: DoubleRunner, binary: str, version: str) -> None:
-    refused = runner.run(binary, version, "--definitely-not-a-flag")
-    assert refused.returncode == 1
-    assert "unknown flag: --definitely-not-a-flag" in refused.stderr
-
-
-@pytest.mark.parametrize("binary", MODERN_BINARIES)
-@pytest.mark.parametrize("version", [MODERN, PREVIOUS])
-def test_each_pinned_version_reports_its_own_version(runner: DoubleRunner, binary: str, version: str) -> None:
-    plain = runner.run(binary, version, "--version")
-    assert (plain.returncode, plain.stdout) == (0, f"Kubernetes {version}\n")
-    raw = runner.run(binary, version, "--version=raw")
-    assert raw.returncode == 0 and json.loads(raw.stdout)["gitVersion"] == version
-
-
-@pytest.mark.parametrize(
-    ("binary", "flag"),
-    [
-        ("kube-apiserver", "--tls-curve-preferences=23,29"),
-        ("kube-controller-manager", "--concurrent-resourceclaim-syncs=10"),
-        ("kube-scheduler", "--tls-curve-preferences=29"),
-        ("kube-proxy", "--legacy_stderr_threshold_behavior=false"),
-    ],
-)
-def test_the_1_35_doubles_refuse_a_flag_only_1_36_has(runner: DoubleRunner, binary: str, flag: str) -> None:
-    name = flag.split("=")[0]
-    assert kube_flagsets.flagset(binary, PREVIOUS).lookup(name.lstrip("-")) is None
-    refused = runner.run(binary, PREVIOUS, flag, "--version")
-    assert refused.returncode == 1
-    assert f"unknown flag: {name}" in refused.stderr
-    accepted = runner.run(binary, MODERN, flag, "--version")  # parsed first, then --version answers
-    assert (accepted.returncode, accepted.stdout) == (0, f"Kubernetes {MODERN}\n"), accepted.stderr
-
-
 @pytest.mark.parametrize("subcommand", HYPERKUBE_SUBCOMMANDS)
 def test_hyperkube_subcommand_refuses_an_unknown_flag(runner: DoubleRunner, subcommand: str) -> None:
     refused = runner.run("hyperkube", SEED, subcommand, "--definitely-not-a-flag")
@@ -116,24 +68,13 @@ def test_seed_separate_binary_exits_2_like_pflag_exit_on_error(runner: DoubleRun
     assert refused.stderr.splitlines()[:2] == ["unknown flag: --bogus", "Usage of kube-apiserver:"]
 
 
-def test_modern_flag_of_the_seed_is_refused(runner: DoubleRunner) -> None:
-    refused = runner.run("kube-apiserver", MODERN, "--insecure-port=8080")
-    assert refused.returncode == 1
-    assert "unknown flag: --insecure-port" in refused.stderr
-
-
-def test_bad_value_and_positional_arguments_are_refused(runner: DoubleRunner) -> None:
-    bad_value = runner.run("kube-scheduler", MODERN, "--secure-port=abc")
+def test_bad_value_is_refused(runner: DoubleRunner) -> None:
+    bad_value = runner.run("hyperkube", SEED, "scheduler", "--port=abc")
     assert bad_value.returncode == 1
-    assert 'invalid argument "abc" for "--secure-port" flag' in bad_value.stderr
-    positional = runner.run("kube-proxy", MODERN, "extra")
-    assert positional.returncode == 1
-    assert '"kube-proxy" does not take any arguments, got ["extra"]' in positional.stderr
+    assert 'invalid argument "abc" for "--port" flag' in bad_value.stderr
 
 
-def test_version_and_help(runner: DoubleRunner) -> None:
-    version = runner.run("kubelet", MODERN, "--version")
-    assert (version.returncode, version.stdout) == (0, "Kubernetes v1.37.2\n")
+def test_help_and_an_unknown_server(runner: DoubleRunner) -> None:
     helped = runner.run("hyperkube", SEED, "proxy", "--help")
     assert helped.returncode == 0 and "hyperkube proxy [flags]" in helped.stdout
     unknown = runner.run("hyperkube", SEED, "kubectl")
@@ -155,55 +96,6 @@ def test_deprecated_flag_prints_the_pflag_notice(runner: DoubleRunner) -> None:
     assert started.stop() == 0
 
 
-# --- the modern components with typical flags -----------------------------------------------------------------
-
-
-def test_modern_apiserver_typical_flags(runner: DoubleRunner, pki: Pki) -> None:
-    args = modern_apiserver_args(pki, free_port(), f"https://127.0.0.1:{free_port()}")
-    assert_accepted(runner, "kube-apiserver", MODERN, args, None)
-
-
-@pytest.mark.parametrize("binary", ["kube-controller-manager", "kube-scheduler"])
-def test_modern_controllers_typical_flags(runner: DoubleRunner, pki: Pki, tmp_path: Path, binary: str) -> None:
-    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", f"https://127.0.0.1:{free_port()}", pki.ca,
-                                  pki.controller_manager_cert, pki.controller_manager_key)
-    args = [f"--kubeconfig={kubeconfig}", f"--authentication-kubeconfig={kubeconfig}",
-            f"--authorization-kubeconfig={kubeconfig}", "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
-            "--leader-elect=true", "--v=2"]
-    if binary == "kube-controller-manager":
-        args += ["--cluster-name=kubernetes", f"--root-ca-file={pki.ca}", "--use-service-account-credentials=true",
-                 f"--service-account-private-key-file={pki.service_account_key}", "--controllers=*,tokencleaner"]
-    assert_accepted(runner, binary, MODERN, args, None)
-
-
-def test_modern_proxy_typical_flags(runner: DoubleRunner, pki: Pki, tmp_path: Path) -> None:
-    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", f"https://127.0.0.1:{free_port()}", pki.ca,
-                                  pki.admin_cert, pki.admin_key)
-    config = write_yaml(tmp_path / "proxy.yaml", {
-        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1", "kind": "KubeProxyConfiguration", "mode": "iptables",
-        "clientConnection": {"kubeconfig": kubeconfig}, "healthzBindAddress": f"127.0.0.1:{free_port()}",
-    })
-    assert_accepted(runner, "kube-proxy", MODERN, [f"--config={config}", "--hostname-override=node-a", "--v=2"], None)
-
-
-def test_modern_kubelet_typical_flags(runner: DoubleRunner, pki: Pki, tmp_path: Path) -> None:
-    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", f"https://127.0.0.1:{free_port()}", pki.ca,
-                                  pki.admin_cert, pki.admin_key)
-    config = write_yaml(tmp_path / "kubelet.yaml", {
-        "apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
-        "staticPodPath": str(tmp_path / "manifests"), "healthzPort": free_port(), "cgroupDriver": "systemd",
-        "authentication": {"x509": {"clientCAFile": pki.ca}},
-    })
-    args = [f"--config={config}", f"--kubeconfig={kubeconfig}", f"--hostname-override=flags-{free_port()}",
-            "--node-ip=127.0.0.1", "--container-runtime-endpoint=unix:///run/containerd/containerd.sock", "--v=2"]
-    # Without Docker Engine the modern kubelet exits after its flags were accepted, as the real one does
-    # without its runtime; assert_accepted then checks the flags only.
-    started = runner.start("kubelet", MODERN, *args)
-    started.wait_for_log(STARTED)
-    started.wait_for_log(r"Static pod source")
-    assert not any(error in started.stderr for error in FLAG_ERRORS)
-
-
 # --- files named by flags -------------------------------------------------------------------------------------
 
 
@@ -213,18 +105,21 @@ def refused(runner: DoubleRunner, binary: str, version: str, *args: str) -> str:
     return result.stderr.replace('\\"', '"')  # klog quotes the error value; compare the text inside
 
 
+def seed_apiserver(*args: str) -> list[str]:
+    """`hyperkube apiserver` with the seed's etcd flag (nothing listens there: the file checks come first)."""
+    return ["apiserver", "--etcd-servers=http://127.0.0.1:4001", *args]
+
+
 def test_missing_certificate_names_the_flag_and_the_file(runner: DoubleRunner, pki: Pki) -> None:
-    args = modern_apiserver_args(pki, free_port(), "https://127.0.0.1:2379")
-    args = [arg for arg in args if not arg.startswith("--tls-cert-file")] + ["--tls-cert-file=/nonexistent/a.crt"]
-    stderr = refused(runner, "kube-apiserver", MODERN, *args)
+    args = seed_apiserver("--tls-cert-file=/nonexistent/a.crt", f"--tls-private-key-file={pki.server_key}")
+    stderr = refused(runner, "hyperkube", SEED, *args)
     assert "--tls-cert-file=/nonexistent/a.crt: open /nonexistent/a.crt: no such file or directory" in stderr
 
 
 def test_mismatched_key_names_both_flags(runner: DoubleRunner, pki: Pki) -> None:
-    args = modern_apiserver_args(pki, free_port(), "https://127.0.0.1:2379")
-    args = [arg for arg in args if not arg.startswith("--etcd-keyfile")] + [f"--etcd-keyfile={pki.admin_key}"]
-    stderr = refused(runner, "kube-apiserver", MODERN, *args)
-    assert f"--etcd-certfile={pki.server_cert}: --etcd-keyfile={pki.admin_key}: " in stderr
+    args = seed_apiserver(f"--kubelet-client-certificate={pki.server_cert}", f"--kubelet-client-key={pki.admin_key}")
+    stderr = refused(runner, "hyperkube", SEED, *args)
+    assert f"--kubelet-client-certificate={pki.server_cert}: --kubelet-client-key={pki.admin_key}: " in stderr
     assert "tls: private key does not match public key" in stderr
 
 
@@ -233,57 +128,28 @@ def test_seed_certificate_without_its_key(runner: DoubleRunner, pki: Pki) -> Non
     assert f"--tls-cert-file={pki.admin_cert}: --tls-private-key-file must be given with --tls-cert-file" in stderr
 
 
-def test_garbage_ca_and_service_account_key(runner: DoubleRunner, pki: Pki, tmp_path: Path) -> None:
+def test_garbage_ca_and_service_account_key(runner: DoubleRunner, tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a certificate\n")
-    args = modern_apiserver_args(pki, free_port(), "https://127.0.0.1:2379")
-    args = [arg for arg in args if not arg.startswith(("--client-ca-file", "--service-account-key-file"))]
-    stderr = refused(runner, "kube-apiserver", MODERN, *args, f"--client-ca-file={garbage}",
-                     f"--service-account-key-file={garbage}")
+    args = seed_apiserver(f"--client-ca-file={garbage}", f"--service-account-key-file={garbage}")
+    stderr = refused(runner, "hyperkube", SEED, *args)
     assert f"--client-ca-file={garbage}: error reading {garbage}: data does not contain any valid" in stderr
     assert f"--service-account-key-file={garbage}: failed to parse key file" in stderr
-
-
-def test_audit_policy_without_rules(runner: DoubleRunner, pki: Pki, tmp_path: Path) -> None:
-    policy = write_yaml(tmp_path / "audit.yaml", {"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "rules": []})
-    args = modern_apiserver_args(pki, free_port(), "https://127.0.0.1:2379")
-    stderr = refused(runner, "kube-apiserver", MODERN, *args, f"--audit-policy-file={policy}")
-    assert f"--audit-policy-file={policy}: loaded illegal policy with 0 rules" in stderr
 
 
 def test_kubeconfig_naming_a_missing_client_certificate(runner: DoubleRunner, pki: Pki, tmp_path: Path) -> None:
     kubeconfig = write_kubeconfig(tmp_path / "kc", "https://127.0.0.1:6443", pki.ca, "/nonexistent/c.crt",
                                   pki.admin_key)
-    stderr = refused(runner, "kube-controller-manager", MODERN, f"--kubeconfig={kubeconfig}")
+    stderr = refused(runner, "hyperkube", SEED, "controller-manager", f"--kubeconfig={kubeconfig}")
     assert f"--kubeconfig={kubeconfig}: unable to read client-certificate /nonexistent/c.crt" in stderr
 
 
 def test_kubeconfig_that_is_not_yaml(runner: DoubleRunner, tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kc"
     kubeconfig.write_text("clusters: [unclosed\n")
-    stderr = refused(runner, "kube-scheduler", MODERN, f"--kubeconfig={kubeconfig}")
+    stderr = refused(runner, "hyperkube", SEED, "scheduler", f"--kubeconfig={kubeconfig}")
     assert f"--kubeconfig={kubeconfig}: error loading config file" in stderr
     assert "yaml: while parsing a flow sequence" in stderr
-
-
-def test_kubelet_configuration_of_the_wrong_kind(runner: DoubleRunner, tmp_path: Path) -> None:
-    config = write_yaml(tmp_path / "kubelet.yaml", {"apiVersion": "kubelet.config.k8s.io/v1", "kind": "Kubelet"})
-    stderr = refused(runner, "kubelet", MODERN, f"--config={config}")
-    assert f'--config={config}: no kind "Kubelet" is registered for version "kubelet.config.k8s.io/v1"' in stderr
-
-
-def test_kube_proxy_configuration_naming_a_missing_kubeconfig(runner: DoubleRunner, tmp_path: Path) -> None:
-    config = write_yaml(tmp_path / "proxy.yaml", {
-        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1", "kind": "KubeProxyConfiguration",
-        "clientConnection": {"kubeconfig": "/nonexistent/proxy.kubeconfig"},
-    })
-    stderr = refused(runner, "kube-proxy", MODERN, f"--config={config}")
-    assert f"--config={config}: clientConnection.kubeconfig /nonexistent/proxy.kubeconfig: stat " in stderr
-
-
-def test_controller_manager_without_any_api_server(runner: DoubleRunner) -> None:
-    stderr = refused(runner, "kube-controller-manager", MODERN, "--secure-port=0")
-    assert "unable to load in-cluster configuration" in stderr
 
 
 # --- in-process: the tables the doubles decide with -----------------------------------------------------------
@@ -292,26 +158,25 @@ PATH_LIKE = re.compile(r"file|cert|key|(^|-)ca(-|$)|cafile|config|kubeconfig|dir
                        r"authority|resolv|policy|lock")
 
 
-def all_flags() -> list[tuple[str, str, kube_flagsets.FlagSpec]]:
-    return [(component, version, spec)
+def all_flags() -> list[tuple[str, kube_flagsets.FlagSpec]]:
+    return [(component, spec)
             for component in kube_flagsets.COMPONENTS
-            for version in (SEED, PREVIOUS, MODERN)
-            for spec in kube_flagsets.flagset(component, version).flags.values()]
+            for spec in kube_flagsets.flagset(component, SEED).flags.values()]
 
 
 def test_every_path_like_flag_is_classified_or_explained() -> None:
     unexplained = sorted({
-        f"{component} {version} --{spec.name}"
-        for component, version, spec in all_flags()
+        f"{component} {SEED} --{spec.name}"
+        for component, spec in all_flags()
         if spec.type in ("string", "strings", "stringSlice") and PATH_LIKE.search(spec.name)
-        and files.classify(component, version, spec.name) is None
+        and files.classify(component, SEED, spec.name) is None
         and kube_flagsets.normalize_flag_name(spec.name) not in files.NOT_CHECKED
     })
     assert unexplained == []
 
 
 def test_the_file_tables_name_only_real_flags() -> None:
-    known = {kube_flagsets.normalize_flag_name(spec.name) for _, _, spec in all_flags()}
+    known = {kube_flagsets.normalize_flag_name(spec.name) for _, spec in all_flags()}
     named = set(files.FILE_FLAGS) | set(files.NOT_CHECKED) | {key[2] for key in files.COMPONENT_FILE_FLAGS}
     assert sorted(named - known) == []
 
@@ -322,21 +187,16 @@ def test_certificate_and_key_flags_point_at_each_other() -> None:
             assert files.FILE_FLAGS[spec.partner].partner == name
 
 
-def test_config_means_a_different_file_per_component_and_release() -> None:
+def test_the_1_1_kubelet_config_names_its_static_pods() -> None:
     assert files.classify("kubelet", SEED, "config").kind == files.STATIC_PODS  # type: ignore[union-attr]
-    for version in (PREVIOUS, MODERN):
-        assert files.classify("kubelet", version, "config").kind == files.KUBELET_CONFIG  # type: ignore[union-attr]
-        assert files.classify("proxy", version, "config").kind == files.KUBE_PROXY_CONFIG  # type: ignore[union-attr]
-        assert files.classify("scheduler", version, "config").kind == files.SCHEDULER_CONFIG  # type: ignore[union-attr]
-    assert files.classify("kube-apiserver", MODERN, "secure-port") is None
+    assert files.classify("kube-apiserver", SEED, "secure-port") is None
 
 
 @pytest.mark.parametrize(
     "version,carried,expected",
     [
-        (MODERN, ["1.25.0", "1.36.0", "1.37.0"], "1.36.0"),
-        (PREVIOUS, ["1.25.0", "1.35.0", "1.36.0", "1.37.0"], "1.35.0"),
-        (PREVIOUS, ["1.25.0", "1.36.0"], "1.25.0"),
+        ("v1.37.2", ["1.25.0", "1.36.0", "1.37.0"], "1.37.0"),
+        ("v1.36.3", ["1.25.0", "1.35.0", "1.37.0"], "1.35.0"),
         (SEED, ["1.36.0", "1.25.0"], "1.25.0"),
         ("v1.30.2", ["1.25.0", "1.36.0"], "1.25.0"),
         ("v1.40.0", ["1.25.0", "1.36.0"], "1.36.0"),
@@ -346,9 +206,8 @@ def test_pod_schema_is_the_nearest_carried(version: str, carried: list[str], exp
     assert podschema.nearest(version, carried) == expected
 
 
-def test_the_build_keeps_a_pod_schema_for_every_pinned_version() -> None:
-    assert podschema.VERSIONS == (SEED, PREVIOUS, MODERN)
-    assert kube_flagsets.MODERN_VERSIONS == (PREVIOUS, MODERN)
+def test_the_build_keeps_the_seed_s_pod_schema() -> None:
+    assert podschema.VERSIONS == (SEED,)
 
 
 def test_variable_expansion_as_kubernetes_does_it() -> None:

@@ -1,4 +1,4 @@
-"""The doubles' images and standalone binaries, as tests/doubles/build makes them."""
+"""The double's image and standalone binaries, as tests/doubles/build makes them."""
 
 from __future__ import annotations
 
@@ -10,18 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from double_harness import HERE, MODERN, PREVIOUS, SEED, Doubles, free_port, http_get, wait_until, write_yaml
+from double_harness import HERE, SEED, Doubles, free_port, http_get, wait_until
 
-MODERN_NAMES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kubelet")
-MODERN_IMAGES = {f"curtain-test/{name}:{version}": f"/usr/local/bin/{name}"
-                 for version in (MODERN, PREVIOUS) for name in MODERN_NAMES}
-IMAGES = {**MODERN_IMAGES, f"curtain-test/hyperkube:{SEED}": "/hyperkube"}
+IMAGE = f"curtain-test/hyperkube:{SEED}"
+IMAGES = {IMAGE: "/hyperkube"}  # image: its binary
+SEPARATE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
+NODE_LABEL = "io.curtain.double.node"
 
 
-def test_build_names_lists_every_image_of_every_pinned_version() -> None:
+def test_build_names_lists_the_seed_s_image() -> None:
     names = subprocess.run([str(HERE / "build"), "names"], capture_output=True, text=True, check=True).stdout
     assert sorted(names.split()) == sorted(IMAGES)
-NODE_LABEL = "io.curtain.double.node"
 
 
 def docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -55,34 +54,16 @@ def test_images_are_labelled_doubles_without_entrypoint(built: str, docker_clien
     assert len(hashes) == 1
 
 
-@pytest.mark.parametrize("version", [MODERN, PREVIOUS])
-def test_each_image_reports_its_own_version(built: str, version: str) -> None:
-    for name in MODERN_NAMES:
-        reported = docker("run", "--rm", f"curtain-test/{name}:{version}", name, "--version")
-        assert (reported.returncode, reported.stdout) == (0, f"Kubernetes {version}\n"), reported.stderr
-
-
-def test_the_1_35_apiserver_image_refuses_a_flag_only_1_36_has(built: str) -> None:
-    refused = docker("run", "--rm", f"curtain-test/kube-apiserver:{PREVIOUS}", "kube-apiserver",
-                     "--tls-curve-preferences=29", "--version")
-    assert refused.returncode == 1 and "unknown flag: --tls-curve-preferences" in refused.stderr
-
-
-@pytest.mark.parametrize(
-    "image,command",
-    [(f"curtain-test/kube-apiserver:{MODERN}", ["kube-apiserver"]), (f"curtain-test/hyperkube:{SEED}",
-                                                                    ["/hyperkube", "apiserver"])],
-)
-def test_unknown_flag_in_the_image(built: str, image: str, command: list[str]) -> None:
-    refused = docker("run", "--rm", image, *command, "--bogus")
+def test_unknown_flag_in_the_image(built: str) -> None:
+    refused = docker("run", "--rm", IMAGE, "/hyperkube", "apiserver", "--bogus")
     assert refused.returncode == 1
     assert "unknown flag: --bogus" in refused.stderr
 
 
 def test_apiserver_image_checks_its_required_flags(built: str) -> None:
-    refused = docker("run", "--rm", f"curtain-test/kube-apiserver:{MODERN}", "kube-apiserver")
+    refused = docker("run", "--rm", IMAGE, "/hyperkube", "apiserver")
     assert refused.returncode == 1
-    assert "--etcd-servers must be specified" in refused.stderr
+    assert "specify either --etcd-servers or --etcd-config" in refused.stderr
 
 
 @pytest.fixture
@@ -97,9 +78,6 @@ def test_kubelet_image_runs_static_pods_through_the_docker_socket(built: str, no
                                                                    docker_client: Any) -> None:
     (tmp_path / "manifests").mkdir()
     healthz_port = free_port()
-    write_yaml(tmp_path / "kubelet.yaml", {"apiVersion": "kubelet.config.k8s.io/v1beta1",
-                                           "kind": "KubeletConfiguration", "staticPodPath": "/etc/kubernetes/manifests",
-                                           "healthzPort": healthz_port})
     (tmp_path / "manifests" / "sleeper.json").write_text(json.dumps({
         "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sleeper"},
         "spec": {"hostNetwork": True, "terminationGracePeriodSeconds": 0,
@@ -107,8 +85,8 @@ def test_kubelet_image_runs_static_pods_through_the_docker_socket(built: str, no
     }))
     started = docker("run", "-d", "--network=host", "--label", f"{NODE_LABEL}={node}",
                      "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", f"{tmp_path}:/etc/kubernetes:ro",
-                     f"curtain-test/kubelet:{MODERN}", "kubelet", "--config=/etc/kubernetes/kubelet.yaml",
-                     f"--hostname-override={node}")
+                     IMAGE, "/hyperkube", "kubelet", "--containerized", "--config=/etc/kubernetes/manifests",
+                     f"--hostname-override={node}", f"--healthz-port={healthz_port}")
     assert started.returncode == 0, started.stderr
     filters = {"label": [f"{NODE_LABEL}={node}", f"io.kubernetes.pod.name=sleeper-{node}"]}
     wait_until(lambda: [c for c in docker_client.api.containers(filters=filters) if c["State"] == "running"], 30,
@@ -117,9 +95,7 @@ def test_kubelet_image_runs_static_pods_through_the_docker_socket(built: str, no
 
 
 def test_standalone_binaries_and_their_sums(doubles: Doubles) -> None:
-    expected = {MODERN: set(MODERN_NAMES), PREVIOUS: set(MODERN_NAMES),
-                SEED: {"hyperkube", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",
-                       "kube-proxy"}}
+    expected = {SEED: {"hyperkube", *SEPARATE_BINARIES}}
     for version, names in expected.items():
         directory = doubles.bin_dir / version
         assert {path.name for path in directory.iterdir()} == {*names, "SHA256SUMS"}

@@ -1,4 +1,4 @@
-"""The kubelet double with Docker Engine: static pods run, follow their manifests, and go away with them."""
+"""The 1.1 kubelet double with Docker Engine: static pods run, follow their manifests, and go away with them."""
 
 from __future__ import annotations
 
@@ -12,19 +12,7 @@ from typing import Any
 
 import docker
 import pytest
-from double_harness import (
-    MODERN,
-    PREVIOUS,
-    SEED,
-    DoubleProcess,
-    DoubleRunner,
-    Pki,
-    free_port,
-    http_get,
-    wait_until,
-    write_kubeconfig,
-    write_yaml,
-)
+from double_harness import SEED, DoubleProcess, DoubleRunner, free_port, http_get, wait_until, write_yaml
 
 IMAGE = "curtain/testhost:bookworm"  # built locally by scripts/images testhost
 NODE_LABEL = "io.curtain.double.node"
@@ -81,40 +69,24 @@ def sleeper(greeting: str, host_dir: Path) -> dict[str, Any]:
     }
 
 
-def start_modern_kubelet(
-    runner: DoubleRunner, pki: Pki, tmp_path: Path, node: str, version: str = MODERN, **env: str
-) -> tuple[DoubleProcess, Path, int]:
+def start_kubelet(runner: DoubleRunner, tmp_path: Path, node: str, **env: str) -> tuple[DoubleProcess, Path, int]:
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     healthz_port = free_port()
-    config = write_yaml(tmp_path / "kubelet.yaml", {
-        "apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
-        "staticPodPath": "manifests",  # relative to the file, as the kubelet resolves it
-        "healthzBindAddress": "127.0.0.1", "healthzPort": healthz_port, "fileCheckFrequency": "20s",
-    })
     # An API server nobody runs: the kubelet must run its static pods all the same (the control plane bootstraps so).
-    kubeconfig = write_kubeconfig(tmp_path / "kubelet.kubeconfig", f"https://127.0.0.1:{free_port()}", pki.ca,
-                                  pki.admin_cert, pki.admin_key)
-    kubelet = runner.start("kubelet", version, f"--config={config}", f"--kubeconfig={kubeconfig}",
-                           f"--hostname-override={node}", env=env or None)
+    kubelet = runner.start("hyperkube", SEED, "kubelet", f"--hostname-override={node}",
+                           f"--api-servers=http://127.0.0.1:{free_port()}", f"--config={manifests}",
+                           "--healthz-bind-address=127.0.0.1", f"--healthz-port={healthz_port}",
+                           "--file-check-frequency=20s", env=env or None)
     kubelet.wait_for_log(r'"Serving healthz"')
     return kubelet, manifests, healthz_port
 
 
-@pytest.mark.parametrize(("version", "schema"), [(PREVIOUS, "1.35.0"), (MODERN, "1.36.0")])
-def test_each_kubelet_validates_with_its_own_release_s_pod_schema(runner: DoubleRunner, pki: Pki, tmp_path: Path,
-                                                                  node: str, docker_client: Any, version: str,
-                                                                  schema: str) -> None:
-    kubelet, manifests, _ = start_modern_kubelet(runner, pki, tmp_path, node, version=version)
-    kubelet.wait_for_log(rf'"Validating static pods with the v1 Pod schema of kubernetes-validate" '
-                         rf'schemaVersion="{re.escape(schema)}"')
-    write_yaml(manifests / "sleeper.yaml", sleeper("hello", tmp_path))
-    wait_until(lambda: running(docker_client, node, "sleeper"), TIMEOUT, f"the sleeper pod run by kubelet {version}")
-    assert kubelet.stop() == 0
-
-
-def test_static_pod_lifecycle(runner: DoubleRunner, pki: Pki, tmp_path: Path, node: str, docker_client: Any) -> None:
-    kubelet, manifests, healthz_port = start_modern_kubelet(runner, pki, tmp_path, node)
+def test_static_pod_lifecycle(runner: DoubleRunner, tmp_path: Path, node: str, docker_client: Any) -> None:
+    kubelet, manifests, healthz_port = start_kubelet(runner, tmp_path, node)
+    # kubernetes-validate carries no 1.1 schema: the oldest it carries stands in.
+    kubelet.wait_for_log(r'"Validating static pods with the v1 Pod schema of kubernetes-validate" '
+                         r'schemaVersion="1\.25\.0"')
     host_dir = tmp_path / "sleeper-config"
     host_dir.mkdir()
     (host_dir / "setting").write_text("42\n")
@@ -158,11 +130,9 @@ def test_static_pod_lifecycle(runner: DoubleRunner, pki: Pki, tmp_path: Path, no
     assert kubelet.stop() == 0
 
 
-def test_restart_policy_and_image_pulls(runner: DoubleRunner, pki: Pki, tmp_path: Path, node: str,
-                                       docker_client: Any) -> None:
+def test_restart_policy_and_image_pulls(runner: DoubleRunner, tmp_path: Path, node: str, docker_client: Any) -> None:
     # A short crash-loop back-off (the real kubelet starts at 10 s) keeps the test quick.
-    kubelet, manifests, _ = start_modern_kubelet(runner, pki, tmp_path, node,
-                                                 CURTAIN_DOUBLE_KUBELET_BACKOFF_SECONDS="0.2")
+    kubelet, manifests, _ = start_kubelet(runner, tmp_path, node, CURTAIN_DOUBLE_KUBELET_BACKOFF_SECONDS="0.2")
     for name, image, policy in (("unpullable", "127.0.0.1:1/curtain/absent:1", "IfNotPresent"),
                                 ("never-pulled", "curtain/absent:1", "Never")):
         write_yaml(manifests / f"{name}.yaml", {

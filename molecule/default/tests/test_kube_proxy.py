@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from conftest import run_playbook
+from kube import pod_containers
 from site_host import HOST, host
 
 CONFIG = "/var/lib/kube-proxy/config.conf"
@@ -32,9 +33,11 @@ def inspect(name: str) -> dict:
 
 
 def proxy_pod_containers() -> list[str]:
-    return host().check_output(
-        "docker ps -q --filter label=io.kubernetes.container.name=kube-proxy "
-        "--filter label=io.kubernetes.pod.namespace=kube-system").split()
+    return pod_containers(host(), "kube-proxy")
+
+
+def node_sysctl(name: str) -> str:
+    return host().check_output("sysctl -n %s", name)
 
 
 def proxy_mode() -> str:
@@ -55,6 +58,9 @@ def test_runs_as_a_container_with_its_configuration_and_two_capabilities() -> No
     assert container["HostConfig"]["NetworkMode"] == "host"
     assert sorted(container["HostConfig"]["CapAdd"]) == ["NET_ADMIN", "NET_RAW"]
     assert container["Args"] == [f"--config={CONFIG}", f"--hostname-override={HOST}"]
+    # What it would write at start, set on the host by the role (its /proc/sys is read-only without --privileged).
+    assert node_sysctl("net.ipv4.conf.all.route_localnet") == "1"
+    assert node_sysctl("net.netfilter.nf_conntrack_tcp_timeout_established") == "86400"
     mounts = {mount["Destination"]: mount for mount in container["Mounts"]}
     assert mounts[KUBECONFIG]["RW"] is False and mounts["/var/lib/kube-proxy"]["RW"] is False
 

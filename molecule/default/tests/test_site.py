@@ -4,10 +4,9 @@ mode quiet after the converge, and the roles included from a user's own playbook
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 from conftest import PROJECT, run_playbook, run_playbook_document, task_results
+from kube import CONTROL_PLANE, Kubectl, mirror_pods, pod_containers, restart_counts
 from site_host import HOST, INVENTORY_DIR, host
 
 ADMIN_KUBECONFIG = INVENTORY_DIR / "artifacts/admin.conf"
@@ -18,18 +17,13 @@ def test_every_component_runs_from_curtains_containers() -> None:
     running = host().check_output("docker ps --format '{{.Names}}'").split()
     for name in ("curtain-etcd", "curtain-kubelet", "curtain-kube-proxy"):
         assert name in running
-    static_pods = host().check_output(
-        "docker ps --filter label=io.kubernetes.pod.namespace=kube-system "
-        "--format '{{.Label \"io.kubernetes.container.name\"}}'").split()
-    assert sorted(static_pods) == ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+    for component in CONTROL_PLANE:
+        assert len(pod_containers(host(), component)) == 1, component
 
 
 def test_the_apiserver_answers_the_admin_kubeconfig_from_the_controller() -> None:
     assert ADMIN_KUBECONFIG.stat().st_mode & 0o777 == 0o600
-    if not shutil.which("kubectl"):
-        return  # the summary test below checks the same endpoint through the host
-    out = subprocess.run(["kubectl", "--kubeconfig", str(ADMIN_KUBECONFIG), "get", "--raw", "/readyz?verbose"],
-                         capture_output=True, text=True, check=True, timeout=30).stdout
+    out = Kubectl(ADMIN_KUBECONFIG).run("get", "--raw", "/readyz?verbose").stdout
     assert "readyz check passed" in out
 
 
@@ -46,7 +40,9 @@ def test_check_mode_after_converge_changes_nothing_and_prints_a_summary_of_healt
     assert "https://127.0.0.1:2379/health" in text and "http://127.0.0.1:10256/healthz" in text
     assert "Every host finished and every component is healthy." in lines
     assert f"Admin kubeconfig: {ADMIN_KUBECONFIG}" in lines
-    assert f"Try: kubectl --kubeconfig {ADMIN_KUBECONFIG} get --raw='/readyz?verbose'" in lines
+    assert any(line.startswith("Try: ") and line.endswith(f"kubectl --kubeconfig {ADMIN_KUBECONFIG} get nodes")
+               for line in lines)
+    assert any(line.split()[:2] == [HOST, "Ready"] for line in lines), "the summary's node list"
     assert any(line.startswith("Run time: ") for line in lines)
 
 
@@ -59,3 +55,10 @@ def test_preflight_report_says_every_check_passed_or_warned() -> None:
     report = json.loads((INVENTORY_DIR / "artifacts/preflight.json").read_text())
     statuses = {check["status"] for check in report["checks"]}
     assert "fail" not in statuses, [check for check in report["checks"] if check["status"] == "fail"]
+
+
+def test_the_control_plane_did_not_restart_during_verify() -> None:
+    """The last test of the scenario (file order): the restart counts test_cluster.py recorded first are the same
+    after the Docker Engine restart, the kube-proxy moves and the site's re-runs."""
+    recorded = json.loads((INVENTORY_DIR / "restart-counts.json").read_text())
+    assert restart_counts(mirror_pods(Kubectl(ADMIN_KUBECONFIG), HOST)) == recorded

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import testinfra
 import yaml
 from conftest import PROJECT, etcd_call, etcd_key_count, run_playbook
+from kube import Kubectl, node_ready, wait_for
 
 HOSTS = ("curtain-multi-1", "curtain-multi-2", "curtain-multi-3", "curtain-multi-4")
 MASTER, NODE = "curtain-multi-1", "curtain-multi-4"
@@ -56,10 +55,10 @@ def test_etcd_has_three_healthy_voting_members() -> None:
 def test_the_apiserver_answers_the_admin_kubeconfig_at_the_masters_address() -> None:
     config = yaml.safe_load(ADMIN_KUBECONFIG.read_text())
     assert config["clusters"][0]["cluster"]["server"] == f"https://{address(MASTER)}:6443"
-    if shutil.which("kubectl"):
-        out = subprocess.run(["kubectl", "--kubeconfig", str(ADMIN_KUBECONFIG), "get", "--raw", "/readyz"],
-                             capture_output=True, text=True, check=True, timeout=30).stdout
-        assert out == "ok"
+    kubectl = Kubectl(ADMIN_KUBECONFIG)
+    assert kubectl.run("get", "--raw", "/readyz").stdout == "ok"
+    master = wait_for(lambda: node_ready(kubectl, MASTER), 120, f"node {MASTER} Ready")
+    assert master["status"]["nodeInfo"]["kubeletVersion"] == "v1.37.2"
 
 
 def test_the_nodes_kube_proxy_reaches_the_master_across_the_network() -> None:

@@ -36,7 +36,7 @@ def test_the_bundle_manifest_names_versions_and_sums_every_artifact():
     assert [file["name"] for file in entries["etcd"]["files"]] == ["etcd", "etcdctl", "etcdutl"]
     for component in COMPONENTS:
         assert entries[component]["kind"] == "image"
-        assert entries[component]["image"] == f"curtain-test/{component}:v1.37.2"
+        assert entries[component]["image"] == f"curtain/{component}:v1.37.2"
         assert len(entries[component]["sha256"]) == 64
 
 
@@ -51,7 +51,7 @@ def test_etcd_runs_from_the_image_built_of_the_bundled_binaries(host):
 def test_component_images_are_the_bundled_ones(host):
     entries = {entry["component"]: entry for entry in manifest()["artifacts"]}
     for component in COMPONENTS:
-        assert image(host, f"curtain-test/{component}:v1.37.2")["Id"] == entries[component]["image_id"]
+        assert image(host, f"curtain/{component}:v1.37.2")["Id"] == entries[component]["image_id"]
 
 
 def test_the_http_source_built_an_image_from_the_downloaded_binary(host):
@@ -81,7 +81,7 @@ def test_a_damaged_bundle_installs_nothing(host, tmp_path: Path, damage: str):
     else:
         (damaged / scheduler["file"]).unlink()
     # Without its image, a run that did not refuse would load the scheduler again.
-    host.run_expect([0], "docker rmi curtain-test/kube-scheduler:v1.37.2")
+    host.run_expect([0], "docker rmi curtain/kube-scheduler:v1.37.2")
     before = host_state(host)
 
     with pytest.raises(AssertionError, match="Nothing was installed" if damage == "checksum" else "is missing"):
@@ -89,4 +89,4 @@ def test_a_damaged_bundle_installs_nothing(host, tmp_path: Path, damage: str):
 
     assert host_state(host) == before
     run_playbook("converge.yml")  # the intact bundle puts it back
-    assert host.run("docker image inspect curtain-test/kube-scheduler:v1.37.2").rc == 0
+    assert host.run("docker image inspect curtain/kube-scheduler:v1.37.2").rc == 0

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 import testinfra
 from conftest import PROJECT, run_playbook, run_playbook_refused
+from kube import Kubectl, node_ready, wait_for
 
 FIRST, SECOND = "curtain-upgrade-1", "curtain-upgrade-2"
 REGISTRY = os.environ.get("CURTAIN_TEST_REGISTRY", "172.17.0.1:5000")
@@ -32,17 +34,21 @@ def apiserver_version(name: str) -> str:
 
 
 def started(name: str, container: str) -> str:
-    """StartedAt of a curtain container, or of the static pod container with that io.kubernetes.container.name."""
+    """When a curtain container started (Docker's StartedAt), or a static pod's container was created (in the
+    kubelet's containerd: nanoseconds since the epoch, zero-padded so that the strings compare as the times do)."""
     host = node(name)
-    ids = host.check_output(f"docker ps -q --filter label=io.kubernetes.container.name={container}").split()
-    info = json.loads(host.check_output("docker inspect %s", ids[0] if ids else container))[0]
-    return info["State"]["StartedAt"]
+    if container.startswith("curtain-"):
+        return json.loads(host.check_output("docker inspect %s", container))[0]["State"]["StartedAt"]
+    listed = json.loads(host.check_output("docker exec curtain-kubelet crictl ps --output json --name %s",
+                                          f"^{container}$"))["containers"]
+    assert len(listed) == 1, listed
+    return f"{int(listed[0]['createdAt']):030d}"
 
 
 def newer_images() -> dict:
     def image(name: str) -> dict:
         variable = "CURTAIN_TEST_DIGEST_" + name.upper().replace("-", "_")
-        return {"repository": f"{REGISTRY}/curtain-test/{name}", "digest": os.environ[variable]}
+        return {"repository": f"{REGISTRY}/curtain/{name}", "digest": os.environ[variable]}
 
     return {
         "upgrade_kubernetes_version": "v1.37.2",
@@ -76,6 +82,14 @@ def test_kube_proxy_and_kubelet_run_the_new_version(upgraded: dict) -> None:
             info = json.loads(node(name).check_output("docker inspect %s", container))[0]
             assert info["Config"]["Labels"]["io.curtain.kubernetes-version"] == "v1.37.2", (name, container)
             assert info["Config"]["Image"].endswith(":v1.37.2"), (name, container)
+
+
+def test_kubectl_of_the_new_version_sees_both_nodes_ready_on_the_new_kubelet(upgraded: dict) -> None:
+    kubectl = Kubectl(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent / "artifacts/admin.conf", "v1.37.2")
+    assert kubectl.json("version")["serverVersion"]["gitVersion"] == "v1.37.2"
+    for name in (FIRST, SECOND):
+        node_object = wait_for(lambda name=name: node_ready(kubectl, name), 120, f"node {name} Ready")
+        assert node_object["status"]["nodeInfo"]["kubeletVersion"] == "v1.37.2", name
 
 
 def test_etcd_kept_running_throughout(upgraded: dict) -> None:

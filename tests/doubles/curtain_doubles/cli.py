@@ -1,10 +1,9 @@
 """The command line of every double: parse it the way the real binary does, then hand over to the component.
 
-Parsing goes through kube_flags.parse_args, so a double accepts exactly the flags of the release it was built for.
-What a refused command line prints and its exit status follow the real binaries:
+The doubles stand in for the seed's Kubernetes 1.1 only (the modern profile's tests run the real components).
+Parsing goes through kube_flags.parse_args, so a double accepts exactly the 1.1 flags. What a refused command line
+prints and its exit status follow the 1.1 binaries:
 
-- modern components (cobra via component-base's cli.Run): the usage text, then `Error: unknown flag: --x`, exit 1;
-  the kubelet parses its own flags: `Error: failed to parse kubelet flag: unknown flag: --x`, exit 1;
 - hyperkube 1.1: `Error: unknown flag: --x`, the subcommand's usage, the bare message again, exit 1;
 - the separate 1.1 binaries (pflag.CommandLine, ExitOnError): `unknown flag: --x`, `Usage of <name>:`, exit 2.
 """
@@ -12,7 +11,6 @@ What a refused command line prints and its exit status follow the real binaries:
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -52,12 +50,8 @@ class Context:
 
     @property
     def profile(self) -> KubeProfile:
-        """The pinned profile version the double was built for (modern@v1.36.3, modern@v1.37.2, seed@v1.1.8)."""
+        """The pinned profile version the double was built for (seed@v1.1.8)."""
         return profile_of_version(self.version)
-
-    @property
-    def seed(self) -> bool:
-        return self.profile.name == "seed"
 
     def text(self, name: str, default: str = "") -> str:
         return self.flags.get(kube_flagsets.normalize_flag_name(name), default)
@@ -81,43 +75,25 @@ def _usage(command: str) -> str:
     )
 
 
-def _refuse(command: str, component: str, version: str, message: str, hyperkube: bool) -> int:
-    seed = kube_flagsets.release_line(version) == "1.1"
+def _refuse(command: str, message: str, hyperkube: bool) -> int:
     if hyperkube:
         sys.stderr.write(f"Error: {message}\n\n{_usage(command)}{message}\n")
         return 1
-    if seed:
-        sys.stderr.write(f"{message}\nUsage of {command}:\n")
-        return 2
-    if component == "kubelet":
-        sys.stderr.write(f"Error: failed to parse kubelet flag: {message}\n")
-        return 1
-    sys.stderr.write(f"{_usage(command)}\nError: {message}\n")
-    return 1
-
-
-def _print_version(version: str, value: str) -> None:
-    if value == "raw":
-        major, minor = version.lstrip("v").split(".")[:2]
-        print(json.dumps({"major": major, "minor": minor, "gitVersion": version, "platform": "linux/amd64"}))
-    else:
-        print(f"Kubernetes {version}")
+    sys.stderr.write(f"{message}\nUsage of {command}:\n")
+    return 2
 
 
 def run_component(component: str, version: str, argv: Sequence[str], command: str, hyperkube: bool = False) -> int:
     try:
         flags = kube_flags.parse_args(component, version, argv)
     except kube_flags.KubeArgsError as error:
-        return _refuse(command, component, version, str(error), hyperkube)
+        return _refuse(command, str(error), hyperkube)
     for name in flags:
         notice = kube_flags.deprecation_notice(component, version, name)
         if notice:
             sys.stderr.write(notice + "\n")
     if flags.get("help") == "true":
         sys.stdout.write(_usage(command))
-        return 0
-    if flags.get("version", "false") != "false":
-        _print_version(version, flags["version"])
         return 0
     log.set_verbosity(int(flags.get("v") or 0))
     context = Context(component=component, version=version, command=command, flags=flags)
@@ -151,7 +127,10 @@ def hyperkube(version: str, argv: Sequence[str]) -> int:
 
 
 def main(binary: str, version: str, argv: Sequence[str]) -> int:
-    """The entry point of every built binary: `binary` is a component name or "hyperkube"."""
+    """The entry point of every built binary: `binary` is a component name or "hyperkube"; `version` the seed's."""
+    if kube_flagsets.release_line(version) != "1.1":
+        sys.stderr.write(f"the contract doubles stand in for Kubernetes 1.1 only, not {version}\n")
+        return 1
     if binary == "hyperkube":
         return hyperkube(version, argv)
     return run_component(kube_flagsets.component_name(binary), version, argv, binary)

@@ -1,4 +1,4 @@
-"""Where a client component finds the API server: its kubeconfig, --master, or (1.1) the default localhost:8080."""
+"""Where a client component finds the API server: its kubeconfig, --master, or (as 1.1 did) localhost:8080."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ from curtain_doubles import kubeconfig, log
 from curtain_doubles.cli import Context, StartupError
 from curtain_doubles.kubeconfig import ApiTarget
 from curtain_doubles.pemfiles import FileProblem
-
-IN_CLUSTER_FAILURE = (
-    "unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined"
-)
 
 
 def api_target(context: Context, kubeconfig_path: str) -> ApiTarget:
@@ -22,8 +18,5 @@ def api_target(context: Context, kubeconfig_path: str) -> ApiTarget:
             raise StartupError(f"invalid kubeconfig {kubeconfig_path}: {problem}") from None
     if master:
         return ApiTarget(server=kubeconfig.normalize_server(master), source="--master")
-    if context.seed:
-        log.warning("Neither --kubeconfig nor --master was specified. Using default API client. This might not work.")
-        return ApiTarget(server="http://localhost:8080", source="default")
-    log.warning("Neither --kubeconfig nor --master was specified. Using the inClusterConfig. This might not work.")
-    raise StartupError(IN_CLUSTER_FAILURE)
+    log.warning("Neither --kubeconfig nor --master was specified. Using default API client. This might not work.")
+    return ApiTarget(server="http://localhost:8080", source="default")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Sequence
 
 from curtain_doubles import files, httpserver, log
@@ -26,22 +25,22 @@ def check_files(context: Context, extra_errors: Sequence[str] = ()) -> None:
         raise StartupError(aggregate(errors))
 
 
-def listen(host: str, port: int, handler: Handler, tls: ssl.SSLContext | None, what: str) -> Serving:
-    """Starts a listener the component cannot run without; failing to bind fails the start, as in Go."""
+def listen(host: str, port: int, handler: Handler, what: str) -> Serving:
+    """Starts a plain-HTTP listener the component cannot run without; failing to bind fails the start, as in Go."""
     try:
-        serving = httpserver.serve(host, port, handler, tls)
+        serving = httpserver.serve(host, port, handler)
     except OSError as error:
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         reason = (error.strerror or str(error)).lower()
         raise StartupError(f"failed to listen on {address}: listen tcp {address}: bind: {reason}") from None
-    log.info(f"Serving {what}", address=f"{host}:{serving.port}", scheme=serving.scheme)
+    log.info(f"Serving {what}", address=f"{host}:{serving.port}", scheme="http")
     return serving
 
 
-def listen_or_log(host: str, port: int, handler: Handler, tls: ssl.SSLContext | None, what: str) -> Serving | None:
+def listen_or_log(host: str, port: int, handler: Handler, what: str) -> Serving | None:
     """Starts a listener the component can run without (the kubelet's and kube-proxy's healthz): failure is logged."""
     try:
-        return listen(host, port, handler, tls, what)
+        return listen(host, port, handler, what)
     except StartupError as error:
         log.error(f"Failed to start the {what} server", err=str(error))
         return None

@@ -1,10 +1,10 @@
-"""Which flags name files, and the startup checks of those files, for every component and release.
+"""Which flags name files, and the startup checks of those files, for the 1.1 components.
 
 The real binaries read these files before they serve anything and exit with status 1 when one is missing or
 unusable, so the doubles do the same. The classification is by flag name, the same for every component, with the
-few names whose meaning differs per component or release (`config`) listed per component. Every path-like flag of
-every flag set in kube_flagsets is either classified here or listed in NOT_CHECKED with the reason (a test keeps
-both tables complete).
+one name whose meaning differs per component (`config`, the 1.1 kubelet's static pod manifests) listed per
+component. Every path-like flag of the 1.1 flag sets in kube_flagsets is either classified here or listed in
+NOT_CHECKED with the reason (a test keeps both tables complete).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import kube_flagsets
 
@@ -23,24 +22,17 @@ from curtain_doubles.pemfiles import FileProblem
 
 # Kinds of file.
 KUBECONFIG = "kubeconfig"
-BOOTSTRAP_KUBECONFIG = "bootstrap kubeconfig"  # read only while the --kubeconfig file does not exist yet
 CA = "CA bundle"
 CERT = "certificate"  # checked together with its partner key flag
 KEY = "private key of a certificate"
-SNI = "certificate,key pair list"
 PUBLIC_KEYS = "public keys"
 PRIVATE_KEY = "private key"
 CSV = "CSV"
 ABAC = "ABAC policy (one JSON object a line)"
 CONFIG_OBJECT = "configuration object"
-AUDIT_POLICY = "audit policy"
-KUBELET_CONFIG = "KubeletConfiguration"
-KUBE_PROXY_CONFIG = "KubeProxyConfiguration"
-SCHEDULER_CONFIG = "KubeSchedulerConfiguration"
 YAML = "YAML"
 JSON = "JSON"
 READABLE = "readable file"
-DIRECTORY = "directory"
 STATIC_PODS = "static pod manifests (file or directory)"  # a missing path is logged, not fatal
 
 
@@ -59,122 +51,52 @@ def _object(kind: str, group: str) -> FileFlag:
     return FileFlag(CONFIG_OBJECT, config=ConfigKind(kind, group, ()))
 
 
-_SIGNERS = ("", "-kube-apiserver-client", "-kubelet-client", "-kubelet-serving", "-legacy-unknown")
-
 FILE_FLAGS: Mapping[str, FileFlag] = {
-    # kubeconfig-format files: client configs, and the webhook configs that use the kubeconfig format
-    **{
-        name: FileFlag(KUBECONFIG)
-        for name in (
-            "kubeconfig",
-            "authentication-kubeconfig",
-            "authorization-kubeconfig",
-            "audit-webhook-config-file",
-            "authentication-token-webhook-config-file",
-            "authorization-webhook-config-file",
-        )
-    },
-    "bootstrap-kubeconfig": FileFlag(BOOTSTRAP_KUBECONFIG),
+    "kubeconfig": FileFlag(KUBECONFIG),
     **{
         name: FileFlag(CA)
-        for name in (
-            "client-ca-file",
-            "requestheader-client-ca-file",
-            "oidc-ca-file",
-            "etcd-cafile",
-            "peer-ca-file",
-            "root-ca-file",
-            "kubelet-certificate-authority",
-        )
+        for name in ("client-ca-file", "oidc-ca-file", "root-ca-file", "kubelet-certificate-authority")
     },
     **_pair("tls-cert-file", "tls-private-key-file"),
-    **_pair("etcd-certfile", "etcd-keyfile"),
     **_pair("kubelet-client-certificate", "kubelet-client-key"),
-    **_pair("proxy-client-cert-file", "proxy-client-key-file"),
-    **{
-        name: spec
-        for signer in _SIGNERS
-        for name, spec in _pair(f"cluster-signing{signer}-cert-file", f"cluster-signing{signer}-key-file").items()
-    },
-    "tls-sni-cert-key": FileFlag(SNI),
     "service-account-key-file": FileFlag(PUBLIC_KEYS),
     "service-account-private-key-file": FileFlag(PRIVATE_KEY),
-    "service-account-signing-key-file": FileFlag(PRIVATE_KEY),
     "token-auth-file": FileFlag(CSV),
     "basic-auth-file": FileFlag(CSV),
     "authorization-policy-file": FileFlag(ABAC),
-    "audit-policy-file": FileFlag(AUDIT_POLICY),
     "admission-control-config-file": _object("AdmissionConfiguration", "apiserver.config.k8s.io"),
-    "authentication-config": _object("AuthenticationConfiguration", "apiserver.config.k8s.io"),
-    "authorization-config": _object("AuthorizationConfiguration", "apiserver.config.k8s.io"),
-    "encryption-provider-config": _object("EncryptionConfiguration", "apiserver.config.k8s.io"),
-    "egress-selector-config-file": _object("EgressSelectorConfiguration", "apiserver.k8s.io"),
-    "tracing-config-file": _object("TracingConfiguration", "apiserver.config.k8s.io"),
-    "leader-migration-config": _object("LeaderMigrationConfiguration", "controllermanager.config.k8s.io"),
-    "image-credential-provider-config": _object("CredentialProviderConfig", "kubelet.config.k8s.io"),
-    "allow-metric-labels-manifest": FileFlag(YAML),
     "pv-recycler-pod-template-filepath-hostpath": FileFlag(YAML),
     "pv-recycler-pod-template-filepath-nfs": FileFlag(YAML),
     "google-json-key": FileFlag(JSON),
-    "policy-config-file": FileFlag(JSON),  # 1.1 scheduler policy
-    "etcd-config": FileFlag(JSON),  # 1.1 go-etcd client configuration
+    "policy-config-file": FileFlag(JSON),  # scheduler policy
+    "etcd-config": FileFlag(JSON),  # go-etcd client configuration
     "cloud-config": FileFlag(READABLE),
     "resolv-conf": FileFlag(READABLE),  # "" turns it off
     "ssh-keyfile": FileFlag(READABLE),
-    "config-dir": FileFlag(DIRECTORY),  # kubelet drop-in configuration directory
-    "pod-manifest-path": FileFlag(STATIC_PODS),
 }
 
-# `config` means a different file per component and release (kube_flagsets.MEANING_CHANGES).
+# `config` means a different file per component (kube_flagsets.MEANING_CHANGES); in 1.1 only the kubelet has it.
 COMPONENT_FILE_FLAGS: Mapping[tuple[str, str, str], FileFlag] = {
     ("kubelet", "1.1", "config"): FileFlag(STATIC_PODS),
-    **{
-        (component, line, "config"): FileFlag(kind)
-        for line in sorted({kube_flagsets.release_line(version) for version in kube_flagsets.MODERN_VERSIONS})
-        for component, kind in (
-            ("kubelet", KUBELET_CONFIG),
-            ("kube-proxy", KUBE_PROXY_CONFIG),
-            ("kube-scheduler", SCHEDULER_CONFIG),
-        )
-    },
 }
 
 # Path-like flags that name no file the binary reads at startup, and why.
 NOT_CHECKED: Mapping[str, str] = {
-    "audit-log-path": "written, not read",
     "log-dir": "written, not read",
-    "log-file": "written, not read",
-    "write-config-to": "written, not read",
-    "debug-socket-path": "a socket the apiserver creates",
-    "lock-file": "created by the kubelet",
     "cert-dir": "created by the component when it writes self-signed certificates there",
     "root-dir": "created by the kubelet",
-    "volume-plugin-dir": "searched for plugins when a volume needs one; created if missing",
-    "flex-volume-plugin-dir": "searched for plugins when a volume needs one",
     "network-plugin-dir": "searched for plugins when a pod needs one",
-    "image-credential-provider-bin-dir": "searched when an image pull needs a credential provider",
-    "experimental-mounter-path": "run when a volume is mounted",
     "rkt-path": "run only with --container-runtime=rkt",
-    "container-runtime-endpoint": "a socket URL; the double talks to Docker Engine instead (see README)",
-    "image-service-endpoint": "a socket URL; the double talks to Docker Engine instead (see README)",
-    "docker-endpoint": "a socket URL, dialled by the kubelet (1.1)",
+    "docker-endpoint": "a socket URL, dialled by the kubelet",
     "manifest-url": "a URL",
     "oidc-issuer-url": "a URL",
     "experimental-keystone-url": "a URL",
-    "service-account-signing-endpoint": "a socket URL",
-    "authorization-always-allow-paths": "HTTP paths, not files",
     "manifest-url-header": "HTTP headers for --manifest-url",
-    "strict-transport-security-directives": "an HTTP header's directives",
-    "endpoint-reconciler-type": "a name (lease, none)",
-    "leader-elect-resource-lock": "a resource kind (leases)",
-    "cpu-manager-policy": "a policy name (none, static)",
-    "memory-manager-policy": "a policy name (None, Static)",
-    "topology-manager-policy": "a policy name (none, best-effort, ...)",
 }
 
 
 def classify(component: str, version: str, name: str) -> FileFlag | None:
-    """What file a flag of `component` at `version` names, or None when it names none the binary reads."""
+    """What file a flag of `component` at `version` (1.1) names, or None when it names none the binary reads."""
     normalized = kube_flagsets.normalize_flag_name(name)
     line = kube_flagsets.release_line(version)
     specific = COMPONENT_FILE_FLAGS.get((kube_flagsets.component_name(component), line, normalized))
@@ -196,15 +118,7 @@ def _items(value: str) -> list[str]:
 
 
 def _check_kubeconfig(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
-    if name == "kubeconfig" and flags.get("bootstrap-kubeconfig") and not os.path.exists(value):
-        return  # the kubelet is to write it from the bootstrap kubeconfig (checked under that flag)
-    kubeconfig.load(value, master=flags.get("master", "") if name == "kubeconfig" else "")
-
-
-def _check_bootstrap(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
-    if flags.get("kubeconfig") and os.path.exists(flags["kubeconfig"]):
-        return  # the kubelet reads the bootstrap kubeconfig only to make the missing --kubeconfig
-    kubeconfig.load(value)
+    kubeconfig.load(value, master=flags.get("master", ""))
 
 
 def _check_cert(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
@@ -222,14 +136,6 @@ def _check_key(flags: Flags, name: str, value: str, spec: FileFlag, report: Repo
     if not flags.get(spec.partner):
         raise FileProblem(f"--{spec.partner} must be given with --{name}")
     # the pair itself is checked under the certificate flag
-
-
-def _check_sni(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
-    pair = value.split(":", 1)[0]
-    parts = _items(pair)
-    if len(parts) != 2:
-        raise FileProblem('expected "cert-file,key-file[:names]"')
-    pemfiles.check_pair_files(parts[0], parts[1])
 
 
 def _check_public_keys(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
@@ -266,45 +172,6 @@ def _check_object(flags: Flags, name: str, value: str, spec: FileFlag, report: R
     configs.load_object(value, spec.config)
 
 
-def _check_audit_policy(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
-    configs.load_audit_policy(value)
-
-
-def _check_kubelet_config(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
-    config = configs.load_object(value, configs.KUBELET_CONFIGURATION)
-    static = configs.kubelet_path(config, "staticPodPath", value)
-    if static and not os.path.exists(static):
-        report.warnings.append(f"staticPodPath {static} of --{name}={value} does not exist (yet); watching it")
-    ca_file = configs.kubelet_path(config, "authentication.x509.clientCAFile", value)
-    if ca_file:
-        _nested(f"authentication.x509.clientCAFile {ca_file}", pemfiles.check_ca_file, ca_file)
-    cert, key = (configs.kubelet_path(config, field_name, value) for field_name in ("tlsCertFile", "tlsPrivateKeyFile"))
-    if cert or key:
-        _nested(f"tlsCertFile {cert} and tlsPrivateKeyFile {key}", pemfiles.check_pair_files, cert, key)
-
-
-def _nested(what: str, check: Callable[..., object], *args: str) -> None:
-    try:
-        check(*args)
-    except FileProblem as problem:
-        raise FileProblem(f"{what}: {problem}") from None
-
-
-def _check_client_connection(value: str, kind: ConfigKind, master: str) -> None:
-    config = configs.load_object(value, kind)
-    path = configs.field(config, "clientConnection.kubeconfig", "")
-    if path:
-        _nested(f"clientConnection.kubeconfig {path}", kubeconfig.load, str(path), master)
-
-
-def _check_proxy_config(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
-    _check_client_connection(value, configs.KUBE_PROXY_CONFIGURATION, flags.get("master", ""))
-
-
-def _check_scheduler_config(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
-    _check_client_connection(value, configs.KUBE_SCHEDULER_CONFIGURATION, flags.get("master", ""))
-
-
 def _check_yaml(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
     configs.load_document(value)
 
@@ -320,11 +187,6 @@ def _check_readable(flags: Flags, name: str, value: str, spec: FileFlag, report:
     pemfiles.read_bytes(value)
 
 
-def _check_directory(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
-    if not Path(value).is_dir():
-        raise FileProblem(f"stat {value}: {'not a directory' if Path(value).exists() else 'no such file or directory'}")
-
-
 def _check_static_pods(flags: Flags, name: str, value: str, spec: FileFlag, report: Report) -> None:
     if not os.path.exists(value):
         report.warnings.append(f"--{name}={value} does not exist (yet); the kubelet keeps watching it")
@@ -332,24 +194,17 @@ def _check_static_pods(flags: Flags, name: str, value: str, spec: FileFlag, repo
 
 _CHECKS: Mapping[str, _Check] = {
     KUBECONFIG: _check_kubeconfig,
-    BOOTSTRAP_KUBECONFIG: _check_bootstrap,
     CA: lambda flags, name, value, spec, report: pemfiles.check_ca_file(value),
     CERT: _check_cert,
     KEY: _check_key,
-    SNI: _check_sni,
     PUBLIC_KEYS: _check_public_keys,
     PRIVATE_KEY: _check_private_key,
     CSV: _check_csv,
     ABAC: _check_abac,
     CONFIG_OBJECT: _check_object,
-    AUDIT_POLICY: _check_audit_policy,
-    KUBELET_CONFIG: _check_kubelet_config,
-    KUBE_PROXY_CONFIG: _check_proxy_config,
-    SCHEDULER_CONFIG: _check_scheduler_config,
     YAML: _check_yaml,
     JSON: _check_json,
     READABLE: _check_readable,
-    DIRECTORY: _check_directory,
     STATIC_PODS: _check_static_pods,
 }
 

@@ -1,15 +1,9 @@
-"""Small HTTP and HTTPS servers for the doubles' health and API endpoints.
-
-The TLS handshake happens in the connection's own thread, so one slow or failing client cannot stall the others.
-Client certificates are requested, and verified against the CA when one is configured (ssl.CERT_OPTIONAL); a
-handshake that fails is logged at --v=2 like Go's "http: TLS handshake error".
-"""
+"""Small plain-HTTP servers for the doubles' health and API endpoints (the 1.1 components serve no TLS here)."""
 
 from __future__ import annotations
 
 import json
 import socket
-import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +20,6 @@ class Request:
     path: str
     query: Mapping[str, list[str]]
     headers: Mapping[str, str]
-    peer_cert: Mapping[str, Any] | None  # ssl's getpeercert() of a verified client certificate
 
 
 @dataclass(frozen=True)
@@ -52,21 +45,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True  # Go's net.Listen sets SO_REUSEADDR too: a restarted component can rebind at once
 
-    def __init__(self, address: tuple[str, int], handler: Handler, tls: ssl.SSLContext | None) -> None:
+    def __init__(self, address: tuple[str, int], handler: Handler) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.handle_request_with = handler
-        self.tls = tls
         super().__init__(address, _RequestHandler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
-        request.settimeout(30)  # a client that never finishes its handshake or request must not pin a thread
-        if self.tls is not None:
-            try:
-                request = self.tls.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError) as error:
-                log.verbose(2, "http: TLS handshake error", remote=f"{client_address[0]}:{client_address[1]}",
-                            err=str(error))
-                return
+        request.settimeout(30)  # a client that never finishes its request must not pin a thread
         super().finish_request(request, client_address)
 
 
@@ -76,13 +61,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        peer = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
         request = Request(
             method=self.command,
             path=parts.path,
             query=parse_qs(parts.query, keep_blank_values=True),
             headers={key.lower(): value for key, value in self.headers.items()},
-            peer_cert=peer or None,
         )
         try:
             response = self.server.handle_request_with(request)
@@ -108,9 +91,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class Serving:
     """A server running in its own thread; stop() closes it."""
 
-    def __init__(self, server: _Server, scheme: str) -> None:
+    def __init__(self, server: _Server) -> None:
         self._server = server
-        self.scheme = scheme
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
         self._thread.start()
 
@@ -123,29 +105,6 @@ class Serving:
         self._server.server_close()
 
 
-def serve(host: str, port: int, handler: Handler, tls: ssl.SSLContext | None = None) -> Serving:
+def serve(host: str, port: int, handler: Handler) -> Serving:
     """Starts serving; OSError (address in use, permission) propagates to the caller, which decides if it is fatal."""
-    server = _Server((host, port), handler, tls)
-    return Serving(server, "https" if tls else "http")
-
-
-def server_tls(cert_path: str, key_path: str, client_ca_path: str = "") -> ssl.SSLContext:
-    """A server context; with a client CA, client certificates are requested and verified (but not required)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert_path, key_path)
-    if client_ca_path:
-        context.load_verify_locations(cafile=client_ca_path)
-        context.verify_mode = ssl.CERT_OPTIONAL
-    return context
-
-
-def split_host_port(address: str, default_port: int) -> tuple[str, int]:
-    """`0.0.0.0:10256`, `[::]:10256`, `0.0.0.0/0:10256` (a CIDR, as kube-proxy also accepts) or a bare host."""
-    if address.count(":") > 1 and not address.startswith("["):
-        return address, default_port  # a bare IPv6 address
-    host, _, port = address.rpartition(":") if ":" in address else (address, "", "")
-    host = host.strip("[]")
-    if "/" in host:
-        host = "::" if ":" in host else "0.0.0.0"
-    return host or "0.0.0.0", int(port) if port else default_port
+    return Serving(_Server((host, port), handler))

@@ -1,11 +1,10 @@
-"""kubelet: run the static pods of a directory through Docker Engine, and keep them as their manifests say.
+"""kubelet 1.1: run the static pods of a directory through Docker Engine, and keep them as their manifests say.
 
-Modern: the KubeletConfiguration given by --config names the directory (staticPodPath), the healthz address
-(healthzBindAddress:healthzPort, 127.0.0.1:10248) and the poll period (fileCheckFrequency); --kubeconfig, when given,
-must exist and parse, and the API server is probed with it, but static pods run whether it answers or not (that is
-how the control plane bootstraps). Seed: --config is the manifest directory (or file), --api-servers the API server.
+--config is the manifest directory (or file), --api-servers the API server (probed, the result logged), the healthz
+address --healthz-bind-address:--healthz-port (127.0.0.1:10248), the Docker daemon --docker-endpoint (else
+DOCKER_HOST, else unix:///var/run/docker.sock).
 
-Every poll period (fileCheckFrequency, at most 2 s: the real kubelet also watches the directory with inotify) the
+Every poll period (--file-check-frequency, at most 2 s: the real kubelet also watches the directory with inotify) the
 kubelet double reads the manifests and logs the invalid ones; every second (the period the kubelet's PLEG relists
 containers) it removes the pods whose manifest is gone or changed, starts the containers that are missing, and
 restarts exited ones per restartPolicy after the kubelet's crash-loop back-off (10 s, doubling up to 5 minutes).
@@ -18,18 +17,16 @@ import re
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from docker.errors import DockerException, NotFound
 from requests.exceptions import RequestException
 
-from curtain_doubles import apiclient, component, configs, health, log, pods, podschema
-from curtain_doubles.cli import Context, StartupError
-from curtain_doubles.clients import api_target
+from curtain_doubles import apiclient, component, health, log, pods, podschema
+from curtain_doubles.cli import Context
 from curtain_doubles.httpserver import Handler, Request, Response, text
 from curtain_doubles.kubeconfig import ApiTarget, normalize_server
 from curtain_doubles.lifecycle import every
@@ -66,39 +63,15 @@ def node_name(context: Context) -> str:
     return (context.text("hostname-override") or socket.gethostname()).strip().lower()
 
 
-def _docker_url(context: Context) -> str:
-    if context.seed and context.text("docker-endpoint"):
-        return context.text("docker-endpoint")
-    if not context.seed and context.text("container-runtime-endpoint"):
-        log.warning("The contract double runs containers through Docker Engine, not the CRI endpoint",
-                    containerRuntimeEndpoint=context.text("container-runtime-endpoint"))
-    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-
-
 def settings(context: Context) -> Settings:
-    """The kubelet's settings: 1.1 from flags; modern from the config file, with explicitly given flags winning."""
-    ports = context.profile.ports
-    if context.seed:
-        return Settings(
-            node=node_name(context),
-            static_path=context.text("config"),
-            healthz_host=context.text("healthz-bind-address") or "127.0.0.1",
-            healthz_port=context.number("healthz-port", ports.kubelet_healthz),
-            poll_seconds=min(go_duration(context.text("file-check-frequency"), 20.0), MAX_POLL_SECONDS),
-            docker_url=_docker_url(context),
-        )
-    config_path = context.text("config")
-    config: Mapping[str, Any] = configs.load_object(config_path, configs.KUBELET_CONFIGURATION) if config_path else {}
-    static = context.text("pod-manifest-path") or configs.kubelet_path(config, "staticPodPath", config_path)
-    frequency = context.text("file-check-frequency") or str(configs.field(config, "fileCheckFrequency", ""))
+    """The kubelet's settings, from its 1.1 flags."""
     return Settings(
         node=node_name(context),
-        static_path=static,
-        healthz_host=context.text("healthz-bind-address") or str(configs.field(config, "healthzBindAddress",
-                                                                                "127.0.0.1")),
-        healthz_port=context.number("healthz-port", int(configs.field(config, "healthzPort", ports.kubelet_healthz))),
-        poll_seconds=min(go_duration(frequency, 20.0), MAX_POLL_SECONDS) or MAX_POLL_SECONDS,
-        docker_url=_docker_url(context),
+        static_path=context.text("config"),
+        healthz_host=context.text("healthz-bind-address") or "127.0.0.1",
+        healthz_port=context.number("healthz-port", context.profile.ports.kubelet_healthz),
+        poll_seconds=min(go_duration(context.text("file-check-frequency"), 20.0), MAX_POLL_SECONDS),
+        docker_url=context.text("docker-endpoint") or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock",
     )
 
 
@@ -269,32 +242,17 @@ class Kubelet:
 
 
 def _api_target(context: Context) -> ApiTarget | None:
-    """The API server the kubelet reports to, if any; None runs it standalone."""
-    if context.seed:
-        servers = context.items("api-servers")
-        return ApiTarget(server=normalize_server(servers[0]), source="--api-servers") if servers else None
-    kubeconfig_path = context.text("kubeconfig")
-    if kubeconfig_path and not os.path.exists(kubeconfig_path):
-        log.warning("TLS bootstrapping is not done by the contract double; running standalone",
-                    bootstrapKubeconfig=context.text("bootstrap-kubeconfig"))
-        return None
-    return api_target(context, kubeconfig_path) if kubeconfig_path else None
+    """The API server the kubelet reports to: the first of --api-servers; None runs it standalone."""
+    servers = context.items("api-servers")
+    return ApiTarget(server=normalize_server(servers[0]), source="--api-servers") if servers else None
 
 
-def _wait_for_runtime(runtime: DockerRuntime, context: Context) -> None:
-    """Modern kubelets exit when the runtime does not answer at start; 1.1 kept retrying."""
-    for _ in range(5):
-        try:
-            runtime.ping()
-            return
-        except RuntimeProblem as problem:
-            if context.seed:
-                log.error("Container runtime not available yet; retrying", err=str(problem))
-                return
-            reason = str(problem)
-        time.sleep(1.0)
-    raise StartupError(f'failed to run Kubelet: validate service connection: validate the runtime at '
-                       f'"{runtime.base_url}": {reason}')
+def _check_runtime(runtime: DockerRuntime) -> None:
+    """1.1 kept retrying when the runtime did not answer at start: logged, and the sync loop tries again."""
+    try:
+        runtime.ping()
+    except RuntimeProblem as problem:
+        log.error("Container runtime not available yet; retrying", err=str(problem))
 
 
 def _healthz(request: Request) -> Response:
@@ -309,7 +267,7 @@ def run(context: Context) -> int:
     log.info("Static pod source", path=config.static_path or "(none)", node=config.node,
              pollSeconds=config.poll_seconds)
     runtime = DockerRuntime(config.docker_url, config.node)
-    _wait_for_runtime(runtime, context)
+    _check_runtime(runtime)
     schema_version = podschema.schema_for(context.version)
     log.info("Validating static pods with the v1 Pod schema of kubernetes-validate", schemaVersion=schema_version)
     target = _api_target(context)
@@ -317,7 +275,7 @@ def run(context: Context) -> int:
         apiclient.watch(context.lifecycle, apiclient.ApiProbe(target, health.Checks(["apiserver"]), "kubelet"))
     kubelet = Kubelet(config, runtime, schema_version, Backoff(float(os.environ.get(BACKOFF_VARIABLE, "10"))))
     handler: Handler = _healthz
-    listener = (component.listen_or_log(config.healthz_host, config.healthz_port, handler, None, "healthz")
+    listener = (component.listen_or_log(config.healthz_host, config.healthz_port, handler, "healthz")
                 if config.healthz_port else None)
     every(context.lifecycle, RELIST_SECONDS, kubelet.sync, "static-pods")
     return component.start(context.lifecycle, [listener])

@@ -8,22 +8,13 @@ The reasons read like Go's, so a failing double says what the real binary would 
 
 from __future__ import annotations
 
-import atexit
-import datetime
 import errno
-import ipaddress
 import os
 import re
-import shutil
-import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----", re.DOTALL)
 _PRIVATE_KEY_TYPES = frozenset({"PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"})
@@ -132,64 +123,3 @@ def check_ca_file(path: str) -> None:
         certificates(data)
     except FileProblem as problem:
         raise FileProblem(f"error reading {path}: {problem}") from None
-
-
-# --- serving certificates the components make themselves -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ServingPair:
-    cert_path: str
-    key_path: str
-
-
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-def self_signed(host: str, alternate_names: Iterable[str], directory: str | None, base_name: str) -> ServingPair:
-    """A self-signed serving certificate as the components make when given none (`<host>@<unix time>` as CN).
-
-    Written to `directory` as <base_name>.crt/.key when given (the real binaries' --cert-dir), else to a private
-    temporary directory.
-    """
-    now = datetime.datetime.now(datetime.UTC)
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{host}@{int(now.timestamp())}")])
-    sans: list[x509.GeneralName] = []
-    for alternate in dict.fromkeys([host, *alternate_names]):
-        try:
-            sans.append(x509.IPAddress(ipaddress.ip_address(alternate)))
-        except ValueError:
-            sans.append(x509.DNSName(alternate))
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    if directory:
-        target = Path(directory)
-        target.mkdir(parents=True, exist_ok=True)
-    else:  # the real components keep it in memory; ssl needs files, so they live only as long as the process
-        target = Path(tempfile.mkdtemp(prefix="curtain-double-"))
-        atexit.register(shutil.rmtree, target, True)
-    cert_path, key_path = target / f"{base_name}.crt", target / f"{base_name}.key"
-    write_private(key_path, _key_pem(key))
-    write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
-    return ServingPair(str(cert_path), str(key_path))
-
-
-def write_private(path: Path, data: bytes) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)

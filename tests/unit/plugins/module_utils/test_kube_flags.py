@@ -416,14 +416,9 @@ def test_kubelet_config_pointing_at_a_manifest_directory_warns_on_modern() -> No
     [
         ("kubelet", "modern", "pod-manifest-path", "/etc/kubernetes/manifests", "--config flag"),
         ("kube-apiserver", "modern", "admission-control", ["NamespaceLifecycle"], "--enable-admission-plugins"),
-        # The kube-scheduler's --help lists --kubeconfig under "Deprecated flags" as "DEPRECATED: path to kubeconfig
-        # file ... ignored if a config file is specified in --config."; the generated data has lost that (strict: this
-        # fails once the data is regenerated with the deprecation, and the mark must then go).
-        pytest.param(
-            "kube-scheduler", "modern", "kubeconfig", "/etc/kubernetes/scheduler.conf", "ignored if a config file",
-            marks=pytest.mark.xfail(
-                strict=True, reason="scripts/generate_flagsets.py does not read a leading 'DEPRECATED: '"),
-        ),
+        # kube-scheduler's --help lists --kubeconfig under "Deprecated flags" as "DEPRECATED: path to kubeconfig file
+        # ... ignored if a config file is specified in --config."
+        ("kube-scheduler", "modern", "kubeconfig", "/etc/kubernetes/scheduler.conf", "ignored if a config file"),
         ("kubelet", "modern@v1.36.3", "global-housekeeping-interval", "1m0s", "mistakenly registered with the Kubelet"),
         ("kube-apiserver", "seed", "portal-net", "10.0.0.1/24", "see --service-cluster-ip-range instead"),
         ("kube-apiserver", "seed", "address", "127.0.0.1", "see --insecure-bind-address instead"),

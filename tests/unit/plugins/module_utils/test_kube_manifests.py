@@ -363,10 +363,8 @@ def test_modern_audit_can_be_turned_off() -> None:
     assert not [volume for volume in pod["spec"]["volumes"] if volume["name"].startswith("audit")]
 
 
-# The kube-scheduler's --help (1.36.3 and 1.37.2) lists --kubeconfig under "Deprecated flags" as "DEPRECATED: path to
-# kubeconfig file ... ignored if a config file is specified in --config."; the generated data has lost that (strict:
-# this fails as soon as the data is regenerated with the deprecation, and the mark must then go).
-@pytest.mark.xfail(strict=True, reason="scripts/generate_flagsets.py does not read a leading 'DEPRECATED: '")
+# kube-scheduler's --help (1.36.3 and 1.37.2) lists --kubeconfig under "Deprecated flags" as "DEPRECATED: path to
+# kubeconfig file ... ignored if a config file is specified in --config."
 def test_modern_scheduler_deprecations_are_warnings() -> None:
     warnings: list[str] = []
     control_plane_pods("modern", MODERN, warnings)

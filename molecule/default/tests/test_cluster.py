@@ -1,0 +1,112 @@
+"""The converged site as a cluster's user sees it, with the real kubectl of the pinned version and the admin
+kubeconfig from the controller: versions, the node Ready, the control plane's mirror pods, a workload of our own with
+its logs, exec and a ClusterIP Service answering through kube-proxy's rules, and what each identity may do.
+
+Runs first (file order): the restart counts it records here are compared by the last test of the scenario
+(test_site.py), after the Docker Engine restart and the kube-proxy moves."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from kube import (
+    CONTROL_PLANE,
+    WORKLOAD,
+    Kubectl,
+    http_get_from,
+    mirror_pods,
+    node_ready,
+    restart_counts,
+    wait_for,
+    workload,
+)
+from site_host import HOST, INVENTORY_DIR, host
+
+RESTARTS_FILE = INVENTORY_DIR / "restart-counts.json"
+
+
+@pytest.fixture(scope="module")
+def kubectl() -> Kubectl:
+    return Kubectl(INVENTORY_DIR / "artifacts/admin.conf")
+
+
+def test_kubectl_and_the_apiserver_report_the_pinned_version(kubectl: Kubectl) -> None:
+    versions = kubectl.json("version")
+    assert versions["clientVersion"]["gitVersion"] == "v1.37.2"
+    assert versions["serverVersion"]["gitVersion"] == "v1.37.2"
+
+
+def test_the_master_is_a_ready_node_running_the_pinned_kubelet_on_containerd(kubectl: Kubectl) -> None:
+    node = wait_for(lambda: node_ready(kubectl, HOST), 120, f"node {HOST} Ready")
+    info = node["status"]["nodeInfo"]
+    assert info["kubeletVersion"] == "v1.37.2"
+    assert info["containerRuntimeVersion"] == "containerd://2.3.7"
+    assert node["spec"]["podCIDR"].startswith("10.244.")
+
+
+def test_the_control_plane_runs_as_mirror_pods(kubectl: Kubectl) -> None:
+    pods = wait_for(lambda: (found := mirror_pods(kubectl, HOST)) and len(found) == 3
+                    and all(pod["status"]["phase"] == "Running" for pod in found.values()) and found,
+                    120, "three Running mirror pods")
+    for component, pod in pods.items():
+        assert "kubernetes.io/config.mirror" in pod["metadata"]["annotations"], component
+        registry = os.environ["CURTAIN_TEST_REGISTRY"]
+        assert pod["spec"]["containers"][0]["image"].startswith(f"{registry}/curtain/{component}:"), component
+    RESTARTS_FILE.write_text(json.dumps(restart_counts(pods)))
+
+
+def test_a_deployment_of_our_image_becomes_available_and_its_service_answers_from_the_host(kubectl: Kubectl) -> None:
+    kubectl.apply(*workload("echo", os.environ["CURTAIN_TEST_DIGEST_HTTP_ECHO"], replicas=2))
+    kubectl.run("rollout", "status", "deployment/echo", "--timeout=180s", timeout=200)
+    service = kubectl.json("get", "service", "echo")
+    answer = wait_for(lambda: http_get_from(host(), f"http://{service['spec']['clusterIP']}/"), 60,
+                      "the ClusterIP answering from the host")
+    assert answer.startswith("hello from echo\nhost echo-")
+    # The answer came through kube-proxy's rules for that address (iptables mode, the profile's default).
+    rules = host().check_output("iptables-save -t nat")
+    assert f"-d {service['spec']['clusterIP']}/32" in rules and "KUBE-SVC-" in rules
+
+
+def test_logs_and_exec_reach_the_pod_through_the_kubelet(kubectl: Kubectl) -> None:
+    logs = kubectl.run("logs", "deployment/echo").stdout
+    assert "http-echo listening on :8080" in logs
+    # The image has no shell; running its binary again with a bad address proves the exec reached the container.
+    run = kubectl.run("exec", "deployment/echo", "--", f"/{WORKLOAD}", "-listen", "no-port", check=False)
+    assert run.returncode == 1 and "missing port in address" in run.stdout + run.stderr
+
+
+# (identity, groups, verb, resource, namespace, allowed): what each client of the control plane may do, checked against
+# the real authorizers (Node, RBAC); each gets what it needs and no more than upstream gives it.
+NODE = (f"system:node:{HOST}", ("system:nodes",))
+CAN_I = [
+    (*NODE, "get", f"nodes/{HOST}", None, True),
+    (*NODE, "list", "secrets", None, False),  # the Node authorizer gives a node only its own pods' secrets
+    (*NODE, "create", "namespaces", None, False),
+    ("system:kube-controller-manager", (), "get", "leases.coordination.k8s.io", "kube-system", True),
+    ("system:kube-controller-manager", (), "create", "deployments.apps", "default", False),
+    ("system:kube-scheduler", (), "create", "pods/binding", "default", True),
+    ("system:kube-scheduler", (), "list", "secrets", None, False),
+    ("system:kube-proxy", (), "watch", "endpointslices.discovery.k8s.io", None, True),
+    ("system:kube-proxy", (), "list", "services", None, True),
+    ("system:kube-proxy", (), "get", "secrets", None, False),
+    ("kube-apiserver-kubelet-client", (), "get", "nodes/log", None, True),
+    ("kube-apiserver-kubelet-client", (), "create", "nodes/proxy", None, True),
+    ("kube-apiserver-kubelet-client", (), "get", "pods", None, False),
+    ("kube-apiserver-kubelet-client", (), "get", "secrets", None, False),
+    ("kubernetes-admin", ("system:masters",), "delete", "nodes", None, True),
+]
+
+
+@pytest.mark.parametrize(("user", "groups", "verb", "resource", "namespace", "allowed"), CAN_I)
+def test_each_identity_may_do_what_it_needs_and_no_more(kubectl: Kubectl, user: str, groups: tuple[str, ...],
+                                                       verb: str, resource: str, namespace: str | None,
+                                                       allowed: bool) -> None:
+    assert kubectl.can_i(verb, resource, user, groups, namespace) is allowed
+
+
+def test_the_control_plane_components_run_from_the_pinned_images() -> None:
+    names = host().check_output("docker exec curtain-kubelet crictl ps --output json")
+    running = {container["metadata"]["name"] for container in json.loads(names)["containers"]}
+    assert set(CONTROL_PLANE) <= running

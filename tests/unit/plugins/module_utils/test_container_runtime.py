@@ -1,0 +1,99 @@
+"""The kubelet's runtime as data: containerd's config, the pod network, the kubelet container, images to copy."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+from ansible_collections.curtain.kube.plugins.module_utils import container_runtime as runtime
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import ContainerRuntimeError
+
+
+def test_containerd_config_is_valid_toml_with_curtains_own_paths() -> None:
+    text = runtime.to_toml(runtime.containerd_config())
+    config = tomllib.loads(text)
+    assert config == runtime.containerd_config()
+    assert config["version"] == 3
+    assert config["root"] == "/var/lib/curtain/containerd" and config["state"] == "/run/curtain/containerd"
+    assert config["grpc"]["address"] == "/run/curtain/containerd/containerd.sock"
+    images, cri = config["plugins"]["io.containerd.cri.v1.images"], config["plugins"]["io.containerd.cri.v1.runtime"]
+    assert images["pinned_images"]["sandbox"] == "registry.k8s.io/pause:3.10.2"
+    assert "registry" not in images  # no registry host files unless a registry is reached over plain HTTP
+    # A real host's default: the kubelet's OOM scores hold; cgroupfs, as the kubelet's driver.
+    assert cri["restrict_oom_score_adj"] is False
+    assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is False
+    assert cri["cni"] == {"bin_dirs": ["/opt/cni/bin"], "conf_dir": "/etc/cni/net.d"}
+
+
+def test_containerd_config_for_a_host_without_sys_resource_and_a_plain_http_registry() -> None:
+    config = tomllib.loads(runtime.to_toml(runtime.containerd_config("reg:5000/pause@sha256:ab", True, ["reg:5000"])))
+    assert config["plugins"]["io.containerd.cri.v1.runtime"]["restrict_oom_score_adj"] is True
+    images = config["plugins"]["io.containerd.cri.v1.images"]
+    assert images["registry"]["config_path"] == "/etc/curtain/containerd/certs.d"
+    assert images["pinned_images"]["sandbox"] == "reg:5000/pause@sha256:ab"
+    [(path, text)] = runtime.registry_hosts_files(["reg:5000"]).items()
+    assert path == "/etc/curtain/containerd/certs.d/reg:5000/hosts.toml"
+    assert tomllib.loads(text) == {"server": "http://reg:5000",
+                                   "host": {"http://reg:5000": {"capabilities": ["pull", "resolve"]}}}
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: runtime.containerd_config(""), "sandbox_image"),
+    (lambda: runtime.registry_hosts_files(["http://reg/x"]), "insecure_registries"),
+    (lambda: runtime.cni_config("10.244.0.0/33"), "pod_subnet"),
+    (lambda: runtime.node_pod_subnet("10.244.0.0/25", 0), "smaller than one node's /24"),
+    (lambda: runtime.node_pod_subnet("10.244.0.0/23", 2), "fewer than 3 /24 subnets"),
+    (lambda: runtime.kubelet_container("root"), "hyperkube_master_privilege"),
+    (lambda: runtime.kubelet_container("capabilities", []), "hyperkube_master_capabilities"),
+])
+def test_bad_input_is_refused_naming_the_variable(call, message: str) -> None:
+    with pytest.raises(ContainerRuntimeError, match=message):
+        call()
+
+
+def test_each_node_gets_its_own_pod_subnet_and_a_bridge_network() -> None:
+    assert [runtime.node_pod_subnet("10.244.0.0/16", index) for index in range(3)] == [
+        "10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"]
+    network = json.loads(runtime.cni_config_text("10.244.1.0/24"))
+    assert [plugin["type"] for plugin in network["plugins"]] == ["bridge", "portmap", "loopback"]
+    assert network["plugins"][0]["ipam"]["ranges"] == [[{"subnet": "10.244.1.0/24"}]]
+
+
+def test_the_modern_kubelet_container_privileged_and_in_the_capabilities_mode() -> None:
+    privileged = runtime.kubelet_container("privileged")
+    assert privileged["privileged"] and not privileged["capabilities"] and not privileged["devices"]
+    assert (privileged["network_mode"], privileged["pid_mode"], privileged["cgroupns_mode"]) == ("host",) * 3
+    assert "/var/lib/kubelet:/var/lib/kubelet:rshared" in privileged["volumes"]
+    assert not [volume for volume in privileged["volumes"] if volume.startswith("/dev")]
+    limited = runtime.kubelet_container("capabilities", ["ALL"], ["SYS_RESOURCE"], "/curtain-a")
+    assert not limited["privileged"]
+    assert (limited["capabilities"], limited["cap_drop"]) == (["ALL"], ["SYS_RESOURCE"])
+    assert limited["security_opts"] == ["seccomp=unconfined", "apparmor=unconfined"]
+    assert limited["devices"] == ["/dev/kmsg:/dev/kmsg:r"]
+    assert limited["env"] == {"CURTAIN_CGROUP_ROOT": "/curtain-a"}
+
+
+def test_the_seed_kubelet_container_keeps_the_seeds_mounts_and_dev_only_when_asked() -> None:
+    seed = runtime.kubelet_container("capabilities", ["ALL"], profile="seed")
+    assert "/var/run:/var/run:rw" in seed["volumes"] and "/dev:/dev" not in seed["volumes"]
+    assert seed["cgroupns_mode"] is None and not seed["devices"]
+    assert "/dev:/dev" in runtime.kubelet_container("privileged", profile="seed", mount_dev=True)["volumes"]
+
+
+@pytest.mark.parametrize(("reference", "normalized"), [
+    ("curtain/pause:1.0", "docker.io/curtain/pause:1.0"),
+    ("busybox:1", "docker.io/library/busybox:1"),
+    ("registry.k8s.io/kube-apiserver:v1.37.2", "registry.k8s.io/kube-apiserver:v1.37.2"),
+    ("172.17.0.1:5000/curtain/kubelet:v1.37.2", "172.17.0.1:5000/curtain/kubelet:v1.37.2"),
+    ("localhost/x:1", "localhost/x:1"),
+])
+def test_image_names_as_containerd_lists_them(reference: str, normalized: str) -> None:
+    assert runtime.normalized_image(reference) == normalized
+
+
+def test_only_the_images_containerd_lacks_are_copied() -> None:
+    present = ["docker.io/curtain/kube-apiserver:v1.37.2", "sha256:0123"]
+    wanted = ["curtain/kube-apiserver:v1.37.2", "curtain/kube-scheduler:v1.37.2", "curtain/kube-scheduler:v1.37.2"]
+    assert runtime.images_to_copy(wanted, present) == ["curtain/kube-scheduler:v1.37.2"]
+    assert runtime.images_to_copy(wanted[:1], present) == []
