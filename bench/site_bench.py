@@ -54,7 +54,6 @@ RESULTS = CACHE / "bench-site-results.json"
 # What the roles leave on a host, removed for a cold run (with every container of the host's own Docker Engine).
 HOST_PATHS = ["/etc/curtain", "/var/lib/curtain", "/etc/kubernetes", "/var/lib/kubelet", "/var/log/pods",
               "/var/log/containers", "/var/lib/kube-proxy", "/run/xtables.lock"]
-CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "NET_ADMIN", "NET_RAW", "SETGID", "SETUID", "SYS_ADMIN"]
 
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -125,16 +124,20 @@ def clean_host(name: str) -> None:
 
 # --- inventory -----------------------------------------------------------------------------------------------------
 
+# The test hosts share this machine's cgroup v1 tree: the kubelet accepts v1, each under a cgroup root of its own.
+KUBE_SETTINGS = {"fail_cgroup_v1": False, "cgroup_root": "/curtain-{{ inventory_hostname }}"}
+
+
 def version_key(tag: str) -> list[int]:
     return [int(part) for part in re.findall(r"\d+", tag)]
 
 
 def digests() -> dict[str, str]:
-    """Registry reference by digest of the etcd image and of the newest tag of each contract double."""
+    """Registry reference by digest of the etcd image and of the newest tag of each Kubernetes image built here."""
     def digest(image: str) -> str:
         return run([str(ROOT / "scripts/registry"), "digest", REGISTRY, image]).stdout.strip()
     newest: dict[str, str] = {}
-    for image in run([str(ROOT / "tests/doubles/build"), "names"]).stdout.split():
+    for image in run([str(ROOT / "scripts/images"), "kubernetes-names"]).stdout.split():
         name, tag = image.rsplit(":", 1)
         if name not in newest or version_key(tag) > version_key(newest[name]):
             newest[name] = tag
@@ -145,15 +148,21 @@ def digests() -> dict[str, str]:
 
 
 def group_vars(found: dict[str, str]) -> dict:
-    """The group variables of molecule/default: images of the test registry by digest, the test hosts' limits."""
+    """The group variables of the Molecule scenarios (.config/molecule/config.yml): images of the test registry by
+    digest, the test hosts' adaptations to these machines."""
     def image(component: str) -> dict[str, str]:
-        return {"repository": f"{REGISTRY}/curtain-test/{component}", "digest": found[component]}
+        return {"repository": f"{REGISTRY}/curtain/{component}", "digest": found[component]}
     return {
         "etcd_image_source": "registry",
         "etcd_image": f"{REGISTRY}/curtain/etcd",
         "etcd_image_digest": found["etcd"],
-        "hyperkube_master_capabilities": CAPABILITIES,
-        "hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}},
+        "hyperkube_master_sandbox_image": f"{REGISTRY}/curtain/pause@{found['pause']}",
+        "hyperkube_master_insecure_registries": [REGISTRY],
+        "hyperkube_master_privilege": "capabilities",
+        "hyperkube_master_capabilities": ["ALL"],
+        "hyperkube_master_capabilities_drop": ["SYS_RESOURCE"],
+        "hyperkube_master_restrict_oom_score_adj": True,
+        "hyperkube_master_settings": KUBE_SETTINGS,
         "hyperkube_master_images": {component: image(component) for component in
                                     ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")},
         "kube_proxy_images": {"kube-proxy": image("kube-proxy")},
@@ -162,7 +171,7 @@ def group_vars(found: dict[str, str]) -> dict:
 
 def image_references(found: dict[str, str]) -> list[str]:
     refs = [f"{REGISTRY}/curtain/etcd@{found['etcd']}"]
-    return refs + [f"{REGISTRY}/curtain-test/{name}@{digest}" for name, digest in found.items() if name != "etcd"]
+    return refs + [f"{REGISTRY}/curtain/{name}@{digest}" for name, digest in found.items() if name != "etcd"]
 
 
 def write_inventory(directory: Path, addresses: dict[str, str], size: int, key: Path, variables: dict) -> Path:
@@ -310,7 +319,7 @@ def write_floor_spec(name: str, path: Path) -> None:
     """The floor's input from host NAME as the site left it: docker run arguments and health endpoints."""
     sys.path.insert(0, str(ROOT / "plugins/module_utils"))
     import endpoints  # the site summary's own endpoint list
-    settings = {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}
+    settings = KUBE_SETTINGS
     inspected = {c["Name"].lstrip("/"): c for c in json.loads(run(
         ["docker", "exec", name, "docker", "inspect", "curtain-etcd", "curtain-kubelet",
          "curtain-kube-proxy"]).stdout)}

@@ -53,12 +53,16 @@ class Kubectl:
 
     def can_i(self, verb: str, resource: str, user: str, groups: tuple[str, ...] = (),
               namespace: str | None = None) -> bool:
-        """`kubectl auth can-i` as another identity (the admin may impersonate)."""
+        """`kubectl auth can-i` as another identity (the admin may impersonate). A resource written as
+        `nodes/proxy` means the subresource (kubectl itself would read it as the node named proxy)."""
+        resource, _, subresource = resource.partition("/")
         args = ["auth", "can-i", verb, resource, f"--as={user}", *[f"--as-group={group}" for group in groups]]
+        args += [f"--subresource={subresource}"] if subresource else []
         args += ["--namespace", namespace] if namespace else ["--all-namespaces"]
         answer = self.run(*args, check=False)
-        assert answer.stdout.strip() in ("yes", "no"), answer.stderr
-        return answer.stdout.strip() == "yes"
+        verdict = answer.stdout.split(" ", 1)[0].strip()  # "no - <the authorizer's reason>"
+        assert verdict in ("yes", "no"), answer.stdout + answer.stderr
+        return verdict == "yes"
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 2):

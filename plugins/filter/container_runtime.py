@@ -3,7 +3,7 @@
 """Filters over the kubelet's container runtime (module_utils/container_runtime.py).
 
 privilege | kube_kubelet_container(capabilities, dropped, cgroup_root)  -> docker_container options
-sandbox_image | containerd_config_text(restrict_oom_score_adj, insecure_registries) -> config.toml text
+sandbox_image | containerd_config_text(restrict_oom_score_adj, insecure_registries, cgroup_root) -> config.toml
 insecure_registries | containerd_registry_hosts  -> {path: hosts.toml text}
 pod_subnet | cni_config_text                     -> the pod network's conflist, as JSON text
 pod_cidr | node_pod_subnet(index)                -> the index-th node's /24
@@ -23,9 +23,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import 
 
 @_filter_errors
 def containerd_config_text(sandbox_image: str, restrict_oom_score_adj: bool = False,
-                           insecure_registries: list[str] | None = None) -> str:
-    return container_runtime.to_toml(
-        container_runtime.containerd_config(sandbox_image, restrict_oom_score_adj, insecure_registries or ()))
+                           insecure_registries: list[str] | None = None, cgroup_root: str | None = None) -> str:
+    return container_runtime.to_toml(container_runtime.containerd_config(
+        sandbox_image, restrict_oom_score_adj, insecure_registries or (), cgroup_root))
 
 
 def kubelet_host_directories(profile: str) -> list[str]:

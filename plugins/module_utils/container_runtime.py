@@ -54,10 +54,21 @@ class ContainerRuntimeError(ValueError):
     """Settings the runtime cannot run with; the message names the setting."""
 
 
+# The cgroup containerd puts the pods' shims in (under the kubelet's cgroup root when there is one). Outside the
+# kubelet container's own cgroup, the shims, and so the pods, live on when that container stops or restarts (a
+# Docker Engine restart, a new kubelet configuration): containerd finds them again through its state directory.
+SHIM_CGROUP = "curtain-containerd-shims"
+
+
+def shim_cgroup(cgroup_root: str | None) -> str:
+    return f"{(cgroup_root or '').rstrip('/')}/{SHIM_CGROUP}"
+
+
 def containerd_config(
     sandbox_image: str = DEFAULT_SANDBOX_IMAGE,
     restrict_oom_score_adj: bool = False,
     insecure_registries: tuple[str, ...] | list[str] = (),
+    cgroup_root: str | None = None,
 ) -> dict[str, Any]:
     """containerd's config (version 3) for a kubelet with the cgroupfs driver.
 
@@ -86,7 +97,8 @@ def containerd_config(
                     "runtimes": {
                         # cgroupfs, as the kubelet's cgroupDriver: the kubelet asks the runtime which driver it
                         # uses (KubeletCgroupDriverFromCRI, GA in 1.34), and there is no systemd in the container.
-                        "runc": {"runtime_type": "io.containerd.runc.v2", "options": {"SystemdCgroup": False}},
+                        "runc": {"runtime_type": "io.containerd.runc.v2",
+                                 "options": {"SystemdCgroup": False, "ShimCgroup": shim_cgroup(cgroup_root)}},
                     },
                 },
                 "cni": {"bin_dirs": [CNI_BIN_DIR], "conf_dir": CNI_CONF_DIR},
@@ -273,7 +285,8 @@ def kubelet_container(
         "security_opts": list(UNCONFINED) if privilege == "capabilities" else [],
         "devices": [] if privilege == "privileged" or mount_dev else ["/dev/kmsg:/dev/kmsg:r"],
         "volumes": [*KUBELET_VOLUMES, *dev],
-        "env": {"CURTAIN_CGROUP_ROOT": cgroup_root} if cgroup_root else {},
+        # The cgroups the entrypoint makes before containerd and the kubelet start (they must exist).
+        "env": {"CURTAIN_CGROUPS": " ".join(path for path in (cgroup_root, shim_cgroup(cgroup_root)) if path)},
     }
     return container
 

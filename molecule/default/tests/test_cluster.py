@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from kube import (
@@ -18,6 +19,7 @@ from kube import (
     http_get_from,
     mirror_pods,
     node_ready,
+    pod_containers,
     restart_counts,
     wait_for,
     workload,
@@ -32,7 +34,13 @@ def kubectl() -> Kubectl:
     return Kubectl(INVENTORY_DIR / "artifacts/admin.conf")
 
 
-def test_kubectl_and_the_apiserver_report_the_pinned_version(kubectl: Kubectl) -> None:
+@pytest.fixture(scope="module")
+def since() -> str:
+    """When this module's checks began, by the host's clock: the logs test reads the components' logs from here."""
+    return host().check_output("date -u +%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_kubectl_and_the_apiserver_report_the_pinned_version(kubectl: Kubectl, since: str) -> None:
     versions = kubectl.json("version")
     assert versions["clientVersion"]["gitVersion"] == "v1.37.2"
     assert versions["serverVersion"]["gitVersion"] == "v1.37.2"
@@ -81,7 +89,8 @@ def test_logs_and_exec_reach_the_pod_through_the_kubelet(kubectl: Kubectl) -> No
 # the real authorizers (Node, RBAC); each gets what it needs and no more than upstream gives it.
 NODE = (f"system:node:{HOST}", ("system:nodes",))
 CAN_I = [
-    (*NODE, "get", f"nodes/{HOST}", None, True),
+    (*NODE, "watch", "services", None, True),
+    (*NODE, "update", "nodes/status", None, True),
     (*NODE, "list", "secrets", None, False),  # the Node authorizer gives a node only its own pods' secrets
     (*NODE, "create", "namespaces", None, False),
     ("system:kube-controller-manager", (), "get", "leases.coordination.k8s.io", "kube-system", True),
@@ -91,8 +100,8 @@ CAN_I = [
     ("system:kube-proxy", (), "watch", "endpointslices.discovery.k8s.io", None, True),
     ("system:kube-proxy", (), "list", "services", None, True),
     ("system:kube-proxy", (), "get", "secrets", None, False),
-    ("kube-apiserver-kubelet-client", (), "get", "nodes/log", None, True),
-    ("kube-apiserver-kubelet-client", (), "create", "nodes/proxy", None, True),
+    ("kube-apiserver-kubelet-client", (), "get", "nodes/log", None, True),  # kubectl logs
+    ("kube-apiserver-kubelet-client", (), "create", "nodes/proxy", None, True),  # kubectl exec, port-forward
     ("kube-apiserver-kubelet-client", (), "get", "pods", None, False),
     ("kube-apiserver-kubelet-client", (), "get", "secrets", None, False),
     ("kubernetes-admin", ("system:masters",), "delete", "nodes", None, True),
@@ -110,3 +119,27 @@ def test_the_control_plane_components_run_from_the_pinned_images() -> None:
     names = host().check_output("docker exec curtain-kubelet crictl ps --output json")
     running = {container["metadata"]["name"] for container in json.loads(names)["containers"]}
     assert set(CONTROL_PLANE) <= running
+
+
+# What the components may log while the cluster is used, and why; anything else that names Forbidden, x509 or a
+# failure fails the test below.
+ALLOWED_LOG_LINES = {
+    # containerd 2.3 reports no image filesystem label; the kubelet falls back to the node filesystem.
+    "no imagefs label for configured runtime",
+}
+LOG_PROBLEMS = re.compile(r"forbidden|x509|failed to", re.IGNORECASE)
+
+
+def test_no_component_logged_forbidden_x509_or_failures_while_the_cluster_was_used(since: str) -> None:
+    """Runs after the checks above (file order), which used every component: apiserver, controller-manager (the
+    Deployment), scheduler (its pods), kubelet (logs, exec), kube-proxy (the Service)."""
+    logs = {name: host().check_output("docker logs --since %s %s 2>&1", since, name)
+            for name in ("curtain-kubelet", "curtain-kube-proxy")}
+    for component in CONTROL_PLANE:
+        [container] = pod_containers(host(), component)
+        logs[component] = host().check_output("docker exec curtain-kubelet crictl logs --since %s %s 2>&1", since,
+                                              container)
+    problems = {name: [line for line in text.splitlines() if LOG_PROBLEMS.search(line)
+                       and not any(allowed in line for allowed in ALLOWED_LOG_LINES)]
+                for name, text in logs.items()}
+    assert not any(problems.values()), {name: lines[:5] for name, lines in problems.items() if lines}

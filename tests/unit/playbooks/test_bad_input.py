@@ -2,8 +2,8 @@
 message naming the variable and what is wrong, and nothing changes, on the host or on the controller.
 
 Every row runs `ansible-playbook playbooks/site.yml` against its own copy of inventory/local (localhost, connection
-local), made valid for this machine first (the images pinned by digest, fail-cgroupv1 off for this cgroup v1 host),
-then changed by the row: extra vars, or the inventory itself for group and per-host inputs. The row's check must
+local), made valid for this machine first (the images pinned by digest, fail_cgroup_v1 off for this cgroup v1
+host), then changed by the row: extra vars, or the inventory itself for group and per-host inputs. The row's check must
 be in the JSON report with its status and its words (the variable and the reason), in the table printed on the
 console, and, for a failure, in the one-line summary; no other check may fail, so the failure is the row's; no
 play after preflight may start.
@@ -50,8 +50,8 @@ LOCAL_INVENTORY = ROOT / "inventory" / "local"
 JOBS = int(os.environ.get("CURTAIN_BAD_INPUT_JOBS", "3"))
 DIGEST = "sha256:" + "1" * 64  # a well-formed pin; never pulled, since every run stops before the images
 # What makes inventory/local valid on this machine: the registry source needs a digest per image, and this host is
-# cgroup v1, which a modern kubelet refuses unless fail-cgroupv1 is false (preflight fails it otherwise).
-VALID_SETTINGS = {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}
+# cgroup v1, which a modern kubelet refuses unless fail_cgroup_v1 is false (preflight fails it otherwise).
+VALID_SETTINGS = {"fail_cgroup_v1": False}
 VALID = {
     "hyperkube_master_settings": VALID_SETTINGS,
     "hyperkube_master_images": {component: {"digest": DIGEST} for component in (
@@ -214,7 +214,7 @@ ROWS = [
     Row("removed flag for the version", "master settings",
         ("hyperkube_master_settings.extra_flags.kubelet", "kubelet v1.37.2 has no flag --containerized",
          "removed in 1.16"),
-        {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False, "containerized": True}}}}),
+        {"hyperkube_master_settings": {**VALID_SETTINGS, "extra_flags": {"kubelet": {"containerized": True}}}}),
     Row("overlapping service and pod CIDR", "service_cidr",
         ("hyperkube_master_settings.service_cidr 10.96.0.0/12", "overlaps hyperkube_master_settings.pod_cidr"),
         {"hyperkube_master_settings": {**VALID_SETTINGS, "service_cidr": "10.96.0.0/12", "pod_cidr": "10.100.0.0/16"}},

@@ -22,12 +22,16 @@ def test_containerd_config_is_valid_toml_with_curtains_own_paths() -> None:
     assert "registry" not in images  # no registry host files unless a registry is reached over plain HTTP
     # A real host's default: the kubelet's OOM scores hold; cgroupfs, as the kubelet's driver.
     assert cri["restrict_oom_score_adj"] is False
-    assert cri["containerd"]["runtimes"]["runc"]["options"]["SystemdCgroup"] is False
+    assert cri["containerd"]["runtimes"]["runc"]["options"] == {
+        "SystemdCgroup": False, "ShimCgroup": "/curtain-containerd-shims"}  # outside the kubelet container's cgroup
     assert cri["cni"] == {"bin_dirs": ["/opt/cni/bin"], "conf_dir": "/etc/cni/net.d"}
 
 
 def test_containerd_config_for_a_host_without_sys_resource_and_a_plain_http_registry() -> None:
-    config = tomllib.loads(runtime.to_toml(runtime.containerd_config("reg:5000/pause@sha256:ab", True, ["reg:5000"])))
+    config = tomllib.loads(runtime.to_toml(
+        runtime.containerd_config("reg:5000/pause@sha256:ab", True, ["reg:5000"], "/curtain-a")))
+    runc = config["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]["runc"]
+    assert runc["options"]["ShimCgroup"] == "/curtain-a/curtain-containerd-shims"
     assert config["plugins"]["io.containerd.cri.v1.runtime"]["restrict_oom_score_adj"] is True
     images = config["plugins"]["io.containerd.cri.v1.images"]
     assert images["registry"]["config_path"] == "/etc/curtain/containerd/certs.d"
@@ -71,7 +75,8 @@ def test_the_modern_kubelet_container_privileged_and_in_the_capabilities_mode() 
     assert (limited["capabilities"], limited["cap_drop"]) == (["ALL"], ["SYS_RESOURCE"])
     assert limited["security_opts"] == ["seccomp=unconfined", "apparmor=unconfined"]
     assert limited["devices"] == ["/dev/kmsg:/dev/kmsg:r"]
-    assert limited["env"] == {"CURTAIN_CGROUP_ROOT": "/curtain-a"}
+    assert limited["env"] == {"CURTAIN_CGROUPS": "/curtain-a /curtain-a/curtain-containerd-shims"}
+    assert privileged["env"] == {"CURTAIN_CGROUPS": "/curtain-containerd-shims"}
 
 
 def test_the_seed_kubelet_container_keeps_the_seeds_mounts_and_dev_only_when_asked() -> None:
