@@ -12,14 +12,18 @@ export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 SCENARIOS ?= etcd_cluster offline hyperkube_master default multi upgrade
 EXTRA_SCENARIOS = reset faults
 
-.PHONY: up test test-extra faults bench setup-up setup-test lint unit molecule build
+.PHONY: up test test-up test-extra faults bench setup-up setup-test lint unit molecule build
 
 # scripts/setup up writes .local/host.yml: what this machine lacks that a real host has, and how make up adapts.
 up: setup-up
 	ansible-playbook site.yml $$([ -f .local/host.yml ] && echo -e @.local/host.yml)
 
 test: setup-test
-	$(MAKE) --no-print-directory lint unit molecule
+	$(MAKE) --no-print-directory lint unit test-up molecule
+
+# make up on this machine, checked and reset again (tests/up): what a new user's first command does.
+test-up:
+	pytest tests/up
 
 # The scenarios kept out of `make test` for CI's time (docs/development.md).
 test-extra: setup-test

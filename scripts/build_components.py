@@ -61,7 +61,7 @@ def pinned_kubernetes_versions() -> tuple[str, ...]:
     # Only the version constants are needed; they sit at the top of the module, before any import of its siblings.
     for line in source.splitlines():
         if line.startswith(("MODERN_VERSION =", "MODERN_PREVIOUS_VERSION =")):
-            exec(line, namespace)  # noqa: S102 - a literal assignment from our own file
+            exec(line, namespace)
     return (namespace["MODERN_PREVIOUS_VERSION"], namespace["MODERN_VERSION"])
 
 
@@ -110,7 +110,7 @@ def kubernetes_ldflags(version: str) -> tuple[str, ...]:
 
 def build_date() -> str:
     # Fixed per version would be nicer for reproducibility, but the apiserver only prints it.
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 CONTAINERD_VERSION = "v2.3.7"  # the 2.3 LTS line; containerd's RELEASES.md supports Kubernetes 1.36+ with 2.3
@@ -318,7 +318,8 @@ def main() -> int:
         return 0
     unknown = set(args.only) - set(table)
     if unknown:
-        raise SystemExit(f"components: ERROR: unknown build(s) {', '.join(sorted(unknown))} (known: {', '.join(table)})")
+        raise SystemExit(
+            f"components: ERROR: unknown build(s) {', '.join(sorted(unknown))} (known: {', '.join(table)})")
     for key, recipe in table.items():
         if not args.only or key in args.only:
             build(recipe)

@@ -78,7 +78,8 @@ def render(versions: tuple[str, ...]) -> str:
         "SOURCES = {",
     ]
     lines += [
-        f'    "{line_of(version)}": "the --help of the {version} binaries built from the Go module k8s.io/kubernetes@{version}",'
+        f'    "{line_of(version)}": "the --help of the {version} binaries built from the Go module '
+        f'k8s.io/kubernetes@{version}",'
         for version in versions
     ]
     lines += ["}", "", "FLAGS = {"]

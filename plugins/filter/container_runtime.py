@@ -7,8 +7,9 @@ sandbox_image | containerd_config_text(restrict_oom_score_adj, insecure_registri
 insecure_registries | containerd_registry_hosts  -> {path: hosts.toml text}
 pod_subnet | cni_config_text                     -> the pod network's conflist, as JSON text
 pod_cidr | node_pod_subnet(index)                -> the index-th node's /24
-profile | kube_kubelet_host_directories          -> the host directories the kubelet container mounts
+profile | kube_kubelet_host_directories          -> {directory: mode} the kubelet container mounts
 profile | kube_kubelet_kernel_parameters         -> {sysctl: value} the kubelet needs
+crictl_pods_json | kube_pod_logs                 -> {directories, link_patterns} of those pods' logs
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ def containerd_config_text(sandbox_image: str, restrict_oom_score_adj: bool = Fa
         sandbox_image, restrict_oom_score_adj, insecure_registries or (), cgroup_root))
 
 
-def kubelet_host_directories(profile: str) -> list[str]:
-    """The host directories the modern kubelet container mounts (none made for the seed's)."""
-    return [] if profile == "seed" else list(container_runtime.KUBELET_HOST_DIRECTORIES)
+def kubelet_host_directories(profile: str) -> dict[str, str]:
+    """{directory: mode} of the host directories the modern kubelet container mounts (none made for the seed's)."""
+    return {} if profile == "seed" else dict(container_runtime.KUBELET_HOST_DIRECTORIES)
 
 
 def kubelet_kernel_parameters(profile: str) -> dict[str, str]:
@@ -48,4 +49,5 @@ class FilterModule:
             "node_pod_subnet": _filter_errors(container_runtime.node_pod_subnet),
             "kube_kubelet_host_directories": kubelet_host_directories,
             "kube_kubelet_kernel_parameters": kubelet_kernel_parameters,
+            "kube_pod_logs": _filter_errors(container_runtime.pod_logs),
         }

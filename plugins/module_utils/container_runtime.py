@@ -31,6 +31,7 @@ from typing import Any
 CONTAINERD_ROOT = "/var/lib/curtain/containerd"
 CONTAINERD_STATE = "/run/curtain/containerd"
 CONTAINERD_SOCKET = f"{CONTAINERD_STATE}/containerd.sock"
+SHIM_SOCKETS = "/run/curtain/containerd-shims"  # the container's /run/containerd
 CONTAINERD_ENDPOINT = f"unix://{CONTAINERD_SOCKET}"
 RUNTIME_CONFIG_DIR = "/etc/curtain/containerd"
 CONTAINERD_CONFIG = f"{RUNTIME_CONFIG_DIR}/config.toml"
@@ -42,7 +43,7 @@ CNI_NETWORK = "curtain"
 CNI_NETWORK_STATE_DIR = f"/var/lib/cni/networks/{CNI_NETWORK}"  # host-local's address leases
 # The kernel parameters the roles set for the kubelet and kube-proxy, kept for the next boot.
 SYSCTL_FILES = ("/etc/sysctl.d/90-curtain-kubelet.conf", "/etc/sysctl.d/90-curtain-kube-proxy.conf")
-CNI_BRIDGE = "cni0"
+CNI_BRIDGE = "curtain0"  # not cni0, which other CNI configurations (flannel's) name their bridge
 # containerd's own default (DefaultSandboxImage in containerd 2.3's internal/cri/config/config.go).
 DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.10.2"
 
@@ -120,7 +121,7 @@ def registry_hosts_files(insecure_registries: tuple[str, ...] | list[str]) -> di
 
 
 def cni_config(pod_subnet: str) -> dict[str, Any]:
-    """The node's pod network: a bridge (cni0) with host-local addresses from this node's pod subnet, masquerade
+    """The node's pod network: a bridge (curtain0) with host-local addresses from this node's pod subnet, masquerade
     for traffic leaving the node, hostPort through portmap, and the loopback every pod needs."""
     try:
         subnet = ipaddress.ip_network(pod_subnet)
@@ -137,7 +138,8 @@ def cni_config(pod_subnet: str) -> dict[str, Any]:
                 "isGateway": True,
                 "ipMasq": True,
                 "hairpinMode": True,
-                "ipam": {"type": "host-local", "ranges": [[{"subnet": str(subnet)}]], "routes": [{"dst": default_route}]},
+                "ipam": {"type": "host-local", "ranges": [[{"subnet": str(subnet)}]],
+                         "routes": [{"dst": default_route}]},
             },
             {"type": "portmap", "capabilities": {"portMappings": True}},
             {"type": "loopback"},
@@ -212,8 +214,11 @@ KUBELET_VOLUMES = (
     # containerd's images and snapshots: on the host's disk (its overlay snapshotter cannot work on the container's
     # own overlay root), and kept when the container is recreated.
     f"{CONTAINERD_ROOT}:{CONTAINERD_ROOT}:rw",
-    # The running pods' shim sockets: a recreated container's containerd finds its pods again.
+    # The running pods' state, and their shims' sockets, which containerd 2.x keeps under /run/containerd/s whatever
+    # its state directory: on the host, so that a restarted container's containerd finds its pods again (a socket in
+    # the container's own filesystem is not reachable from the next start of it, and the pods would be cleaned up).
     f"{CONTAINERD_STATE}:{CONTAINERD_STATE}:rw",
+    f"{SHIM_SOCKETS}:/run/containerd:rw",
     "/run/netns:/run/netns:rshared",  # the pods' network namespaces, which containerd bind-mounts here
     "/var/lib/cni:/var/lib/cni:rw",  # the addresses host-local gave out
     "/var/log/pods:/var/log/pods:rw",  # container logs: kubectl logs reads them through the kubelet
@@ -221,11 +226,13 @@ KUBELET_VOLUMES = (
     "/sys/fs/cgroup:/sys/fs/cgroup:rw",  # the kubelet makes the pods' cgroups
     "/lib/modules:/lib/modules:ro",  # modules the runtime or CNI plugins may load (overlay, bridge)
 )
-# The host directories those volumes need (Docker would make missing ones, but as root-owned 0755 defaults).
-KUBELET_HOST_DIRECTORIES = (
-    "/etc/curtain/containerd", CNI_CONF_DIR, "/var/lib/kubelet", CONTAINERD_ROOT, CONTAINERD_STATE, "/run/netns",
-    "/var/lib/cni", "/var/log/pods", "/var/log/containers",
-)
+# The host directories those volumes need, with the modes their users keep them at (containerd makes its root 0700);
+# /var/lib/kubelet is the role's own, made with the other kubelet files.
+KUBELET_HOST_DIRECTORIES = {
+    RUNTIME_CONFIG_DIR: "0755", CNI_CONF_DIR: "0755", CONTAINERD_ROOT: "0700", CONTAINERD_STATE: "0755",
+    SHIM_SOCKETS: "0700", "/run/netns": "0755", "/var/lib/cni": "0755", "/var/log/pods": "0755",
+    "/var/log/containers": "0755",
+}
 
 
 # The seed's kubelet container (the contract double of hyperkube 1.1 drives Docker Engine itself): the seed mounted
@@ -306,7 +313,7 @@ def node_pod_subnet(pod_cidr: str, index: int, prefix: int = 24) -> str:
     raise ContainerRuntimeError(f"pod_cidr: {pod_cidr} has fewer than {index + 1} /{prefix} subnets, one per node")
 
 
-# --- images in the runtime ---------------------------------------------------------------------------------------------
+# --- images in the runtime ------------------------------------------------------------------------------------------
 def normalized_image(reference: str) -> str:
     """An image reference as containerd names it: Docker Hub's implicit registry and library/ made explicit
     (curtain/pause:1.0 -> docker.io/curtain/pause:1.0, busybox:1 -> docker.io/library/busybox:1)."""
@@ -322,3 +329,19 @@ def images_to_copy(wanted: list[str] | tuple[str, ...], present: list[str] | tup
     """The wanted images (as Docker names them) that containerd's image list (`ctr images list -q`) lacks."""
     have = {normalized_image(name) for name in present}
     return [image for image in dict.fromkeys(wanted) if normalized_image(image) not in have]
+
+
+def pod_logs(crictl_pods: str | Mapping[str, Any]) -> dict[str, list[str]]:
+    """Where the kubelet keeps the logs of the pods `crictl pods --output json` lists: {directories:
+    [/var/log/pods/<namespace>_<name>_<uid>], link_patterns: [<name>_<namespace>_*.log, the kubelet's links in
+    /var/log/containers]}."""
+    data = json.loads(crictl_pods) if isinstance(crictl_pods, str) else crictl_pods
+    directories, patterns = [], []
+    for pod in (data or {}).get("items") or []:
+        meta = pod.get("metadata") or {}
+        name, namespace, uid = meta.get("name"), meta.get("namespace"), meta.get("uid")
+        if not (name and namespace and uid) or "/" in f"{name}{namespace}{uid}":
+            continue
+        directories.append(f"/var/log/pods/{namespace}_{name}_{uid}")
+        patterns.append(f"{name}_{namespace}_*.log")
+    return {"directories": sorted(set(directories)), "link_patterns": sorted(set(patterns))}

@@ -83,7 +83,8 @@ def control_plane(profile_reference: str, settings: Mapping[str, Any] | None,
 
 
 def kube_proxy(profile_reference: str, settings: Mapping[str, Any] | None, deployment: str = "container",
-               container: str = "curtain-kube-proxy", kubelet_container: str = "curtain-kubelet") -> list[dict[str, Any]]:
+               container: str = "curtain-kube-proxy",
+               kubelet_container: str = "curtain-kubelet") -> list[dict[str, Any]]:
     if deployment == "container":
         where = {"container": container}
     elif get_profile(profile_reference).features.insecure_port:  # the seed's kubelet: pods are Docker containers

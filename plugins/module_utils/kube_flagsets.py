@@ -402,7 +402,8 @@ def _generated_table(line: str, component: str) -> tuple[FlagSpec, ...]:
         correction = _PRINTED_TYPE_CORRECTIONS.get((component, name))
         if correction:
             if printed_type != correction[0]:
-                raise AssertionError(f"{component} {line} --{name}: printed type {printed_type!r}, not {correction[0]!r}")
+                raise AssertionError(
+                    f"{component} {line} --{name}: printed type {printed_type!r}, not {correction[0]!r}")
             printed_type = correction[1]
         specs.append(FlagSpec(name, printed_type, deprecated=deprecated, shorthand=shorthand))
     return tuple(specs)

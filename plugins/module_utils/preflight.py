@@ -34,6 +34,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     cluster_size_warnings,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.inventory import InventoryError, advertise_address
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import node_name_problem
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import KubeFlagsetError, component_name
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
@@ -1219,9 +1220,29 @@ def etcd_cluster_check(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]]
     return [Check(INVENTORY, "etcd cluster", OK, ", ".join(f"{member.name} {member.peer_url}" for member in cluster))]
 
 
+def node_name_check(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]]) -> Check | None:
+    """Each master's node name (kube_node_name, else the inventory name) as the Node authorizer needs it: lower-case
+    DNS subdomains, since it compares the name with the kubelet certificate's system:node:<name>."""
+    if not groups.masters:
+        return None
+    problems = []
+    for host in groups.masters:
+        given = (hostvars.get(host) or {}).get("kube_node_name")
+        name = str(given or host)
+        problem = node_name_problem(name)
+        if problem:
+            where = "kube_node_name" if given else "the inventory name (set kube_node_name)"
+            problems.append(f"{host}: node name {name!r} {problem}; {where} must be a lower-case DNS subdomain")
+    if problems:
+        return Check(INVENTORY, "node names", FAIL, "; ".join(problems))
+    return Check(INVENTORY, "node names", OK, "every master's node name is a lower-case DNS subdomain")
+
+
 def inventory_checks(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]], inputs: Mapping[str, HostInputs],
                      play_hosts: Sequence[str]) -> list[Check]:
     checks = group_size_checks(groups)
+    names = node_name_check(groups, hostvars)
+    checks += [names] if names else []
     addresses, everyone = address_checks(groups, hostvars, play_hosts)
     checks += addresses
     checks += etcd_cluster_check(groups, hostvars, inputs, everyone)

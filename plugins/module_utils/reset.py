@@ -41,10 +41,11 @@ from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import (
     CNI_CONF_FILE,
-    CONTAINERD_ROOT,
     CNI_NETWORK_STATE_DIR,
+    CONTAINERD_ROOT,
     CONTAINERD_STATE,
     RUNTIME_CONFIG_DIR,
+    SHIM_SOCKETS,
     SYSCTL_FILES,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import flagset
@@ -82,7 +83,8 @@ PATH_SETTINGS = (
 OWNED_NAMES = frozenset({CURTAIN, "kubernetes"})
 # Never removed, whatever a setting says: the reset refuses to take a system directory with it.
 NEVER_REMOVED = frozenset({
-    "/", "/bin", "/boot", "/dev", "/etc", "/etc/ssl", "/etc/ssl/certs", "/etc/ssl/private", "/home", "/lib",
+    "/", "/bin", "/boot", "/dev", "/etc", "/etc/ssl", "/etc/ssl/certs", "/etc/ssl/private", "/etc/sysctl.d", "/home",
+    "/lib",
     "/lib64", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
     "/usr/local", "/var", "/var/lib", "/var/lib/docker", "/var/log", "/var/run", "/var/tmp",
 })
@@ -185,7 +187,7 @@ def reset_paths(
     # gave out; and the kernel parameter files the roles wrote (the values stay set until the next boot).
     files += [CNI_CONF_FILE, *SYSCTL_FILES]
     whole_dirs = [resolved[0]["pki_dir"], KUBELET_ROOT_DIR, etcd_pki_dir, CONTAINERD_ROOT, CONTAINERD_STATE,
-                  RUNTIME_CONFIG_DIR, CNI_NETWORK_STATE_DIR]
+                  SHIM_SOCKETS, RUNTIME_CONFIG_DIR, CNI_NETWORK_STATE_DIR]
     whole = {_normal(path) for path in whole_dirs}
     return ResetPaths(
         whole_dirs=tuple(dict.fromkeys(_normal(path) for path in whole_dirs)),

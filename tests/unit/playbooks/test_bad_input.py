@@ -2,11 +2,10 @@
 message naming the variable and what is wrong, and nothing changes, on the host or on the controller.
 
 Every row runs `ansible-playbook playbooks/site.yml` against its own copy of inventory/local (localhost, connection
-local), made valid for this machine first (the images pinned by digest, fail_cgroup_v1 off for this cgroup v1
-host), then changed by the row: extra vars, or the inventory itself for group and per-host inputs. The row's check must
-be in the JSON report with its status and its words (the variable and the reason), in the table printed on the
-console, and, for a failure, in the one-line summary; no other check may fail, so the failure is the row's; no
-play after preflight may start.
+local), made valid for this machine first (fail_cgroup_v1 off for this cgroup v1 host), then changed by the row:
+extra vars, or the inventory itself for group and per-host inputs. The row's check must be in the JSON report with
+its status and its words (the variable and the reason), in the table printed on the console, and, for a failure, in
+the one-line summary; no other check may fail, so the failure is the row's; no play after preflight may start.
 
 One row is a warning, not a failure: an etcd group of 2. It runs in check mode (`--check`), and must get past
 preflight into the etcd role (which reads only, in check mode); the assertion is on the report's warning row, on
@@ -40,24 +39,24 @@ from typing import Any
 
 import pytest
 import yaml
+from ansible_collections.curtain.kube.plugins.filter.artifacts import kube_wanted_images
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import (
+    KUBELET_HOST_DIRECTORIES,
+    SYSCTL_FILES,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import SETTINGS
-from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import PROFILES
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import PROFILES, pinned_versions
 from support.docker_engine import requires_docker_engine
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = ROOT / "playbooks" / "site.yml"
 LOCAL_INVENTORY = ROOT / "inventory" / "local"
 JOBS = int(os.environ.get("CURTAIN_BAD_INPUT_JOBS", "3"))
-DIGEST = "sha256:" + "1" * 64  # a well-formed pin; never pulled, since every run stops before the images
-# What makes inventory/local valid on this machine: the registry source needs a digest per image, and this host is
-# cgroup v1, which a modern kubelet refuses unless fail_cgroup_v1 is false (preflight fails it otherwise).
+# What makes inventory/local valid on this machine: it installs the images `make up` builds (image source local, so
+# nothing is pulled or pinned), and this host is cgroup v1, which a modern kubelet refuses unless fail_cgroup_v1 is
+# false (preflight fails it otherwise).
 VALID_SETTINGS = {"fail_cgroup_v1": False}
-VALID = {
-    "hyperkube_master_settings": VALID_SETTINGS,
-    "hyperkube_master_images": {component: {"digest": DIGEST} for component in (
-        "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")},
-    "kube_proxy_images": {"kube-proxy": {"digest": DIGEST}},
-}
+VALID = {"hyperkube_master_settings": VALID_SETTINGS}
 LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
 # The container labels the roles set (roles/*/vars: io.curtain.managed-by; the static pods' manifests:
 # app.kubernetes.io/managed-by; the kubelet's containers of static pods: io.kubernetes.pod.namespace).
@@ -85,7 +84,9 @@ def _root_of(path: str) -> str:
 
 def watched_paths() -> list[str]:
     """The host directories of every absolute path in the roles' defaults and in the settings' defaults
-    (kube_manifests.SETTINGS: pki_dir, manifest_dir, kubelet_config_file, audit_log_path, ...)."""
+    (kube_manifests.SETTINGS: pki_dir, manifest_dir, kubelet_config_file, audit_log_path, ...), of the host
+    directories the kubelet container mounts (containerd's, the pod network's, the pods' logs), and the kernel
+    parameter files the roles write (container_runtime.py)."""
     found = set()
     for defaults in ROOT.glob("roles/*/defaults/main.yml"):
         for value in (yaml.safe_load(defaults.read_text()) or {}).values():
@@ -96,13 +97,31 @@ def watched_paths() -> list[str]:
             for value in (setting.seed, setting.modern):
                 if isinstance(value, str) and value.startswith("/"):
                     found.add(_root_of(value))
+    found.update(_root_of(path) for path in KUBELET_HOST_DIRECTORIES)
+    found.update(SYSCTL_FILES)  # files of their own in /etc/sysctl.d, which is the system's
     return sorted(found)
 
 
 WATCHED = watched_paths()
-# The images a run could put on the host: the etcd role's default and every profile's component images.
+
+
+def local_images() -> set[str]:
+    """The images inventory/local installs from the host's Docker Engine (image source local, built on this machine
+    by `make up`), at every version the modern profile pins, and its sandbox image."""
+    group_vars = yaml.safe_load((LOCAL_INVENTORY / "group_vars" / "all.yml").read_text()) or {}
+    overrides = {**(group_vars.get("hyperkube_master_images") or {}), **(group_vars.get("kube_proxy_images") or {})}
+    components = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
+    found = {f"{image['repository']}:{image['tag']}" for version in pinned_versions("modern")
+             for image in kube_wanted_images(f"modern@{version}", list(components), overrides).values()}
+    if group_vars.get("hyperkube_master_sandbox_image"):
+        found.add(str(group_vars["hyperkube_master_sandbox_image"]))
+    return found
+
+
+# The images a run could put on the host: the etcd role's default, every profile's component images, and the
+# images inventory/local installs.
 IMAGES = sorted({"curtain/etcd:3.5.1", *(image.reference for profile in PROFILES.values()
-                                         for image in profile.images.values())})
+                                         for image in profile.images.values()), *local_images()})
 
 
 def _tree(root: Path) -> dict[str, Any] | None:
@@ -215,6 +234,10 @@ ROWS = [
         ("hyperkube_master_settings.extra_flags.kubelet", "kubelet v1.37.2 has no flag --containerized",
          "removed in 1.16"),
         {"hyperkube_master_settings": {**VALID_SETTINGS, "extra_flags": {"kubelet": {"containerized": True}}}}),
+    Row("kubelet flag a setting owns", "master settings",
+        ("hyperkube_master_settings",
+         "extra_flags.kubelet: --fail-cgroupv1 is managed by the setting 'fail_cgroup_v1'"),
+        {"hyperkube_master_settings": {**VALID_SETTINGS, "extra_flags": {"kubelet": {"fail-cgroupv1": False}}}}),
     Row("overlapping service and pod CIDR", "service_cidr",
         ("hyperkube_master_settings.service_cidr 10.96.0.0/12", "overlaps hyperkube_master_settings.pod_cidr"),
         {"hyperkube_master_settings": {**VALID_SETTINGS, "service_cidr": "10.96.0.0/12", "pod_cidr": "10.100.0.0/16"}},
@@ -251,14 +274,16 @@ ROWS = [
         {"hyperkube_master_settings": {**VALID_SETTINGS, "servce_cidr": "10.32.0.0/16"}}),
     Row("registry image without a digest", "images", ("hyperkube_master_images['kube-apiserver']",
                                                       "pins images by digest"),
-        {"hyperkube_master_images": {}}),
+        {"hyperkube_master_image_source": "registry", "hyperkube_master_images": {}}),
     Row("missing offline bundle file", "images", ("hyperkube_master_image_directory", "images.tar",
                                                   "does not exist on the controller"),
-        {"hyperkube_master_image_source": "directory", "hyperkube_master_image_directory": "{bundle}"},
+        {"hyperkube_master_image_source": "directory", "hyperkube_master_image_directory": "{bundle}",
+         "hyperkube_master_images": {}},
         bundle=Bundle(tarball=None)),
     Row("wrong checksum", "images", ("hyperkube_master_image_directory", "images.tar has sha256",
                                      "manifest.json says " + "0" * 64),
-        {"hyperkube_master_image_source": "directory", "hyperkube_master_image_directory": "{bundle}"},
+        {"hyperkube_master_image_source": "directory", "hyperkube_master_image_directory": "{bundle}",
+         "hyperkube_master_images": {}},
         bundle=Bundle(tarball="not the bundled images")),
     Row("missing image tarball", "images", ("etcd_image_tarball", "does not exist on the controller"),
         {"etcd_image_source": "tarball", "etcd_image_tarball": "{bundle}/etcd.tar"}, bundle=Bundle(tarball=None)),
@@ -390,7 +415,8 @@ def test_there_are_enough_rows():
 def test_the_fingerprint_sees_what_the_roles_write():
     # The directories come from the roles' defaults; these are the ones a real run creates.
     for path in ("/var/lib/curtain", "/etc/curtain", "/etc/kubernetes", "/var/lib/kubelet", "/var/lib/kube-proxy",
-                 "/var/log/kubernetes"):
+                 "/var/log/kubernetes", "/run/curtain", "/etc/cni", "/var/lib/cni", "/var/log/pods",
+                 "/etc/sysctl.d/90-curtain-kubelet.conf", "/etc/sysctl.d/90-curtain-kube-proxy.conf"):
         assert path in WATCHED, WATCHED
 
 

@@ -284,6 +284,9 @@ KUBELET_CONFIG = ("hyperkube_master", {"dest": "{{ __hm_settings.kubelet_config_
 ADMIN_ON_CONTROLLER = ("hyperkube_master", {"dest": "{{ hyperkube_master_admin_kubeconfig }}"})
 PROXY_KUBECONFIG = ("kube_proxy", {"dest": "{{ __kp_paths.kube_proxy_kubeconfig }}"})
 ETCD_DATA_DIR = ("etcd", {"path": "{{ etcd_data_dir }}"})
+# The pod network's configuration: one of the container runtime's files, which one copy task writes.
+CNI_CONFIG_FILE = "/etc/cni/net.d/10-curtain.conflist"
+CNI_CONFIG = ("hyperkube_master", {"dest": "{{ item.key }}", "loop": "__hm_runtime_files"})
 
 
 def _kubeconfig(name: str) -> tuple[str, dict[str, Any]]:
@@ -442,8 +445,20 @@ def _etcd_pod_files(deployed: Deployment) -> list[str]:
     return [name for name in deployed.pods if "etcd" in name]
 
 
-def _cni_tasks(_: Deployment) -> list[str]:
-    return [task.name for role in _roles() for task in role_tasks(role) if re.search(r"\bcni\b", str(task.raw), re.I)]
+def _cni_files(_: Deployment) -> list[str]:
+    """The CNI files the roles write: the paths named in their tasks (not the plugins' own files, such as
+    host-local's address leases, which the plugins write)."""
+    return sorted({path for role in _roles() for task in role_tasks(role)
+                   for path in re.findall(r"/etc/cni/net\.d/[\w.-]+", str(task.raw))})
+
+
+def _only_the_cni_config(deployed: Deployment) -> bool:
+    """The pod network's configuration is the one CNI file the roles write, and it is among the container runtime's
+    files (which CNI_CONFIG writes); anything else makes 1.1.9 and 1.1.10 look at the wrong task."""
+    decide = [task for task in role_tasks("hyperkube_master") if "__hm_runtime_files" in task.args]
+    assert _cni_files(deployed) == [CNI_CONFIG_FILE], f"the roles write CNI files {_cni_files(deployed)}"
+    assert len(decide) == 1 and CNI_CONFIG_FILE in str(decide[0].raw.get("vars")), "not a container runtime file"
+    return True
 
 
 def _service_units(_: Deployment) -> list[str]:
@@ -585,11 +600,12 @@ ITEMS: tuple[Item, ...] = (
          Observer("etcd pod specification files among the static pods", _etcd_pod_files), ROOT_OWNED,
          NOT_APPLICABLE, "As 1.1.7: no etcd pod specification file."),
     Item("1.1.9", "Ensure that the Container Network Interface file permissions are set to 600 or more restrictive "
-         "(Manual)", Observer("tasks of the roles that touch CNI files", _cni_tasks), MODE_600, NOT_APPLICABLE,
-         "curtain installs no CNI plugin or configuration: the Pod network is the cluster owner's choice."),
+         "(Manual)", file_mode(CNI_CONFIG_FILE, CNI_CONFIG, only_if=_only_the_cni_config), MODE_600, DIFFERS,
+         f"The only CNI file curtain writes is the pod network's configuration, {CNI_CONFIG_FILE} (a bridge, this "
+         "master's /24 of pod_cidr, portmap, loopback; no credentials). The role writes it with mode 0644, as "
+         "containerd's configuration beside it; no setting changes that."),
     Item("1.1.10", "Ensure that the Container Network Interface file ownership is set to root:root (Manual)",
-         Observer("tasks of the roles that touch CNI files", _cni_tasks), ROOT_OWNED, NOT_APPLICABLE,
-         "As 1.1.9: no CNI files."),
+         file_owner(CNI_CONFIG_FILE, CNI_CONFIG), ROOT_OWNED),
     Item("1.1.11", "Ensure that the etcd data directory permissions are set to 700 or more restrictive (Automated)",
          file_mode("the etcd data directory", ETCD_DATA_DIR), MODE_700),
     Item("1.1.12", "Ensure that the etcd data directory ownership is set to etcd:etcd (Automated)",

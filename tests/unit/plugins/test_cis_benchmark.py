@@ -1,11 +1,11 @@
 """CIS Kubernetes Benchmark checks of what the roles deploy on the modern profile, one row per item.
 
 kube-bench itself cannot run here: no kube-bench binary can be installed (it is on neither PyPI nor Debian), and
-it inspects running Kubernetes processes, which only contract doubles stand in for on this machine. So the table
-in cis_table.py (beside this file) does the same checks on the other side of the roles: the flags, pods,
-KubeletConfiguration and KubeProxyConfiguration the module_utils builders make from the inputs the roles give
-them (kube_cluster.master_settings, kube_proxy.proxy_settings, etcd_model.etcd_args with the roles' defaults and
-vars), and the `mode:`/`owner:` of the role tasks that write each file.
+it inspects running Kubernetes processes, which a unit test does not start (they run in Molecule's test hosts). So
+the table in cis_table.py (beside this file) does the same checks on the other side of the roles: the flags, pods,
+KubeletConfiguration and KubeProxyConfiguration the module_utils builders make from the inputs the roles give them
+(kube_cluster.master_settings, kube_proxy.proxy_settings, etcd_model.etcd_args with the roles' defaults and vars),
+and the `mode:`/`owner:` of the role tasks that write each file.
 
 Item numbers, titles and tests: aquasecurity/kube-bench cfg/cis-1.10/master.yaml, etcd.yaml, controlplane.yaml and
 node.yaml (CIS Kubernetes Benchmark v1.10.0).

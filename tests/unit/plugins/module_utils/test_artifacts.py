@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -64,6 +65,20 @@ def test_directory_source_reads_the_manifest() -> None:
     assert plans[1]["dockerfile"].startswith("FROM debian:12\n")
 
 
+def test_local_source_fetches_nothing_and_names_the_image_on_the_host() -> None:
+    [plan] = plan_images(APISERVER, {"kube-apiserver": {"source": "local", "repository": "curtain/kube-apiserver"}},
+                         variable="v")
+    assert plan == {
+        "components": ["kube-apiserver"], "image": "curtain/kube-apiserver:v1.37.2", "source": "local", "pull": "",
+        "tarball": "", "tarball_sha256": "", "image_id": "", "binaries": [], "base": "scratch",
+        "fingerprint": "local:curtain/kube-apiserver:v1.37.2", "repository": "curtain/kube-apiserver",
+        "tag": "v1.37.2", "dockerfile": ""}
+    assert FILTERS["artifact_controller_files"]([plan]) == []  # nothing on the controller either
+    # without a repository of its own, the profile's image, as the host has it
+    [profile_image] = plan_images(APISERVER, {"kube-apiserver": {"source": "local"}}, variable="v")
+    assert profile_image["image"] == "registry.k8s.io/kube-apiserver:v1.37.2"
+
+
 def test_components_sharing_an_image_get_one_plan() -> None:
     hyperkube = {"repository": "gcr.io/google_containers/hyperkube", "tag": "v1.1.8"}
     spec = {"source": "registry", "digest": DIGEST}
@@ -84,7 +99,8 @@ def test_the_fingerprint_follows_the_binaries() -> None:
     "specs,manifests,fragment",
     [
         ({}, {}, r"v\['kube-apiserver'\]: no source given"),
-        ({"kube-apiserver": {"source": "ftp"}}, {}, "source 'ftp' is not one of registry, http, directory"),
+        ({"kube-apiserver": {"source": "ftp"}}, {}, "source 'ftp' is not one of registry, http, directory, local$"),
+        ({"kube-apiserver": {"source": "local", "tag": "v 1"}}, {}, "is not an image tag"),
         ({"kube-apiserver": {"source": "registry"}}, {}, "pins images by digest"),
         ({"kube-apiserver": {"source": "registry", "digest": "sha256:abc"}}, {}, "pins images by digest"),
         ({"kube-apiserver": {"source": "registry", "digest": DIGEST, "tag": "v 1"}}, {}, "is not an image tag"),
@@ -118,6 +134,7 @@ def plan_of(source: str) -> dict[str, Any]:
         "registry": {"source": "registry", "digest": DIGEST},
         "http": {"source": "http", "binaries": [{"name": "k", "url": "http://m/k", "sha256": SHA_A}]},
         "directory": {"source": "directory", "directory": BUNDLE},
+        "local": {"source": "local"},
     }
     return plan_images(APISERVER, {"kube-apiserver": specs[source]}, variable="v",
                        manifests={BUNDLE: manifest(IMAGE_ENTRY)})[0]
@@ -132,6 +149,26 @@ def test_image_is_current() -> None:
     assert not image_is_current(directory, [{"Id": DIGEST}])
     assert image_is_current(http, [{"Config": {"Labels": {"io.curtain.artifact": http["fingerprint"]}}}])
     assert not image_is_current(http, [{"Config": {"Labels": {}}}])
+    # local: whatever the host has under that name is the image (nothing to compare it with); none is missing
+    local = plan_of("local")
+    assert image_is_current(local, [{"Id": DIGEST, "RepoDigests": [], "Config": {"Labels": {}}}])
+    assert not image_is_current(local, [])
+
+
+def test_missing_filter_reports_a_local_image_the_host_lacks() -> None:
+    local = plan_of("local")
+    assert FILTERS["artifact_missing"]([local], []) == [local]
+    assert FILTERS["artifact_missing"]([local], [{"RepoTags": ["registry.k8s.io/kube-apiserver:v1.36.3"]}]) == [local]
+    assert FILTERS["artifact_missing"]([local], [{"RepoTags": [local["image"]], "Id": DIGEST}]) == []
+
+
+def test_a_shared_image_needs_one_source() -> None:
+    hyperkube = {"repository": "gcr.io/google_containers/hyperkube", "tag": "v1.1.8"}
+    with pytest.raises(ArtifactError, match=re.escape("kube-apiserver and kubelet share gcr.io/google_containers/"
+                                                      "hyperkube:v1.1.8 but give it different sources")):
+        plan_images({"kube-apiserver": hyperkube, "kubelet": hyperkube},
+                    {"kube-apiserver": {"source": "local"}, "kubelet": {"source": "registry", "digest": DIGEST}},
+                    variable="v")
 
 
 def test_missing_filter_matches_images_by_tag() -> None:

@@ -102,3 +102,16 @@ def test_only_the_images_containerd_lacks_are_copied() -> None:
     wanted = ["curtain/kube-apiserver:v1.37.2", "curtain/kube-scheduler:v1.37.2", "curtain/kube-scheduler:v1.37.2"]
     assert runtime.images_to_copy(wanted, present) == ["curtain/kube-scheduler:v1.37.2"]
     assert runtime.images_to_copy(wanted[:1], present) == []
+
+
+def test_the_logs_of_the_pods_crictl_lists() -> None:
+    listed = json.dumps({"items": [
+        {"metadata": {"name": "kube-apiserver-a", "namespace": "kube-system", "uid": "u1"}},
+        {"metadata": {"name": "echo-1", "namespace": "default", "uid": "u2"}},
+        {"metadata": {"name": "../x", "namespace": "default", "uid": "u3"}},  # never a path outside /var/log/pods
+    ]})
+    assert runtime.pod_logs(listed) == {
+        "directories": ["/var/log/pods/default_echo-1_u2", "/var/log/pods/kube-system_kube-apiserver-a_u1"],
+        "link_patterns": ["echo-1_default_*.log", "kube-apiserver-a_kube-system_*.log"],
+    }
+    assert runtime.pod_logs("{}") == {"directories": [], "link_patterns": []}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.curtain.kube.plugins.module_utils import endpoints
-from ansible_collections.curtain.kube.plugins.module_utils.site_summary import rows, summary
+from ansible_collections.curtain.kube.plugins.module_utils.site_summary import node_rows, rows, summary
 
 
 def test_etcd_with_and_without_tls() -> None:
@@ -24,6 +24,17 @@ def test_modern_control_plane_in_start_order_over_tls() -> None:
         "http://127.0.0.1:10248/healthz", "https://127.0.0.1:8443/readyz",
         "https://127.0.0.1:10257/healthz", "https://127.0.0.1:10259/healthz"]
     assert found[1]["cert_file"] == "/pki/admin.crt" and found[2]["validate_certs"] is False
+    # The static pods run in the containerd of the kubelet's container, not as Docker containers: their logs are
+    # asked of crictl there.
+    assert found[0]["container"] == "curtain-kubelet"
+    for item in found[1:]:
+        assert item["pod_container"] == item["component"] and item["kubelet_container"] == "curtain-kubelet", item
+        assert "container_label" not in item and "container" not in item
+
+
+def test_modern_control_plane_names_the_kubelet_container_given() -> None:
+    found = endpoints.control_plane("modern", {}, "my-kubelet")
+    assert [item.get("container") or item["kubelet_container"] for item in found] == ["my-kubelet"] * 4
 
 
 def test_seed_control_plane_on_the_insecure_ports() -> None:
@@ -35,10 +46,25 @@ def test_seed_control_plane_on_the_insecure_ports() -> None:
 
 
 @pytest.mark.parametrize(("deployment", "where"), [
-    ("container", {"container": "curtain-kube-proxy"}), ("static_pod", {"container_label": "kube-proxy"})])
+    ("container", {"container": "curtain-kube-proxy"}),
+    # a static pod of the modern kubelet: in containerd, in the kubelet's container
+    ("static_pod", {"pod_container": "kube-proxy", "kubelet_container": "curtain-kubelet"})])
 def test_kube_proxy(deployment: str, where: dict) -> None:
     assert endpoints.kube_proxy("modern", {}, deployment) == [
         {"component": "kube-proxy", "url": "http://127.0.0.1:10256/healthz", **where}]
+
+
+def test_kube_proxy_names_the_containers_given() -> None:
+    assert endpoints.kube_proxy("modern", {}, "container", container="my-proxy")[0]["container"] == "my-proxy"
+    [pod] = endpoints.kube_proxy("modern", {}, "static_pod", kubelet_container="my-kubelet")
+    assert (pod["pod_container"], pod["kubelet_container"]) == ("kube-proxy", "my-kubelet")
+
+
+def test_seed_kube_proxy_pod_is_a_docker_container() -> None:
+    # the seed's kubelet runs its pods as Docker containers, found by the label the kubelet puts on them
+    [pod] = endpoints.kube_proxy("seed", {}, "static_pod")
+    assert pod["container_label"] == "kube-proxy"
+    assert "pod_container" not in pod and "kubelet_container" not in pod
 
 
 LOOKS = {
@@ -64,7 +90,43 @@ def test_summary_names_unfinished_and_unhealthy_hosts() -> None:
     assert "UNHEALTHY components on: a" in lines
     assert "Every host finished and every component is healthy." not in lines
     assert lines[-3:] == ["Admin kubeconfig: /x/admin.conf",
-                          "Try: kubectl --kubeconfig /x/admin.conf get --raw='/readyz?verbose'", "Run time: 2 min 5 s"]
+                          "Try: kubectl --kubeconfig /x/admin.conf get nodes", "Run time: 2 min 5 s"]
+    assert not any(line.startswith("NAME") for line in lines)  # no nodes given: no node table
+
+
+def _node(name: str, ready: str | None, version: str = "v1.37.2") -> dict:
+    conditions = [{"type": "MemoryPressure", "status": "False"}]
+    if ready is not None:
+        conditions.append({"type": "Ready", "status": ready})
+    return {"metadata": {"name": name}, "status": {"conditions": conditions, "nodeInfo": {"kubeletVersion": version}}}
+
+
+def test_node_rows_as_kubectl_prints_them() -> None:
+    nodes = [_node("m2", "False"), _node("m1", "True"), _node("m3", None, "v1.36.3"), _node("m4", "Unknown"), {}]
+    assert node_rows(nodes) == [
+        {"name": "?", "status": "NotReady", "version": "?"},
+        {"name": "m1", "status": "Ready", "version": "v1.37.2"},
+        {"name": "m2", "status": "NotReady", "version": "v1.37.2"},
+        {"name": "m3", "status": "NotReady", "version": "v1.36.3"},
+        {"name": "m4", "status": "NotReady", "version": "v1.37.2"},
+    ]
+
+
+def test_summary_lists_the_nodes_and_the_kubectl_given() -> None:
+    healthy = {"a": [{"item": {"component": "etcd", "url": "https://127.0.0.1:2379/health"}}]}
+    lines = summary(healthy, all_hosts=["a"], profile="modern", etcd_image="e:1", admin_kubeconfig="/x/admin.conf",
+                    first_master="a", seconds=42, nodes=[_node("node-b", "False"), _node("node-a", "True")],
+                    kubectl="/work/bin/kubectl")
+    start = lines.index("Every host finished and every component is healthy.")
+    assert [line.split() for line in lines[start + 1:start + 6]] == [
+        [], ["NAME", "STATUS", "VERSION"], ["node-a", "Ready", "v1.37.2"], ["node-b", "NotReady", "v1.37.2"], []]
+    assert lines[-3:] == ["Admin kubeconfig: /x/admin.conf",
+                          "Try: /work/bin/kubectl --kubeconfig /x/admin.conf get nodes", "Run time: 42 s"]
+
+
+def test_summary_says_when_no_node_registered_yet() -> None:
+    lines = summary({}, all_hosts=[], profile="modern", etcd_image="e:1", admin_kubeconfig="/x", seconds=1, nodes=[])
+    assert "(no node yet)" in lines
 
 
 def test_summary_of_a_healthy_seed_cluster() -> None:

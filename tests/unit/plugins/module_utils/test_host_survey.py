@@ -229,10 +229,25 @@ def test_survey_over_a_fake_proc(tmp_path):
     assert found["sysctls"] == {"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": None}
     assert found["swap"]["active"] is True
     held, free = found["ports"]
-    assert (held["port"], held["listening"], held["pid"], held["process"], held["container_id"]) == (
-        2371, True, 77, "etcd", CONTAINER)
-    assert (free["port"], free["listening"], free["container_id"]) == (2380, False, None)
+    assert (held["port"], held["listening"], held["pid"], held["process"], held["container_id"], held["in_pod"]) == (
+        2371, True, 77, "etcd", CONTAINER, False)
+    assert (free["port"], free["listening"], free["container_id"], free["in_pod"]) == (2380, False, None, False)
     assert found["paths"] == {str(tmp_path / "nothing"): {"exists": False}}
+
+
+@pytest.mark.parametrize("cgroup,container_id,in_pod", [
+    (f"0::/docker/{CONTAINER}\n", CONTAINER, False),  # a Docker container
+    # a pod of curtain's kubelet (its cgroup root /curtain), in containerd: cgroup v1 and v2
+    (f"9:name=systemd:/curtain/kubepods/burstable/pod6788ca2d/{CONTAINER}\n"
+     f"8:pids:/curtain/kubepods/burstable/pod6788ca2d/{CONTAINER}\n", CONTAINER, True),
+    (f"0::/kubepods/besteffort/pod1234/{CONTAINER}\n", CONTAINER, True),
+    ("0::/user.slice/user-1000.slice/session-2.scope\n", None, False),  # a process outside containers
+])
+def test_port_report_says_whether_the_owner_is_in_a_pod(tmp_path, cgroup, container_id, in_pod):
+    proc = _fake_proc(tmp_path, port_hex="2823", inode=5151, pid=88, cgroup=cgroup)
+    (owner,) = hs.port_report([10275], proc=str(proc))
+    assert (owner["port"], owner["listening"], owner["pid"], owner["container_id"], owner["in_pod"]) == (
+        10275, True, 88, container_id, in_pod)
 
 
 @pytest.mark.parametrize("docker,expected_error", [

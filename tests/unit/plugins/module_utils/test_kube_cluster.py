@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import KubeClusterError, etcd_servers, masters
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
+    KubeClusterError,
+    etcd_servers,
+    masters,
+    node_name_problem,
+)
 
 SETTINGS = {"a": {"address": "10.0.0.1"}, "b": {"address": "10.0.0.2", "name": "node-b"}}
 
@@ -28,6 +35,57 @@ def test_masters_in_inventory_order_with_names() -> None:
 def test_masters_rejects(hosts: list, settings: dict, fragment: str) -> None:
     with pytest.raises(KubeClusterError, match=fragment):
         masters(hosts, settings)
+
+
+# --- node names: the Node authorizer compares them with the kubelet certificate's system:node:<name> ----------------
+@pytest.mark.parametrize("name", ["a", "master-1", "node-1.example.org", "10-0-0-1", "0", "a" * 253,
+                                  ".".join(["b" * 63] * 4)[:253].rstrip(".")])
+def test_valid_node_names(name: str) -> None:
+    assert node_name_problem(name) is None
+    assert masters(["h"], {"h": {"address": "10.0.0.1", "name": name}})[0]["name"] == name
+
+
+@pytest.mark.parametrize(
+    "name,problem",
+    [
+        ("Master-1", "has capital letters"),
+        ("MASTER_1", "has capital letters"),  # the first problem found
+        ("master_1", "has underscores"),
+        ("-master", "is not a DNS subdomain"),
+        ("master-", "is not a DNS subdomain"),
+        ("master..1", "is not a DNS subdomain"),
+        ("master 1", "is not a DNS subdomain"),
+        ("", "is not a DNS subdomain"),
+        ("a" * 254, "is longer than 253 characters"),
+    ],
+)
+def test_node_name_problems(name: str, problem: str) -> None:
+    assert node_name_problem(name) == problem
+
+
+@pytest.mark.parametrize(
+    "host,settings,expected",
+    [
+        # kube_node_name given: the message names it
+        ("m1", {"name": "Node-B"}, "m1: node name 'Node-B' has capital letters; kube_node_name must be a lower-case "
+                                   "DNS subdomain (a-z, 0-9, '-' and '.'), as the Node authorizer compares it with "
+                                   "the kubelet certificate's system:node:<name>"),
+        ("m1", {"name": "node_b"}, "m1: node name 'node_b' has underscores; kube_node_name must be"),
+        # none given: the inventory name is the node name, and the message says how to give another
+        ("Master1", {}, "Master1: node name 'Master1' has capital letters; the inventory name (set kube_node_name "
+                        "for Master1) must be a lower-case DNS subdomain"),
+        ("master_1", {}, "master_1: node name 'master_1' has underscores; the inventory name (set kube_node_name "
+                         "for master_1) must be"),
+    ],
+)
+def test_masters_refuse_node_names_kubernetes_refuses(host: str, settings: dict, expected: str) -> None:
+    with pytest.raises(KubeClusterError, match=f"^{re.escape(expected)}"):
+        masters(["ok", host], {"ok": {"address": "10.0.0.9"}, host: {"address": "10.0.0.1", **settings}})
+
+
+def test_an_inventory_name_kubernetes_refuses_is_fine_with_a_kube_node_name() -> None:
+    assert masters(["Master_1"], {"Master_1": {"address": "10.0.0.1", "name": "master-1"}}) == [
+        {"host": "Master_1", "name": "master-1", "address": "10.0.0.1", "hostnames": ["Master_1", "master-1"]}]
 
 
 def test_etcd_servers_prefer_the_local_member_over_loopback() -> None:

@@ -409,6 +409,16 @@ def test_extra_flags_that_do_not_exist_are_refused(profile: str, extra: dict[str
         ({"kube-apiserver": {"etcd_servers": "https://x:2379"}}, "--etcd-servers is managed by the setting"),
         ({"kube-scheduler": {"bind-address": "0.0.0.0"}}, "--bind-address is managed (fixed: 127.0.0.1"),
         ({"kubelet": {"config": "/x"}}, "--config is managed by the setting 'manifest_dir (seed)"),
+        # The kubelet's cgroup and runtime flags: settings, which also decide preflight's cgroup check and the
+        # containerd configuration that goes with them.
+        ({"kubelet": {"fail-cgroupv1": False}},
+         "kube settings: extra_flags.kubelet: --fail-cgroupv1 is managed by the setting 'fail_cgroup_v1'; "
+         "set that instead"),
+        ({"kubelet": {"--fail-cgroupv1": "false"}}, "--fail-cgroupv1 is managed by the setting 'fail_cgroup_v1'"),
+        ({"kubelet": {"cgroup-root": "/curtain"}}, "--cgroup-root is managed by the setting 'cgroup_root'"),
+        ({"kubelet": {"cgroup_driver": "systemd"}}, "--cgroup-driver is managed by the setting 'cgroup_driver'"),
+        ({"kubelet": {"container-runtime-endpoint": "unix:///run/containerd/containerd.sock"}},
+         "--container-runtime-endpoint is managed by the setting 'container_runtime_endpoint'"),
         ({"etcd": {"name": "x"}}, "kube settings: extra_flags: unknown Kubernetes component 'etcd'"),
         ({"kube-proxy": ["--v=2"]}, "extra_flags.kube-proxy must be a mapping"),
     ],
@@ -483,6 +493,24 @@ def test_separate_cidrs_are_accepted() -> None:
     resolved = resolve_settings("modern", {"service_cidr": "10.96.0.0/12", "pod_cidr": "10.244.0.0/16"})
     assert resolved["cluster_dns"] == ["10.96.0.10"]
     assert resolve_settings("modern", {"service_cidr": "10.96.0.0/12", "pod_cidr": "fd00::/64"})["pod_cidr"]
+
+
+def test_modern_has_a_pod_cidr_by_default_and_it_can_be_off() -> None:
+    assert resolve_settings("modern", {})["pod_cidr"] == "10.244.0.0/16"
+    assert resolve_settings("seed", {})["pod_cidr"] is None
+    assert resolve_settings("modern", {"pod_cidr": False})["pod_cidr"] is None
+
+    def cidr_flags(settings: dict[str, Any]) -> list[str]:
+        pod = control_plane_pods("modern", {**MODERN, **settings})["kube-controller-manager.yaml"]
+        return [flag for flag in command_of(pod) if "cidr" in flag]
+
+    assert cidr_flags({}) == ["--allocate-node-cidrs=true", "--cluster-cidr=10.244.0.0/16"]
+    assert cidr_flags({"pod_cidr": False}) == []
+    assert kube_proxy_configuration({})["clusterCIDR"] == "10.244.0.0/16"
+    assert "clusterCIDR" not in kube_proxy_configuration({"pod_cidr": False})
+    # A wide service_cidr now meets the default pod range.
+    (error,) = errors_of(resolve_settings, "modern", {"service_cidr": "10.0.0.0/8"})
+    assert "service_cidr '10.0.0.0/8' and pod_cidr '10.244.0.0/16' overlap" in error
 
 
 def test_modern_pods_need_an_advertise_address() -> None:
@@ -577,24 +605,56 @@ def test_kubelet_configuration_defaults() -> None:
         "healthzPort": 10248,
         "clusterDNS": ["10.96.0.10"],
         "clusterDomain": "cluster.local",
-        "cgroupDriver": "systemd",
+        # The kubelet and containerd share a container without systemd: cgroupfs, and containerd's socket there.
+        "cgroupDriver": "cgroupfs",
+        "containerRuntimeEndpoint": "unix:///run/curtain/containerd/containerd.sock",
         "readOnlyPort": 0,
         "failSwapOn": True,
+        "failCgroupV1": True,
     }
+    assert "cgroupRoot" not in config  # off unless set: the kubelet's default, the root of the cgroup tree
 
 
 def test_kubelet_configuration_from_settings() -> None:
     config = kubelet_configuration({
         "fail_swap_on": False, "kubelet_tls_cert_file": "/var/lib/kubelet/pki/kubelet.crt",
-        "kubelet_tls_key_file": "/var/lib/kubelet/pki/kubelet.key", "cgroup_driver": "cgroupfs",
+        "kubelet_tls_key_file": "/var/lib/kubelet/pki/kubelet.key", "cgroup_driver": "systemd",
         "service_cidr": "172.20.0.0/16", "container_runtime_endpoint": "unix:///var/run/cri-dockerd.sock",
+        "fail_cgroup_v1": False, "cgroup_root": "/curtain",
     })
     assert config["failSwapOn"] is False
     assert config["tlsCertFile"] == "/var/lib/kubelet/pki/kubelet.crt"
     assert config["tlsPrivateKeyFile"] == "/var/lib/kubelet/pki/kubelet.key"
-    assert config["cgroupDriver"] == "cgroupfs"
+    assert config["cgroupDriver"] == "systemd"
     assert config["clusterDNS"] == ["172.20.0.10"]
     assert config["containerRuntimeEndpoint"] == "unix:///var/run/cri-dockerd.sock"
+    assert config["failCgroupV1"] is False
+    assert config["cgroupRoot"] == "/curtain"
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"cgroup_root": False}, None),  # off, as by default
+        ({"cgroup_root": None}, None),
+        ({"cgroup_root": "/curtain/kubelet"}, "/curtain/kubelet"),
+    ],
+)
+def test_kubelet_configuration_has_a_cgroup_root_only_when_set(settings: dict[str, Any], expected: Any) -> None:
+    assert kubelet_configuration(settings).get("cgroupRoot") == expected
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"fail_cgroup_v1": "yes"}, "kube settings: fail_cgroup_v1 'yes' is not true or false"),
+        ({"cgroup_driver": "docker"}, "kube settings: cgroup_driver 'docker' is not one of systemd, cgroupfs"),
+        ({"cgroup_root": "curtain"}, "kube settings: cgroup_root 'curtain' is not an absolute path"),
+    ],
+)
+def test_kubelet_cgroup_settings_are_checked(settings: dict[str, Any], expected: str) -> None:
+    errors = errors_of(kubelet_configuration, settings)
+    assert any(expected in error for error in errors), errors
 
 
 def test_modern_kubelet_flags() -> None:

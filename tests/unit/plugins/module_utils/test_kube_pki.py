@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     KubePkiError,
     apiserver_sans,
@@ -59,6 +62,22 @@ def test_control_plane_certificates_subjects_and_signers() -> None:
     assert certs["controller-manager"]["common_name"] == "system:kube-controller-manager"
     assert certs["scheduler"]["common_name"] == "system:kube-scheduler"
     assert certs["kubelet-server"]["subject_alt_names"] == ["IP:10.0.0.1", "DNS:m1", "IP:127.0.0.1", "DNS:localhost"]
+
+
+def test_the_apiserver_calls_kubelets_as_a_user_bound_to_kubelet_api_admin_only() -> None:
+    """No group in the certificate (no cluster-admin through kubeadm:cluster-admins or system:masters); the role's
+    ClusterRoleBinding names its user and gives it system:kubelet-api-admin."""
+    certs = {cert["name"]: cert for cert in control_plane_certificates("m1", ["10.0.0.1"], MASTERS, "10.96.0.0/12")}
+    client = certs["apiserver-kubelet-client"]
+    assert (client["common_name"], client["organizations"], client["usages"], client["signer"]) == (
+        "kube-apiserver-kubelet-client", [], ["clientAuth"], "ca")
+    rbac = Path(__file__).resolve().parents[4] / "roles" / "hyperkube_master" / "tasks" / "rbac.yml"
+    bindings = [task["kubernetes.core.k8s"]["definition"] for task in yaml.safe_load(rbac.read_text())
+                if task.get("kubernetes.core.k8s", {}).get("definition", {}).get("kind") == "ClusterRoleBinding"]
+    assert [(binding["metadata"]["name"], binding["roleRef"], binding["subjects"]) for binding in bindings] == [
+        ("curtain:apiserver-kubelet-client",
+         {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:kubelet-api-admin"},
+         [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": client["common_name"]}])]
 
 
 def test_control_plane_certificates_need_a_node_name() -> None:

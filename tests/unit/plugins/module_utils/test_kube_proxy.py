@@ -11,6 +11,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
     ports,
     proxy_settings,
     static_pod,
+    sysctls,
     workload,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_schema import validate_pod
@@ -120,3 +121,20 @@ def test_static_pod_is_a_valid_pod_with_the_config_hash(privileged: bool) -> Non
 def test_health_url_and_ports(profile: str, user: dict, url: str, listening: list[int]) -> None:
     assert health_url(profile, user) == url
     assert ports(profile, user) == listening
+
+
+CONNTRACK = {"net.netfilter.nf_conntrack_tcp_timeout_established": "86400",
+             "net.netfilter.nf_conntrack_tcp_timeout_close_wait": "3600"}
+LOCALNET = {"net.ipv4.conf.all.route_localnet": "1"}
+
+
+@pytest.mark.parametrize(("profile", "user", "expected"), [
+    ("modern", {}, {**CONNTRACK, **LOCALNET}),  # iptables, the default mode: NodePorts on localhost
+    ("modern", {"proxy_mode": "iptables"}, {**CONNTRACK, **LOCALNET}),
+    ("modern", {"proxy_mode": False}, {**CONNTRACK, **LOCALNET}),  # off: kube-proxy's own default, iptables
+    ("modern", {"proxy_mode": "nftables"}, CONNTRACK),  # no localhost NodePorts in nftables mode
+    ("modern@v1.36.3", {"proxy_mode": "nftables"}, CONNTRACK),
+    ("seed", {}, {}),  # the seed's kube-proxy sets none of them
+])
+def test_sysctls_kube_proxy_would_set_at_start(profile: str, user: dict, expected: dict) -> None:
+    assert sysctls(profile, user) == expected

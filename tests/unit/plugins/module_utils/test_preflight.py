@@ -21,6 +21,7 @@ OTHER_SHA = hashlib.sha256(b"their CA").hexdigest()
 KUBELET_ID = "k" * 64
 APISERVER_ID = "a" * 64
 FOREIGN_ID = "f" * 64
+POD_CONTAINER_ID = "0a2be4dc" + "d" * 56  # a container of containerd's, in the kubelet container (not Docker's)
 
 # node1 runs everything (etcd, control plane, kube-proxy), node2 is etcd and a node, node3 is a node only.
 GROUPS = pf.Groups.of({"etcd": ["node1", "node2"], "masters": ["node1"], "nodes": ["node2", "node3"]})
@@ -50,12 +51,13 @@ def survey(**overrides: Any) -> dict[str, Any]:
 
 
 def listening(port: int, pid: int | None = 4242, process: str | None = "python3",
-              container_id: str | None = None) -> dict[str, Any]:
-    return {"port": port, "listening": True, "pid": pid, "process": process, "container_id": container_id}
+              container_id: str | None = None, in_pod: bool = False) -> dict[str, Any]:
+    return {"port": port, "listening": True, "pid": pid, "process": process, "container_id": container_id,
+            "in_pod": in_pod}
 
 
 def free(port: int) -> dict[str, Any]:
-    return {"port": port, "listening": False, "pid": None, "process": None, "container_id": None}
+    return {"port": port, "listening": False, "pid": None, "process": None, "container_id": None, "in_pod": False}
 
 
 def container(container_id: str, name: str, **labels: str) -> dict[str, Any]:
@@ -167,13 +169,22 @@ def test_kernel_check(kernel, words):
 @pytest.mark.parametrize("host,cgroup,variables,status,words", [
     ("node1", {"version": 2, "controllers": ["cpu", "memory", "pids"]}, {}, "ok", ["cgroup v2"]),
     ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]}, {}, "fail",
-     ["cgroup v1", "failCgroupV1", "hyperkube_master_settings.extra_flags.kubelet.fail-cgroupv1"]),
+     ["cgroup v1", "failCgroupV1", "hyperkube_master_settings.fail_cgroup_v1: false"]),
     ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
-     {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}}, "warn", ["cgroup v1"]),
-    # Another setting is wrong (the master settings check says so): the kubelet flag given still counts.
+     {"hyperkube_master_settings": {"fail_cgroup_v1": True}}, "fail", ["cgroup v1", "failCgroupV1"]),
     ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
-     {"hyperkube_master_settings": {"servce_cidr": "10.0.0.0/16",
-                                    "extra_flags": {"kubelet": {"fail-cgroupv1": False}}}}, "warn", ["cgroup v1"]),
+     {"hyperkube_master_settings": {"fail_cgroup_v1": False}}, "warn",
+     ["cgroup v1", "unless fail_cgroup_v1 is false"]),
+    # A string from the command line (-e) reads as the boolean it spells.
+    ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
+     {"hyperkube_master_settings": {"fail_cgroup_v1": "False"}}, "warn", ["cgroup v1"]),
+    # Another setting is wrong (the master settings check says so): the fail_cgroup_v1 given still counts.
+    ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
+     {"hyperkube_master_settings": {"servce_cidr": "10.0.0.0/16", "fail_cgroup_v1": False}}, "warn", ["cgroup v1"]),
+    # The kubelet flag is fail_cgroup_v1's now (the master settings check refuses it): it does not count here.
+    ("node1", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
+     {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}}, "fail",
+     ["cgroup v1", "hyperkube_master_settings.fail_cgroup_v1: false"]),
     ("node1", {"version": 1, "controllers": ["cpu"]}, {"hyperkube_master_profile": "seed"}, "warn",
      ["cgroup v1", "missing controllers: memory, pids"]),
     ("node2", {"version": 1, "controllers": ["cpu", "memory", "pids"]}, {}, "warn", ["cgroup v1"]),
@@ -250,6 +261,24 @@ SCHEDULER = pf.PortNeed(10259, "kube-scheduler", "")
     ([ETCD_CLIENT], [listening(2379, pid=None, process=None)], [], "fail",
      ["cannot see", "become", "etcd_client_port"]),
     ([SCHEDULER], [listening(10259, process="nginx")], [], "fail", ["nginx", "the profile fixes this port"]),
+    # modern: the static pods run in the containerd of curtain's kubelet container, not in Docker; the process's
+    # cgroup is under kubepods (in_pod) and its container is not one of Docker's.
+    ([SCHEDULER], [listening(10259, process="kube-scheduler", container_id=POD_CONTAINER_ID, in_pod=True)],
+     [CURTAIN_KUBELET], "ok",
+     ["port 10259 (kube-scheduler) is held by kube-scheduler", "in a pod of curtain's kubelet"]),
+    # the same without curtain's kubelet: another kubelet's pod (kind's, kubeadm's), or one left behind
+    ([SCHEDULER], [listening(10259, pid=51, process="kube-scheduler", container_id=POD_CONTAINER_ID, in_pod=True)],
+     [], "fail", ["kube-scheduler (pid 51)", f"in container {POD_CONTAINER_ID[:12]}", "the profile fixes this port"]),
+    ([SCHEDULER], [listening(10259, pid=51, process="kube-scheduler", container_id=POD_CONTAINER_ID, in_pod=True)],
+     [container("c" * 64, "kindest-control-plane", **{"io.x-k8s.kind.role": "control-plane"})], "fail",
+     ["kube-scheduler (pid 51)"]),
+    # a pod's cgroup, but the container is a Docker container curtain did not create: not ours
+    ([SCHEDULER], [listening(10259, pid=51, process="kube-scheduler", container_id=FOREIGN_ID, in_pod=True)],
+     [CURTAIN_KUBELET, container(FOREIGN_ID, "their-scheduler")], "fail",
+     ["their-scheduler", "which curtain did not create"]),
+    # curtain's kubelet runs, but the process is in no pod
+    ([SCHEDULER], [listening(10259, pid=51, process="kube-scheduler", container_id=POD_CONTAINER_ID)],
+     [CURTAIN_KUBELET], "fail", ["kube-scheduler (pid 51)", f"in container {POD_CONTAINER_ID[:12]}"]),
     ([ETCD_CLIENT], [], [], "warn", ["not surveyed"]),
     ([ETCD_CLIENT, pf.PortNeed(2379, "kube-apiserver", "hyperkube_master_settings.secure_port")], [free(2379)], [],
      "fail", ["needed by both", "etcd_client_port", "hyperkube_master_settings.secure_port"]),
@@ -384,7 +413,19 @@ def _by_check(checks: list[pf.Check]) -> dict[str, list[pf.Check]]:
     ("node1", {"hyperkube_master_version": "v1.36.3",
                "hyperkube_master_settings": {"extra_flags": {"kube-apiserver": {"enable-swagger-ui": True}}}},
      "master settings", "fail", ["extra_flags.kube-apiserver: kube-apiserver v1.36.3 has no flag --enable-swagger-ui"]),
+    # The kubelet's cgroup and runtime flags belong to settings (fail_cgroup_v1 decides the cgroup check too).
     ("node1", {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"fail-cgroupv1": False}}}},
+     "master settings", "fail", ["hyperkube_master_settings", "extra_flags.kubelet",
+                                 "--fail-cgroupv1 is managed by the setting 'fail_cgroup_v1'"]),
+    ("node1", {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"cgroup-root": "/curtain"}}}},
+     "master settings", "fail", ["--cgroup-root is managed by the setting 'cgroup_root'"]),
+    ("node1", {"hyperkube_master_settings": {"extra_flags": {"kubelet": {"cgroup-driver": "systemd"}}}},
+     "master settings", "fail", ["--cgroup-driver is managed by the setting 'cgroup_driver'"]),
+    ("node1", {"hyperkube_master_settings": {"extra_flags": {"kubelet": {
+        "container-runtime-endpoint": "unix:///run/containerd/containerd.sock"}}}},
+     "master settings", "fail",
+     ["--container-runtime-endpoint is managed by the setting 'container_runtime_endpoint'"]),
+    ("node1", {"hyperkube_master_settings": {"fail_cgroup_v1": False, "cgroup_root": "/curtain"}},
      "master settings", "ok", []),
     ("node3", {"kube_proxy_settings": {"extra_flags": {"kube-proxy": {"resource-container": ""}}}},
      "kube-proxy settings", "fail", ["kube_proxy_settings.extra_flags.kube-proxy", "no flag --resource-container"]),
@@ -443,16 +484,22 @@ def test_address_checks(hostvars, play_hosts, status, words):
 
 
 @pytest.mark.parametrize("settings,addresses,expected", [
-    ({}, {}, {"service_cidr": ("ok", "10.96.0.0/12")}),
+    ({}, {}, {"service_cidr": ("ok", "10.96.0.0/12"), "pod_cidr": ("ok", "hyperkube_master_settings.pod_cidr "
+                                                                          "10.244.0.0/16")}),
+    # The modern default pod_cidr is checked like one given.
+    ({}, {"node1 (kube_advertise_address)": "10.244.1.5"}, {
+        "service_cidr": ("ok", ""), "pod_cidr": ("fail", "10.244.0.0/16: contains 10.244.1.5 of node1")}),
     ({"service_cidr": "10.96.0.0/12", "pod_cidr": "10.100.0.0/16"}, {}, {
         "service_cidr": ("fail", "overlaps hyperkube_master_settings.pod_cidr 10.100.0.0/16"),
         "pod_cidr": ("ok", "")}),
     ({"pod_cidr": "10.244.0.0/16"}, {"node1 (kube_advertise_address)": "10.244.1.5"}, {
         "service_cidr": ("ok", ""), "pod_cidr": ("fail", "contains 10.244.1.5 of node1 (kube_advertise_address)")}),
-    ({"service_cidr": "172.17.0.0/24"}, {}, {"service_cidr": ("warn", "Docker's default bridge 172.17.0.0/16")}),
+    ({"service_cidr": "172.17.0.0/24"}, {}, {"service_cidr": ("warn", "Docker's default bridge 172.17.0.0/16"),
+                                             "pod_cidr": ("ok", "10.244.0.0/16")}),
     ({"service_cidr": "10.96.0.0/33"}, {}, {"service_cidr": ("fail", "hyperkube_master_settings.service_cidr "
-                                                                     "'10.96.0.0/33' is not a CIDR")}),
-    ({"pod_cidr": False}, {}, {"service_cidr": ("ok", "")}),
+                                                                     "'10.96.0.0/33' is not a CIDR"),
+                                            "pod_cidr": ("ok", "10.244.0.0/16")}),
+    ({"pod_cidr": False}, {}, {"service_cidr": ("ok", "")}),  # off: no pod range to check
 ])
 def test_cidr_checks(settings, addresses, expected):
     taken = {"node1": inputs(hyperkube_master_settings=settings)}
@@ -470,9 +517,13 @@ def test_cidr_checks_of_seed_use_the_seed_default():
 def test_masters_must_agree_on_the_ranges():
     groups = pf.Groups.of({"masters": ["m1", "m2"]})
     taken = {"m1": inputs("m1"), "m2": inputs("m2", hyperkube_master_settings={"service_cidr": "10.32.0.0/16"})}
-    (check,) = pf.cidr_checks(groups, taken, {})
+    found = _by_check(pf.cidr_checks(groups, taken, {}))
+    assert sorted(found) == ["pod_cidr", "service_cidr"]
+    (check,) = found["service_cidr"]
     assert_check(check, "fail", "hyperkube_master_settings.service_cidr differs between masters", "m1 10.96.0.0/12",
                  "m2 10.32.0.0/16")
+    (pods,) = found["pod_cidr"]  # both take the default
+    assert_check(pods, "ok", "hyperkube_master_settings.pod_cidr 10.244.0.0/16")
 
 
 def test_kube_proxy_pod_cidr_should_be_the_masters():

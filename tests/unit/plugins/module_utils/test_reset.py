@@ -217,7 +217,18 @@ def test_paths_follow_the_settings_and_ignore_everything_else() -> None:
     assert paths.manifest_dirs == ("/etc/kubernetes/manifests", "/srv/k8s/pods")
     assert paths.audit_log == "/var/log/k8s/a.log"
     assert "/var/lib/kubelet/config.yaml" not in paths.files  # it goes with /var/lib/kubelet
-    assert paths.whole_dirs == ("/etc/kubernetes/pki", "/var/lib/kubelet", "/etc/curtain/pki/etcd")
+    # The kubelet container's containerd (images and snapshots, state, configuration) and the pod network's address
+    # leases go whole; they sit at fixed places, whatever the settings say.
+    assert paths.whole_dirs == ("/etc/kubernetes/pki", "/var/lib/kubelet", "/etc/curtain/pki/etcd",
+                                "/var/lib/curtain/containerd", "/run/curtain/containerd", "/etc/curtain/containerd",
+                                "/var/lib/cni/networks/curtain")
+    # The pod network's configuration and the kernel parameter files, and nothing else of those directories.
+    for path in ("/etc/cni/net.d/10-curtain.conflist", "/etc/sysctl.d/90-curtain-kubelet.conf",
+                 "/etc/sysctl.d/90-curtain-kube-proxy.conf"):
+        assert path in paths.files
+    assert [path for path in paths.files if path.startswith(("/etc/cni/", "/etc/sysctl.d/", "/var/lib/cni/"))] == [
+        "/etc/cni/net.d/10-curtain.conflist", "/etc/sysctl.d/90-curtain-kube-proxy.conf",
+        "/etc/sysctl.d/90-curtain-kubelet.conf"]
 
 
 @pytest.mark.parametrize(
@@ -244,9 +255,27 @@ def test_is_removable(path: str, removable: bool) -> None:
 
 
 def test_directories_left_empty_are_ours_only() -> None:
+    # The pod network's directories hold only curtain's network once its files go; /etc/sysctl.d is the system's,
+    # whatever it holds (on a minimal host, nothing but curtain's two files).
     assert PATHS.removable_when_empty() == [
-        "/var/log/kubernetes/audit", "/etc/curtain/pki", "/etc/kubernetes/manifests", "/var/lib/curtain",
-        "/var/lib/kube-proxy", "/var/log/kubernetes", "/etc/curtain", "/etc/kubernetes"]
+        "/var/lib/cni/networks", "/var/log/kubernetes/audit", "/etc/cni/net.d", "/etc/curtain/pki",
+        "/etc/kubernetes/manifests", "/var/lib/curtain", "/var/lib/kube-proxy", "/var/log/kubernetes", "/etc/curtain",
+        "/etc/kubernetes", "/run/curtain"]
+
+
+def test_the_sysctl_files_go_and_their_directory_stays() -> None:
+    entries = {"/etc/sysctl.d": ["90-curtain-kube-proxy.conf", "90-curtain-kubelet.conf"],
+               "/etc/cni/net.d": ["10-curtain.conflist"], "/var/lib/cni/networks": ["curtain"]}
+    files = reset.plan_files(PATHS, entries, [], [], remove_etcd_data=False)
+    assert files["remove"] == ["/etc/cni/net.d/10-curtain.conflist", "/etc/sysctl.d/90-curtain-kube-proxy.conf",
+                               "/etc/sysctl.d/90-curtain-kubelet.conf", "/var/lib/cni/networks/curtain"]
+    assert files["rmdir"] == ["/var/lib/cni/networks", "/etc/cni/net.d"]
+    # another network's leases and configuration keep the pod network's directories
+    theirs = reset.plan_files(PATHS, {"/etc/cni/net.d": ["10-curtain.conflist", "10-flannel.conflist"],
+                                      "/var/lib/cni/networks": ["curtain", "cbr0"]}, [], [], remove_etcd_data=False)
+    assert theirs["rmdir"] == []
+    assert {entry["what"] for entry in theirs["kept"]} == {"/etc/cni/net.d/10-flannel.conflist",
+                                                           "/var/lib/cni/networks/cbr0"}
 
 
 def test_mountinfo_mount_points_unescaped() -> None:
@@ -331,7 +360,16 @@ def test_a_clean_host_has_nothing_to_do() -> None:
 
 
 # --- the host side and the whole plan ----------------------------------------------------------------------------
-def test_look_reads_listings_manifests_and_mounts(tmp_path: Path) -> None:
+def test_look_reads_listings_manifests_and_mounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kubelet's and containerd's fixed places, moved under tmp_path: the look reads this test's files only.
+    host = tmp_path / "host"
+    for name in ("KUBELET_ROOT_DIR", "CONTAINERD_ROOT", "CONTAINERD_STATE", "RUNTIME_CONFIG_DIR",
+                 "CNI_NETWORK_STATE_DIR", "CNI_CONF_FILE"):
+        monkeypatch.setattr(reset, name, f"{host}{getattr(reset, name)}")
+    monkeypatch.setattr(reset, "SYSCTL_FILES", tuple(f"{host}{path}" for path in reset.SYSCTL_FILES))
+    (host / "etc" / "sysctl.d").mkdir(parents=True)
+    (host / "etc" / "sysctl.d" / "90-curtain-kubelet.conf").write_text("vm.overcommit_memory = 1\n")
+    (host / "etc" / "sysctl.d" / "99-local.conf").write_text("")
     kube = tmp_path / "kubernetes"
     (kube / "manifests").mkdir(parents=True)
     (kube / "admin.conf").write_text("x")
@@ -345,6 +383,9 @@ def test_look_reads_listings_manifests_and_mounts(tmp_path: Path) -> None:
                               etcd_backup_dir=str(tmp_path / "backups"))
     looked = reset.look(paths, mountinfo=str(mountinfo))
     assert looked["entries"][str(kube)] == ["admin.conf", "manifests"]
+    assert looked["entries"][f"{host}/etc/sysctl.d"] == ["90-curtain-kubelet.conf", "99-local.conf"]
+    fixed = ("/etc/sysctl.d", "/etc/cni", "/var/lib/cni", "/run/curtain", "/etc/curtain", "/var/lib/curtain")
+    assert not [directory for directory in looked["entries"] if directory.startswith(fixed)], looked["entries"]
     assert list(looked["manifests"]) == [str(kube / "manifests" / "kube-apiserver.yaml")]
     assert looked["mounts"] == [f"{kube}/manifests/m"]
     assert looked["hostname"]

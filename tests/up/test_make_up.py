@@ -1,0 +1,74 @@
+"""`make up` on this machine, as a new user runs it: set-up, then the whole site from inventory/local with the
+locally built artifacts, the summary naming the nodes and the exact command to use the cluster, a cluster that
+command reaches, and a second `make up` that changes nothing. The site is reset afterwards (playbooks/reset.yml),
+so the machine is left as it was found, the reset itself checked.
+
+Run by `make test-up` (part of `make test`), as root on a machine where `make up` may bind the Kubernetes ports."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_KUBECONFIG = ROOT / "inventory/local/artifacts/admin.conf"
+KUBECTL = ROOT / ".venv/bin/kubectl"
+
+
+def make_up() -> str:
+    proc = subprocess.run(["make", "up"], cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def recap(output: str) -> dict[str, int]:
+    line = next(line for line in output.splitlines() if line.startswith("localhost ") and "changed=" in line)
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line)}
+
+
+@pytest.fixture(scope="module")
+def up():
+    first = make_up()
+    yield first
+    reset = subprocess.run(["ansible-playbook", "playbooks/reset.yml", "-e", "reset_confirm=yes",
+                            *(["-e", "@.local/host.yml"] if (ROOT / ".local/host.yml").exists() else [])],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert reset.returncode == 0, reset.stdout[-4000:]
+    left = subprocess.run(["docker", "ps", "-aq", "--filter", "label=io.curtain.managed-by=curtain"],
+                          capture_output=True, text=True, check=True).stdout
+    assert left == "", "reset left curtain's containers"
+    assert subprocess.run(["pgrep", "-f", "kube-apiserver"], capture_output=True).returncode == 1, \
+        "reset left the apiserver running"
+
+
+def test_the_summary_lists_the_node_and_the_exact_command(up: str) -> None:
+    lines = up.splitlines()
+    assert any(re.match(r"^\s*localhost\s+Ready\s+v1\.37\.2\s*$", line) for line in lines), up[-3000:]
+    assert f"    Try: {KUBECTL} --kubeconfig {ADMIN_KUBECONFIG} get nodes" in lines or any(
+        line.strip() == f"Try: {KUBECTL} --kubeconfig {ADMIN_KUBECONFIG} get nodes" for line in lines)
+
+
+def test_the_command_the_summary_gives_reaches_the_cluster(up: str) -> None:
+    command = next(line.strip()[len("Try: "):] for line in up.splitlines() if line.strip().startswith("Try: "))
+    nodes = subprocess.run([*shlex.split(command), "-o", "json"], capture_output=True, text=True, check=True)
+    [node] = json.loads(nodes.stdout)["items"]
+    ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"]
+    assert ready == "True" and node["status"]["nodeInfo"]["kubeletVersion"] == "v1.37.2"
+    version = subprocess.run([str(KUBECTL), "--kubeconfig", str(ADMIN_KUBECONFIG), "version", "-o", "json"],
+                             capture_output=True, text=True, check=True)
+    assert json.loads(version.stdout)["serverVersion"]["gitVersion"] == "v1.37.2"
+    pods = json.loads(subprocess.run([str(KUBECTL), "--kubeconfig", str(ADMIN_KUBECONFIG), "get", "pods", "-n",
+                                      "kube-system", "-o", "json"], capture_output=True, text=True, check=True).stdout)
+    running = {pod["metadata"]["name"] for pod in pods["items"] if pod["status"]["phase"] == "Running"}
+    assert {f"{component}-localhost" for component in
+            ("kube-apiserver", "kube-controller-manager", "kube-scheduler")} <= running
+
+
+def test_a_second_make_up_changes_nothing(up: str) -> None:
+    again = recap(make_up())
+    assert again["failed"] == 0 and again["changed"] == 0, again
