@@ -10,6 +10,7 @@ pod_cidr | node_pod_subnet(index)                -> the index-th node's /24
 profile | kube_kubelet_host_directories          -> {directory: mode} the kubelet container mounts
 profile | kube_kubelet_kernel_parameters         -> {sysctl: value} the kubelet needs
 crictl_pods_json | kube_pod_logs                 -> {directories, link_patterns} of those pods' logs
+static_pods | kube_pod_host_paths                -> the host paths the kubelet container mounts for them
 """
 
 from __future__ import annotations
@@ -50,4 +51,5 @@ class FilterModule:
             "kube_kubelet_host_directories": kubelet_host_directories,
             "kube_kubelet_kernel_parameters": kubelet_kernel_parameters,
             "kube_pod_logs": _filter_errors(container_runtime.pod_logs),
+            "kube_pod_host_paths": _filter_errors(container_runtime.pod_host_paths),
         }

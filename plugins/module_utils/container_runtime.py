@@ -247,6 +247,23 @@ SEED_KUBELET_VOLUMES = (
 )
 
 
+# A pod's hostPath volume is a path as the kubelet sees it: in its container. So the kubelet container mounts every
+# host path curtain's static pods use, at the same place (pod_host_paths), and these for kube-proxy as a static pod:
+# its configuration, and the lock iptables takes (a file, which must exist before Docker mounts it).
+KUBE_PROXY_POD_HOST_PATHS = ("/var/lib/kube-proxy", "/run/xtables.lock")
+
+
+def pod_host_paths(pods: Mapping[str, Any]) -> list[str]:
+    """The hostPath paths of the static pods ({file name: Pod}), and kube-proxy's, less those under a path the
+    kubelet container mounts anyway."""
+    paths = {volume["hostPath"]["path"] for pod in pods.values() for volume in pod["spec"].get("volumes") or []
+             if "hostPath" in volume}
+    paths.update(KUBE_PROXY_POD_HOST_PATHS)
+    mounted = [volume.split(":")[1] for volume in KUBELET_VOLUMES]
+    return sorted(path for path in paths
+                  if not any(path == base or path.startswith(base.rstrip("/") + "/") for base in mounted))
+
+
 def kubelet_container(
     privilege: str,
     capabilities: list[str] | tuple[str, ...] = (),
@@ -254,13 +271,15 @@ def kubelet_container(
     cgroup_root: str | None = None,
     profile: str = "modern",
     mount_dev: bool = False,
+    host_paths: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """How the kubelet container runs (community.docker.docker_container's options).
 
     modern: host network, PID and cgroup namespaces, as the kubelet of a real node has them; /dev/kmsg (the
     kubelet's OOM watcher reads it, and the kubelet exits without it); privileged, or the capabilities listed with
     the confinement lifted. seed: the seed's mounts, host network and PID namespace, privileged or capabilities.
-    The host's /dev is mounted only with mount_dev: the seed did, and it broke new ptys on the host."""
+    The host's /dev is mounted only with mount_dev: the seed did, and it broke new ptys on the host. host_paths
+    (pod_host_paths) are mounted at the same place, for the static pods' hostPath volumes."""
     if privilege not in PRIVILEGES:
         raise ContainerRuntimeError(f"hyperkube_master_privilege: {privilege!r} is not one of {', '.join(PRIVILEGES)}")
     if privilege == "capabilities" and not capabilities:
@@ -291,7 +310,7 @@ def kubelet_container(
         "cap_drop": list(dropped_capabilities) if privilege == "capabilities" else [],
         "security_opts": list(UNCONFINED) if privilege == "capabilities" else [],
         "devices": [] if privilege == "privileged" or mount_dev else ["/dev/kmsg:/dev/kmsg:r"],
-        "volumes": [*KUBELET_VOLUMES, *dev],
+        "volumes": [*KUBELET_VOLUMES, *(f"{path}:{path}:rw" for path in host_paths), *dev],
         # The cgroups the entrypoint makes before containerd and the kubelet start (they must exist).
         "env": {"CURTAIN_CGROUPS": " ".join(path for path in (cgroup_root, shim_cgroup(cgroup_root)) if path)},
     }

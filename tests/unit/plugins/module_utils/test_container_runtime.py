@@ -115,3 +115,16 @@ def test_the_logs_of_the_pods_crictl_lists() -> None:
         "link_patterns": ["echo-1_default_*.log", "kube-apiserver-a_kube-system_*.log"],
     }
     assert runtime.pod_logs("{}") == {"directories": [], "link_patterns": []}
+
+
+def test_the_kubelet_container_mounts_the_host_paths_of_the_static_pods() -> None:
+    pods = {"a.yaml": {"spec": {"volumes": [
+        {"name": "certs", "hostPath": {"path": "/etc/ssl/certs"}},
+        {"name": "pki", "hostPath": {"path": "/etc/kubernetes/pki"}},  # under /etc/kubernetes, mounted anyway
+        {"name": "audit", "hostPath": {"path": "/var/log/kubernetes/audit"}},
+        {"name": "scratch", "emptyDir": {}},
+    ]}}}
+    assert runtime.pod_host_paths(pods) == ["/etc/ssl/certs", "/run/xtables.lock", "/var/lib/kube-proxy",
+                                            "/var/log/kubernetes/audit"]
+    volumes = runtime.kubelet_container("privileged", host_paths=["/etc/ssl/certs"])["volumes"]
+    assert "/etc/ssl/certs:/etc/ssl/certs:rw" in volumes
