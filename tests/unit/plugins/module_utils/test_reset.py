@@ -220,7 +220,8 @@ def test_paths_follow_the_settings_and_ignore_everything_else() -> None:
     # The kubelet container's containerd (images and snapshots, state, configuration) and the pod network's address
     # leases go whole; they sit at fixed places, whatever the settings say.
     assert paths.whole_dirs == ("/etc/kubernetes/pki", "/var/lib/kubelet", "/etc/curtain/pki/etcd",
-                                "/var/lib/curtain/containerd", "/run/curtain/containerd", "/etc/curtain/containerd",
+                                "/var/lib/curtain/containerd", "/run/curtain/containerd",
+                                "/run/curtain/containerd-shims", "/etc/curtain/containerd",
                                 "/var/lib/cni/networks/curtain")
     # The pod network's configuration and the kernel parameter files, and nothing else of those directories.
     for path in ("/etc/cni/net.d/10-curtain.conflist", "/etc/sysctl.d/90-curtain-kubelet.conf",
