@@ -137,6 +137,10 @@ seed kubelet's --hostname-override). Profile columns give the default; "-" means
     kube_proxy_kubeconfig        -                          <kubeconfig_dir>/kube-proxy.conf  clientConnection
     kube_proxy_healthz_bind_address -                       0.0.0.0:10256   healthzBindAddress
     kube_proxy_metrics_bind_address -                       127.0.0.1:10249 metricsBindAddress
+    kube_proxy_conntrack_max_per_core -                     0               conntrack.maxPerCore: 0 leaves the
+                                 host's conntrack table size alone, as kind does (kube-proxy 1.36 sets
+                                 nf_conntrack_max to this times the CPUs, lowering a larger one, and exits where
+                                 /proc/sys is read-only); off (false) takes kube-proxy's default, 32768
 
 Standard library only, plus the other kube_* module_utils.
 """
@@ -306,6 +310,7 @@ SETTINGS: Mapping[str, Setting] = {
     "kube_proxy_kubeconfig": _S("path"),
     "kube_proxy_healthz_bind_address": _S("ipport", None, "0.0.0.0:10256"),
     "kube_proxy_metrics_bind_address": _S("ipport", None, "127.0.0.1:10249"),
+    "kube_proxy_conntrack_max_per_core": _S("count", None, 0, can_be_off=True),
 }
 del _S
 
@@ -1299,6 +1304,8 @@ def kube_proxy_configuration(settings: Mapping[str, Any] | None = None,
         config["mode"] = resolved["proxy_mode"]
     if resolved["pod_cidr"]:
         config["clusterCIDR"] = resolved["pod_cidr"]
+    if resolved["kube_proxy_conntrack_max_per_core"] is not None:
+        config["conntrack"] = {"maxPerCore": resolved["kube_proxy_conntrack_max_per_core"]}
     return config
 
 

@@ -675,7 +675,13 @@ def test_kube_proxy_configuration_and_flags() -> None:
         "clusterCIDR": "10.244.0.0/16",
         "healthzBindAddress": "0.0.0.0:10256",
         "metricsBindAddress": "127.0.0.1:10249",
+        # The host's conntrack table size is left alone: kube-proxy 1.36 would set (and lower) it, and exit where
+        # /proc/sys is read-only to it.
+        "conntrack": {"maxPerCore": 0},
     }
+    assert "conntrack" not in kube_proxy_configuration({"kube_proxy_conntrack_max_per_core": False})
+    assert kube_proxy_configuration({"kube_proxy_conntrack_max_per_core": 16384})["conntrack"] == {
+        "maxPerCore": 16384}
     assert kube_proxy_flags("modern") == ["--config=/var/lib/kube-proxy/config.conf"]
     assert kube_proxy_flags("modern", {"hostname_override": "node-1"}) == [
         "--config=/var/lib/kube-proxy/config.conf", "--hostname-override=node-1"
