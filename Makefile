@@ -16,7 +16,7 @@ EXTRA_SCENARIOS = reset faults
 
 # scripts/setup up writes .local/host.yml: what this machine lacks that a real host has, and how make up adapts.
 up: setup-up
-	ansible-playbook site.yml $$([ -f .local/host.yml ] && echo -e @.local/host.yml)
+	ansible-playbook site.yml $(if $(wildcard .local/host.yml),-e @.local/host.yml)
 
 test: setup-test
 	$(MAKE) --no-print-directory lint unit test-up molecule
