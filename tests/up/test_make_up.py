@@ -42,8 +42,18 @@ def up():
     left = subprocess.run(["docker", "ps", "-aq", "--filter", "label=io.curtain.managed-by=curtain"],
                           capture_output=True, text=True, check=True).stdout
     assert left == "", "reset left curtain's containers"
-    assert subprocess.run(["pgrep", "-f", "kube-apiserver"], capture_output=True).returncode == 1, \
-        "reset left the apiserver running"
+    assert not pods_left(), "reset left pods of the kubelet running"
+
+
+def pods_left() -> list[str]:
+    """The processes left in the cgroups of make up's kubelet (no cgroup root: /kubepods) and of its containerd's
+    shims, found through cgroup v1's pids hierarchy or the v2 tree. Test hosts' pods have cgroups of their own."""
+    base = Path("/sys/fs/cgroup/pids") if Path("/sys/fs/cgroup/pids").is_dir() else Path("/sys/fs/cgroup")
+    procs = []
+    for top in ("kubepods", "curtain-containerd-shims"):
+        for listing in (base / top).rglob("cgroup.procs") if (base / top).is_dir() else []:
+            procs += listing.read_text().split()
+    return procs
 
 
 def test_the_summary_lists_the_node_and_the_exact_command(up: str) -> None:
