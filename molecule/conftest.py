@@ -108,10 +108,14 @@ def etcd_json(host, url: str, path: str, body: dict | None = None) -> dict:
     return json.loads(result.stdout)
 
 
-def etcd_key_count(host, url: str) -> int:
-    """How many keys the whole key space holds: from "\\0" to the range end "\\0"."""
-    return int(etcd_json(host, url, "/v3/kv/range", {"key": b64("\0"), "range_end": b64("\0"), "count_only": True})
-               .get("count", 0))
+def etcd_key_count(host, url: str, prefix: str | None = None) -> int:
+    """How many keys the whole key space holds (from "\\0" to the range end "\\0"), or those under `prefix`."""
+    if prefix:
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        body = {"key": b64(prefix), "range_end": b64(end), "count_only": True}
+    else:
+        body = {"key": b64("\0"), "range_end": b64("\0"), "count_only": True}
+    return int(etcd_json(host, url, "/v3/kv/range", body).get("count", 0))
 
 
 def etcd_put_keys(host, url: str, prefix: str, count: int) -> None:

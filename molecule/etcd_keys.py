@@ -1,5 +1,6 @@
-"""Write keys into a scenario's etcd through one member, then print how many keys it holds, as JSON: for a side effect
-to record the count before its fault, which verify compares with the count after (conftest's etcd helpers).
+"""Write keys into a scenario's etcd through one member, then print how many keys it holds under PREFIX, as JSON: for
+a side effect to record the count before its fault, which verify compares with the count after (conftest's etcd
+helpers). Only the prefix is counted: the apiserver writes to etcd all the time, so the whole key space moves.
 
     python3 molecule/etcd_keys.py HOST PREFIX COUNT > keys-before.json
 """
@@ -19,7 +20,7 @@ URL = "https://127.0.0.1:2379"  # the member's own client port on loopback, reac
 def main(host_name: str, prefix: str, count: int) -> None:
     host = testinfra.get_host(f"ansible://{host_name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
     etcd_put_keys(host, URL, prefix, count)
-    print(json.dumps({"host": host_name, "count": etcd_key_count(host, URL)}))
+    print(json.dumps({"host": host_name, "prefix": prefix, "count": etcd_key_count(host, URL, f"{prefix}/")}))
 
 
 if __name__ == "__main__":

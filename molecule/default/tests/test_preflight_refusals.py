@@ -19,13 +19,20 @@ from site_host import ETCD_URL, HOST, host, unhealthy_after
 
 KEYS = 20
 # What the roles write and what runs: the configuration directories (etcd's data directory left out: the running
-# member writes to it on its own; the marker beside it is kept) and curtain's containers.
+# member writes to it on its own; the marker beside it is kept) and curtain's containers. etcd's keys are counted
+# under the test's prefix and the cluster's Deployments: the apiserver writes leases and events all the time.
 CONFIG_DIRS = ("/etc/curtain", "/etc/kubernetes", "/var/lib/curtain", "/var/lib/kube-proxy")
-RUNTIME_DIRS = ("/var/lib/curtain/etcd/data",)
+# (and containerd's data: the running runtime writes to it on its own too)
+RUNTIME_DIRS = ("/var/lib/curtain/etcd/data", "/var/lib/curtain/containerd")
 KUBE_PROXY_HEALTHZ = 10256  # the modern profile's kube_proxy_healthz_bind_address
 OTHER_CLUSTER_DIR = "/var/lib/someone-elses-etcd"
 SCENARIO = Path(__file__).resolve().parents[1]
 FOREIGN_PID_FILE = "/run/foreign-listener.pid"
+
+
+def etcd_keys() -> tuple[int, int]:
+    return (etcd_key_count(host(), ETCD_URL, "/faults/port/"),
+            etcd_key_count(host(), ETCD_URL, "/registry/deployments/"))
 
 
 def fingerprint() -> dict:
@@ -67,7 +74,7 @@ def listening(port: int) -> bool:
 
 def test_a_port_held_by_a_foreign_process_is_named_and_nothing_changes(tmp_path) -> None:
     etcd_put_keys(host(), ETCD_URL, "/faults/port", KEYS)
-    keys_before = etcd_key_count(host(), ETCD_URL)
+    keys_before = etcd_keys()
     # kube-proxy stopped (as after a crash), and another program took its health port meanwhile.
     host().check_output("docker stop curtain-kube-proxy")
     subprocess.run(["docker", "exec", "-d", HOST, "sh", "-c", f"echo $$ > {FOREIGN_PID_FILE}; "
@@ -82,7 +89,7 @@ def test_a_port_held_by_a_foreign_process_is_named_and_nothing_changes(tmp_path)
         output, report = refused_run(tmp_path / "preflight.json")
 
         assert fingerprint() == before
-        assert etcd_key_count(host(), ETCD_URL) == keys_before
+        assert etcd_keys() == keys_before
         detail = failed_checks(report).get(f"port {KUBE_PROXY_HEALTHZ}", "")
         assert f"(pid {pid})" in detail and "python" in detail, report["checks"]
         assert "kube_proxy_settings.kube_proxy_healthz_bind_address" in detail
@@ -92,11 +99,11 @@ def test_a_port_held_by_a_foreign_process_is_named_and_nothing_changes(tmp_path)
         host().run("kill %s", pid)
 
     assert run_after_the_fault_is_gone()["changed"] >= 1  # kube-proxy started again
-    assert etcd_key_count(host(), ETCD_URL) == keys_before
+    assert etcd_keys() == keys_before
 
 
 def test_etcd_data_left_by_another_cluster_is_refused_and_nothing_changes(tmp_path) -> None:
-    keys_before = etcd_key_count(host(), ETCD_URL)
+    keys_before = etcd_keys()
     host().check_output(
         "mkdir -p %s/data/member/snap && head -c 4096 /dev/urandom > %s/data/member/snap/db && "
         "echo '{\"cluster_token\": \"someone-elses-cluster\"}' > %s/cluster.json",
@@ -108,7 +115,7 @@ def test_etcd_data_left_by_another_cluster_is_refused_and_nothing_changes(tmp_pa
 
         assert fingerprint() == before
         assert host().check_output("find %s -printf '%%p %%m %%s %%T@\\n' | sort", OTHER_CLUSTER_DIR) == leftover
-        assert etcd_key_count(host(), ETCD_URL) == keys_before
+        assert etcd_keys() == keys_before
         detail = failed_checks(report).get("etcd data", "")
         for words in (OTHER_CLUSTER_DIR, "'someone-elses-cluster'", "etcd_cluster_token='curtain-etcd'",
                       "Nothing was changed"):
@@ -118,4 +125,4 @@ def test_etcd_data_left_by_another_cluster_is_refused_and_nothing_changes(tmp_pa
         host().check_output("rm -rf %s", OTHER_CLUSTER_DIR)
 
     assert run_after_the_fault_is_gone()["changed"] == 0
-    assert etcd_key_count(host(), ETCD_URL) == keys_before
+    assert etcd_keys() == keys_before

@@ -89,7 +89,7 @@ def test_no_etcd_key_was_lost_through_the_lost_node_and_the_heal() -> None:
     before = json.loads((Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "etcd-keys-before.json").read_text())
     assert before["count"] >= 100
     for name in HOSTS[:3]:
-        assert etcd_key_count(node(name), "https://127.0.0.1:2379") == before["count"], name
+        assert etcd_key_count(node(name), "https://127.0.0.1:2379", f"{before['prefix']}/") == before["count"], name
 
 
 def test_a_node_added_with_limit_comes_up_without_touching_the_others() -> None:
