@@ -7,10 +7,12 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export CURTAIN_VENV := $(VENV)
 export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 
-# Molecule scenarios run by `make test`, in this order. The whole suite took 71 min from a fresh clone here, too
-# close to CI's 90: `reset` (whose playbook multi also runs) is in `make test-extra` with the fault suite.
-SCENARIOS ?= etcd_cluster offline hyperkube_master default multi upgrade
-EXTRA_SCENARIOS = reset faults
+# Molecule scenarios run by `make test`, in this order. With the real Kubernetes components and the test of make up
+# the whole suite would pass CI's 90 minutes: `etcd_cluster` (the etcd role's own membership, backup, restore and
+# replacement checks, which this change did not touch; every other scenario runs etcd, multi a three-member cluster)
+# and `reset` (whose playbook test-up and multi run) are in `make test-extra` with the fault suite.
+SCENARIOS ?= offline hyperkube_master default multi upgrade
+EXTRA_SCENARIOS = etcd_cluster reset faults
 
 .PHONY: up test test-up test-extra faults bench setup-up setup-test lint unit molecule build
 
