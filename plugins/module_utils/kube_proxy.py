@@ -194,8 +194,9 @@ def static_pod(spec: Mapping[str, Any], config_hash: str = "") -> dict[str, Any]
 
 
 def health_url(profile_name: str, settings: Mapping[str, Any]) -> str:
-    """kube-proxy's healthz on this host: modern healthzBindAddress (a wildcard means loopback), seed
-    127.0.0.1:<healthz port>."""
+    """kube-proxy's health on this host: modern /livez on healthzBindAddress (a wildcard means loopback), seed
+    127.0.0.1:<healthz port>/healthz. /livez says whether kube-proxy runs and syncs its rules; /healthz also answers
+    503 while the host has no Node object (a host without a kubelet), since load balancers ask it."""
     profile = get_profile(profile_name)
     resolved = resolve_settings(profile_name, settings)
     if not profile.features.kube_proxy_config_file:
@@ -205,12 +206,12 @@ def health_url(profile_name: str, settings: Mapping[str, Any]) -> str:
     address = ipaddress.ip_address(host)
     if address.is_unspecified:
         host = "::1" if address.version == 6 else "127.0.0.1"
-    return f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/livez"
 
 
 # What kube-proxy writes at start when a value differs, a failed write being fatal (cmd/kube-proxy/app: the
 # conntrack timeouts of KubeProxyConfiguration's defaults, 24 h and 1 h; route_localnet for localhost NodePorts in
-# iptables mode). The limits nf_conntrack_max and hashsize are only ever raised, and hosts have them high enough.
+# iptables mode). The conntrack table size is left alone (conntrack.maxPerCore: 0, kube_manifests.py).
 _CONNTRACK_SYSCTLS = {
     "net.netfilter.nf_conntrack_tcp_timeout_established": "86400",
     "net.netfilter.nf_conntrack_tcp_timeout_close_wait": "3600",

@@ -37,7 +37,7 @@ def test_check_mode_after_converge_changes_nothing_and_prints_a_summary_of_healt
     assert lines[0].startswith("curtain: Kubernetes v1.37.2 (profile modern), etcd image ")
     for component in ("etcd", "kubelet", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"):
         assert any(line.split()[1:2] == [component] and line.endswith("healthy") for line in lines), component
-    assert "https://127.0.0.1:2379/health" in text and "http://127.0.0.1:10256/healthz" in text
+    assert "https://127.0.0.1:2379/health" in text and "http://127.0.0.1:10256/livez" in text
     assert "Every host finished and every component is healthy." in lines
     assert f"Admin kubeconfig: {ADMIN_KUBECONFIG}" in lines
     assert any(line.startswith("Try: ") and line.endswith(f"kubectl --kubeconfig {ADMIN_KUBECONFIG} get nodes")

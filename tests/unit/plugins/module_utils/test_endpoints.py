@@ -51,7 +51,7 @@ def test_seed_control_plane_on_the_insecure_ports() -> None:
     ("static_pod", {"pod_container": "kube-proxy", "kubelet_container": "curtain-kubelet"})])
 def test_kube_proxy(deployment: str, where: dict) -> None:
     assert endpoints.kube_proxy("modern", {}, deployment) == [
-        {"component": "kube-proxy", "url": "http://127.0.0.1:10256/healthz", **where}]
+        {"component": "kube-proxy", "url": "http://127.0.0.1:10256/livez", **where}]
 
 
 def test_kube_proxy_names_the_containers_given() -> None:
@@ -69,15 +69,15 @@ def test_seed_kube_proxy_pod_is_a_docker_container() -> None:
 
 LOOKS = {
     "a": [{"item": {"component": "etcd", "url": "https://127.0.0.1:2379/health"}},
-          {"item": {"component": "kube-proxy", "url": "http://127.0.0.1:10256/healthz"}, "failed": True,
-           "msg": "kube-proxy did not answer http://127.0.0.1:10256/healthz within 5 s\nlast log lines..."}],
+          {"item": {"component": "kube-proxy", "url": "http://127.0.0.1:10256/livez"}, "failed": True,
+           "msg": "kube-proxy did not answer http://127.0.0.1:10256/livez within 5 s\nlast log lines..."}],
     "b": [{"item": {"component": "etcd", "url": "https://127.0.0.1:2379/health"}, "skipped_in_check_mode": True}],
 }
 
 
 def test_rows_say_healthy_unhealthy_or_not_running_in_check_mode() -> None:
     assert [row["health"] for row in rows(LOOKS)] == [
-        "healthy", "UNHEALTHY: kube-proxy did not answer http://127.0.0.1:10256/healthz within 5 s",
+        "healthy", "UNHEALTHY: kube-proxy did not answer http://127.0.0.1:10256/livez within 5 s",
         "not running (check mode)"]
 
 

@@ -113,9 +113,9 @@ def test_static_pod_is_a_valid_pod_with_the_config_hash(privileged: bool) -> Non
 
 
 @pytest.mark.parametrize(("profile", "user", "url", "listening"), [
-    ("modern", {}, "http://127.0.0.1:10256/healthz", [10249, 10256]),
-    ("modern", {"kube_proxy_healthz_bind_address": "10.0.0.9:12256"}, "http://10.0.0.9:12256/healthz", [10249, 12256]),
-    ("modern", {"kube_proxy_healthz_bind_address": "[::]:10256"}, "http://[::1]:10256/healthz", [10249, 10256]),
+    ("modern", {}, "http://127.0.0.1:10256/livez", [10249, 10256]),
+    ("modern", {"kube_proxy_healthz_bind_address": "10.0.0.9:12256"}, "http://10.0.0.9:12256/livez", [10249, 12256]),
+    ("modern", {"kube_proxy_healthz_bind_address": "[::]:10256"}, "http://[::1]:10256/livez", [10249, 10256]),
     ("seed", {}, "http://127.0.0.1:10249/healthz", [10249]),
 ])
 def test_health_url_and_ports(profile: str, user: dict, url: str, listening: list[int]) -> None:
