@@ -43,6 +43,9 @@ def up():
                           capture_output=True, text=True, check=True).stdout
     assert left == "", "reset left curtain's containers"
     assert not pods_left(), "reset left pods of the kubelet running"
+    # kube-proxy's rules went with its --cleanup, the kubelet's own chains with the reset; Docker's stay.
+    rules = subprocess.run(["iptables-save"], capture_output=True, text=True, check=True).stdout
+    assert "KUBE-" not in rules, [line for line in rules.splitlines() if "KUBE-" in line][:10]
 
 
 def pods_left() -> list[str]:
@@ -72,6 +75,9 @@ def test_the_command_the_summary_gives_reaches_the_cluster(up: str) -> None:
     version = subprocess.run([str(KUBECTL), "--kubeconfig", str(ADMIN_KUBECONFIG), "version", "-o", "json"],
                              capture_output=True, text=True, check=True)
     assert json.loads(version.stdout)["serverVersion"]["gitVersion"] == "v1.37.2"
+    # kube-proxy's rules are in place for the kubernetes Service (iptables, the profile's default mode).
+    rules = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True, check=True).stdout
+    assert "KUBE-SERVICES" in rules and "default/kubernetes:https" in rules
     pods = json.loads(subprocess.run([str(KUBECTL), "--kubeconfig", str(ADMIN_KUBECONFIG), "get", "pods", "-n",
                                       "kube-system", "-o", "json"], capture_output=True, text=True, check=True).stdout)
     running = {pod["metadata"]["name"] for pod in pods["items"] if pod["status"]["phase"] == "Running"}
