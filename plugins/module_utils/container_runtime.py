@@ -34,7 +34,6 @@ CONTAINERD_SOCKET = f"{CONTAINERD_STATE}/containerd.sock"
 SHIM_SOCKETS = "/run/curtain/containerd-shims"  # the container's /run/containerd
 CONTAINERD_ENDPOINT = f"unix://{CONTAINERD_SOCKET}"
 RUNTIME_CONFIG_DIR = "/etc/curtain/containerd"
-CONTAINERD_CONFIG = f"{RUNTIME_CONFIG_DIR}/config.toml"
 CONTAINERD_REGISTRY_HOSTS_DIR = f"{RUNTIME_CONFIG_DIR}/certs.d"
 CNI_BIN_DIR = "/opt/cni/bin"
 CNI_CONF_DIR = "/etc/cni/net.d"
