@@ -3,10 +3,8 @@
 """Filters over the kubelet's container runtime (module_utils/container_runtime.py).
 
 privilege | kube_kubelet_container(capabilities, dropped, cgroup_root)  -> docker_container options
-sandbox_image | containerd_config_text(restrict_oom_score_adj, insecure_registries, cgroup_root) -> config.toml
-insecure_registries | containerd_registry_hosts  -> {path: hosts.toml text}
-pod_subnet | cni_config_text                     -> the pod network's conflist, as JSON text
-pod_cidr | node_pod_subnet(index)                -> the index-th node's /24
+sandbox_image | kube_runtime_files(restrict_oom_score_adj, insecure_registries, cgroup_root, pod_cidr, index)
+                                                 -> {path: text}: containerd's config, registry hosts, the CNI config
 profile | kube_kubelet_host_directories          -> {directory: mode} the kubelet container mounts
 profile | kube_kubelet_kernel_parameters         -> {sysctl: value} the kubelet needs
 crictl_pods_json | kube_pod_logs                 -> {directories, link_patterns} of those pods' logs
@@ -23,13 +21,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import 
 )
 
 
-@_filter_errors
-def containerd_config_text(sandbox_image: str, restrict_oom_score_adj: bool = False,
-                           insecure_registries: list[str] | None = None, cgroup_root: str | None = None) -> str:
-    return container_runtime.to_toml(container_runtime.containerd_config(
-        sandbox_image, restrict_oom_score_adj, insecure_registries or (), cgroup_root))
-
-
 def kubelet_host_directories(profile: str) -> dict[str, str]:
     """{directory: mode} of the host directories the modern kubelet container mounts (none made for the seed's)."""
     return {} if profile == "seed" else dict(container_runtime.KUBELET_HOST_DIRECTORIES)
@@ -44,10 +35,7 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "kube_kubelet_container": _filter_errors(container_runtime.kubelet_container),
-            "containerd_config_text": containerd_config_text,
-            "containerd_registry_hosts": _filter_errors(container_runtime.registry_hosts_files),
-            "cni_config_text": _filter_errors(container_runtime.cni_config_text),
-            "node_pod_subnet": _filter_errors(container_runtime.node_pod_subnet),
+            "kube_runtime_files": _filter_errors(container_runtime.runtime_files),
             "kube_kubelet_host_directories": kubelet_host_directories,
             "kube_kubelet_kernel_parameters": kubelet_kernel_parameters,
             "kube_pod_logs": _filter_errors(container_runtime.pod_logs),

@@ -34,6 +34,7 @@ CONTAINERD_SOCKET = f"{CONTAINERD_STATE}/containerd.sock"
 SHIM_SOCKETS = "/run/curtain/containerd-shims"  # the container's /run/containerd
 CONTAINERD_ENDPOINT = f"unix://{CONTAINERD_SOCKET}"
 RUNTIME_CONFIG_DIR = "/etc/curtain/containerd"
+CONTAINERD_CONFIG = f"{RUNTIME_CONFIG_DIR}/config.toml"
 CONTAINERD_REGISTRY_HOSTS_DIR = f"{RUNTIME_CONFIG_DIR}/certs.d"
 CNI_BIN_DIR = "/opt/cni/bin"
 CNI_CONF_DIR = "/etc/cni/net.d"
@@ -148,6 +149,24 @@ def cni_config(pod_subnet: str) -> dict[str, Any]:
 
 def cni_config_text(pod_subnet: str) -> str:
     return json.dumps(cni_config(pod_subnet), indent=2) + "\n"
+
+
+def runtime_files(
+    sandbox_image: str,
+    restrict_oom_score_adj: bool,
+    insecure_registries: list[str] | tuple[str, ...],
+    cgroup_root: str | None,
+    pod_cidr: str,
+    node_index: int,
+) -> dict[str, str]:
+    """{path: text} of every file the kubelet's runtime reads on a master: containerd's config, the registry hosts
+    reached over plain HTTP, and the pod network of the node_index-th master."""
+    return {
+        CONTAINERD_CONFIG: to_toml(containerd_config(sandbox_image, restrict_oom_score_adj, insecure_registries,
+                                                     cgroup_root)),
+        CNI_CONF_FILE: cni_config_text(node_pod_subnet(pod_cidr, node_index)),
+        **registry_hosts_files(insecure_registries),
+    }
 
 
 # --- TOML -----------------------------------------------------------------------------------------------------------

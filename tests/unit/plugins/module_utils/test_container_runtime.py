@@ -128,3 +128,15 @@ def test_the_kubelet_container_mounts_the_host_paths_of_the_static_pods() -> Non
                                             "/var/log/kubernetes/audit"]
     volumes = runtime.kubelet_container("privileged", host_paths=["/etc/ssl/certs"])["volumes"]
     assert "/etc/ssl/certs:/etc/ssl/certs:rw" in volumes
+
+
+def test_the_runtime_files_of_a_master_are_containerd_s_config_the_registry_hosts_and_its_pod_network() -> None:
+    files = runtime.runtime_files("reg:5000/pause@sha256:ab", True, ["reg:5000"], "/curtain-a", "10.244.0.0/16", 1)
+    assert files == {
+        "/etc/curtain/containerd/config.toml": runtime.to_toml(
+            runtime.containerd_config("reg:5000/pause@sha256:ab", True, ["reg:5000"], "/curtain-a")),
+        "/etc/cni/net.d/10-curtain.conflist": runtime.cni_config_text("10.244.1.0/24"),
+        **runtime.registry_hosts_files(["reg:5000"]),
+    }
+    assert list(runtime.runtime_files(runtime.DEFAULT_SANDBOX_IMAGE, False, [], None, "10.244.0.0/16", 0)) == [
+        "/etc/curtain/containerd/config.toml", "/etc/cni/net.d/10-curtain.conflist"]
