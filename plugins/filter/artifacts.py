@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
+    OWN_IMAGES_PREFIX,
     bundle_manifest,
     bundle_plan,
     image_is_current,
@@ -102,7 +103,7 @@ def kube_wanted_images(
     for component in components:
         image = data.images.get(component)
         default = {"repository": image.repository, "tag": image.tag} if image else {
-            "repository": f"curtain/{component}", "tag": data.version}
+            "repository": f"{OWN_IMAGES_PREFIX}{component}", "tag": data.version}
         override = (overrides or {}).get(component) or {}
         wanted[component] = {key: str(override.get(key) or default[key]) for key in ("repository", "tag")}
     return wanted

@@ -5,7 +5,8 @@
 Every source ends in the same place: an image with the wanted `repository:tag` in the host's Docker Engine,
 which is the name manifests and containers use.
 
-registry   pull `repository@digest` (the digest is the pin), then tag it `repository:tag`.
+registry   pull `repository@digest` (the digest is the pin), then tag it `repository:tag`; without a digest, pull
+           `repository:tag`, once: a tag already on the host is not pulled again (a digest pins what a tag may not).
 http       binaries downloaded on the controller, each checked against its sha256, built into a minimal image
            (FROM `base`, the binaries in /usr/local/bin). For mirrors.
 directory  a directory on the controller with a manifest.json (an offline bundle, see bundle_entry): per component
@@ -26,6 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 SOURCES = ("registry", "http", "directory", "local")
+# The images curtain builds itself (the modern kubelet's, the test workloads'), named without a registry.
+OWN_IMAGES_PREFIX = "curtain/"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 ARTIFACT_LABEL = "io.curtain.artifact"
@@ -165,14 +168,13 @@ def plan_image(
     image = _check_image_name(where, repository, tag)
 
     if source == "registry":
-        digest = str(spec.get("digest") or "")
-        if not _DIGEST.match(digest):
+        if image.startswith(OWN_IMAGES_PREFIX):
             raise ArtifactError(
-                f"{where}: the registry source pins images by digest; set digest to sha256:<64 hex> "
-                f"(the digest of {image}), got {digest!r}"
-            )
-        return ImagePlan(components=(component,), image=image, source=source, pull=f"{repository}@{digest}",
-                         fingerprint=digest)
+                f"{where}: {image} is curtain's own image (scripts/images builds it) and no registry publishes it: "
+                "push the one you built and set repository to it, or use the local or directory source")
+        pull = registry_pull(where, image, spec.get("digest"))
+        return ImagePlan(components=(component,), image=image, source=source, pull=pull,
+                         fingerprint=pull.rpartition("@")[2] if "@" in pull else f"tag:{image}")
 
     if source == "local":
         return ImagePlan(components=(component,), image=image, source=source, fingerprint=f"local:{image}")
@@ -250,13 +252,24 @@ def plan_images(
     return [plan.to_dict() for plan in plans.values()]
 
 
+def registry_pull(where: str, image: str, digest: Any) -> str:
+    """What the registry source pulls for `image` (repository:tag): repository@digest when a digest pins it, else
+    the tag itself."""
+    if not digest:
+        return image
+    if not _DIGEST.match(str(digest)):
+        raise ArtifactError(f"{where}: digest must be sha256:<64 hex> (the digest of {image}), got {digest!r}; "
+                            "leave it out to pull by tag")
+    return f"{image.rsplit(':', 1)[0]}@{digest}"
+
+
 def image_is_current(plan: dict[str, Any], images: list[dict[str, Any]]) -> bool:
     """Whether the host already has the planned image (`images`: docker_image_info's list for plan['image'])."""
     if not images:
         return False
     found = images[0]
     if plan["source"] == "registry":
-        return plan["pull"] in (found.get("RepoDigests") or [])
+        return plan["pull"] == plan["image"] or plan["pull"] in (found.get("RepoDigests") or [])
     if plan["source"] == "local":
         return True
     if plan.get("image_id"):
@@ -291,12 +304,7 @@ def bundle_plan(wanted: dict[str, dict[str, str]], sources: dict[str, Any]) -> d
             continue
         if source not in ("local", "registry"):
             raise ArtifactError(f"{where}: source {source!r} is not one of local, registry, http")
-        pull = ""
-        if source == "registry":
-            digest = str(spec.get("digest") or "")
-            if not _DIGEST.match(digest):
-                raise ArtifactError(f"{where}: the registry source needs digest sha256:<64 hex>, got {digest!r}")
-            pull = f"{image.rsplit(':', 1)[0]}@{digest}"
+        pull = registry_pull(where, image, spec.get("digest")) if source == "registry" else ""
         entry = images.setdefault(image, {"image": image, "components": [], "pull": pull})
         if entry["pull"] != pull:
             raise ArtifactError(f"{where}: {image} is wanted by {', '.join(entry['components'])} from another source")

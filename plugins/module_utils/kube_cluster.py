@@ -105,10 +105,13 @@ def master_settings(
         "etcd_servers": etcd_servers(master["host"], etcd_hosts, etcd_addresses, etcd_scheme, etcd_port),
     }
     if tls:
-        # The node name is what the kubelet's client certificate says (system:node:<name>).
+        # The node name is what the kubelet's client certificate says (system:node:<name>). The node IP is the
+        # address its serving certificate names: the apiserver reaches kubelets by InternalIP and verifies them
+        # against the cluster CA, so on a host with several addresses the kubelet must not pick another one.
         computed.update({
             "advertise_address": master["address"],
             "hostname_override": master["name"],
+            "node_ip": master["address"],
             "kubelet_tls_cert_file": f"{pki_dir}/kubelet-server.crt",
             "kubelet_tls_key_file": f"{pki_dir}/kubelet-server.key",
         })

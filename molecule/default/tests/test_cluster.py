@@ -85,6 +85,28 @@ def test_logs_and_exec_reach_the_pod_through_the_kubelet(kubectl: Kubectl) -> No
     assert run.returncode == 1 and "missing port in address" in run.stdout + run.stderr
 
 
+
+# Runs on the host: the subject alternative names of the certificate served at argv[1]:argv[2], verified against the
+# cluster CA for that address (an exception, and a non-zero exit, when it does not verify).
+SERVED_SANS = r"""
+import json, socket, ssl, sys
+context = ssl.create_default_context(cafile="/etc/kubernetes/pki/ca.crt")
+with socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10) as raw:
+    with context.wrap_socket(raw, server_hostname=sys.argv[1]) as tls:
+        print(json.dumps([value for _, value in tls.getpeercert()["subjectAltName"]]))
+"""
+
+
+def test_the_kubelet_serves_at_the_node_ip_the_address_its_certificate_names(kubectl: Kubectl) -> None:
+    """The apiserver reaches the kubelet (logs, exec) at the node's InternalIP and verifies it against the cluster
+    CA: that IP must be the host's address, and the kubelet's serving certificate must name it."""
+    node = kubectl.json("get", "node", HOST)
+    internal = [address["address"] for address in node["status"]["addresses"] if address["type"] == "InternalIP"]
+    facts = host().ansible("setup", "filter=ansible_default_ipv4")["ansible_facts"]
+    assert internal == [facts["ansible_default_ipv4"]["address"]]
+    sans = json.loads(host().check_output("python3 -c %s %s 10250", SERVED_SANS, internal[0]))
+    assert internal[0] in sans and HOST in sans
+
 # (identity, groups, verb, resource, namespace, allowed): what each client of the control plane may do, checked against
 # the real authorizers (Node, RBAC); each gets what it needs and no more than upstream gives it.
 NODE = (f"system:node:{HOST}", ("system:nodes",))

@@ -70,6 +70,17 @@ def test_the_nodes_kube_proxy_reaches_the_master_across_the_network() -> None:
     assert names == ["curtain-kube-proxy"]  # a node runs kube-proxy only: no etcd, no kubelet
 
 
+def test_the_node_pulled_kube_proxy_by_its_tag_alone() -> None:
+    """The node's inventory names kube-proxy's repository and no digest (molecule.yml): the tag was pulled, and it is
+    the image the registry holds under that tag."""
+    repository = f"{os.environ['CURTAIN_TEST_REGISTRY']}/curtain/kube-proxy"
+    assert node(NODE).ansible.get_variables()["kube_proxy_images"] == {"kube-proxy": {"repository": repository}}
+    image = json.loads(node(NODE).check_output("docker image inspect %s", f"{repository}:v1.37.2"))[0]
+    assert image["RepoDigests"] == [f"{repository}@{os.environ['CURTAIN_TEST_DIGEST_KUBE_PROXY']}"]
+    container = json.loads(node(NODE).check_output("docker inspect curtain-kube-proxy"))[0]
+    assert container["Config"]["Image"] == f"{repository}:v1.37.2"
+
+
 def test_the_run_that_lost_the_node_finished_the_others_and_said_so() -> None:
     log = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "interrupted-run.log").read_text()
     log = re.sub(r"\x1b\[[0-9;]*m", "", log)  # Molecule forces colours on the playbooks it starts

@@ -39,6 +39,7 @@ if str(ROOT / "collections") not in sys.path:  # run as a script; under pytest t
 import jinja2
 import yaml
 from ansible_collections.curtain.kube.plugins.filter.artifacts import kube_wanted_images
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import build_cluster, etcd_args
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import MODULE_ARGUMENT_SPEC as HOST_FILES_SPEC
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import master_settings, masters
@@ -445,19 +446,33 @@ def _etcd_pod_files(deployed: Deployment) -> list[str]:
     return [name for name in deployed.pods if "etcd" in name]
 
 
-def _cni_files(_: Deployment) -> list[str]:
-    """The CNI files the roles write: the paths named in their tasks (not the plugins' own files, such as
-    host-local's address leases, which the plugins write)."""
-    return sorted({path for role in _roles() for task in role_tasks(role)
-                   for path in re.findall(r"/etc/cni/net\.d/[\w.-]+", str(task.raw))})
+def _cni_files(deployed: Deployment) -> list[str]:
+    """The CNI files the roles write: the paths named in their tasks and the container runtime's files the master
+    role writes (not the plugins' own files, such as host-local's address leases, which the plugins write)."""
+    in_tasks = {path for role in _roles() for task in role_tasks(role)
+                for path in re.findall(r"/etc/cni/net\.d/[\w.-]+", str(task.raw))}
+    return sorted(in_tasks | {path for path in _runtime_files(deployed) if path.startswith("/etc/cni/")})
+
+
+def _runtime_files(deployed: Deployment) -> dict[str, str]:
+    """What roles/hyperkube_master/tasks/config.yml decides as __hm_runtime_files, with the role's defaults."""
+    defaults = _role_yaml("hyperkube_master", "defaults/main.yml")
+    return runtime_files(
+        defaults["hyperkube_master_sandbox_image"], defaults["hyperkube_master_restrict_oom_score_adj"],
+        defaults["hyperkube_master_insecure_registries"], deployed.settings["cgroup_root"],
+        deployed.settings["pod_cidr"], 0,
+    )
 
 
 def _only_the_cni_config(deployed: Deployment) -> bool:
     """The pod network's configuration is the one CNI file the roles write, and it is among the container runtime's
-    files (which CNI_CONFIG writes); anything else makes 1.1.9 and 1.1.10 look at the wrong task."""
+    files, which the one task CNI_CONFIG names writes; anything else makes 1.1.9 and 1.1.10 look at the wrong task."""
     decide = [task for task in role_tasks("hyperkube_master") if "__hm_runtime_files" in task.args]
+    writers = [task for task in role_tasks("hyperkube_master")
+               if "__hm_runtime_files" in str(task.loop) and task.args.get("dest") == "{{ item.key }}"]
     assert _cni_files(deployed) == [CNI_CONFIG_FILE], f"the roles write CNI files {_cni_files(deployed)}"
-    assert len(decide) == 1 and CNI_CONFIG_FILE in str(decide[0].raw.get("vars")), "not a container runtime file"
+    assert len(decide) == 1 and "kube_runtime_files" in str(decide[0].args), "the runtime files are decided elsewhere"
+    assert len(writers) == 1, f"{len(writers)} tasks write the container runtime's files"
     return True
 
 

@@ -44,6 +44,15 @@ def test_registry_source_pulls_by_digest_and_names_the_image_by_tag() -> None:
     assert plan["dockerfile"] == ""
 
 
+def test_registry_source_without_a_digest_pulls_the_tag_once() -> None:
+    [plan] = plan_images(APISERVER, {"kube-apiserver": {"source": "registry"}}, variable="v")
+    assert plan["pull"] == plan["image"] == "registry.k8s.io/kube-apiserver:v1.37.2"
+    assert plan["fingerprint"] == "tag:registry.k8s.io/kube-apiserver:v1.37.2"
+    # The tag on the host is the image, whatever its digest: it is not pulled again.
+    assert image_is_current(plan, [{"RepoTags": [plan["image"]], "RepoDigests": []}])
+    assert not image_is_current(plan, [])
+
+
 def test_http_source_builds_from_scratch_with_the_binaries() -> None:
     spec = {"source": "http", "binaries": [{"name": "kube-apiserver", "url": "https://mirror/kube-apiserver",
                                              "sha256": SHA_A.upper()}]}
@@ -101,8 +110,9 @@ def test_the_fingerprint_follows_the_binaries() -> None:
         ({}, {}, r"v\['kube-apiserver'\]: no source given"),
         ({"kube-apiserver": {"source": "ftp"}}, {}, "source 'ftp' is not one of registry, http, directory, local$"),
         ({"kube-apiserver": {"source": "local", "tag": "v 1"}}, {}, "is not an image tag"),
-        ({"kube-apiserver": {"source": "registry"}}, {}, "pins images by digest"),
-        ({"kube-apiserver": {"source": "registry", "digest": "sha256:abc"}}, {}, "pins images by digest"),
+        ({"kube-apiserver": {"source": "registry", "digest": "sha256:abc"}}, {},
+         r"digest must be sha256:<64 hex> \(the digest of registry.k8s.io/kube-apiserver:v1.37.2\), got 'sha256:abc'; "
+         "leave it out to pull by tag"),
         ({"kube-apiserver": {"source": "registry", "digest": DIGEST, "tag": "v 1"}}, {}, "is not an image tag"),
         ({"kube-apiserver": {"source": "http"}}, {}, "needs `binaries`"),
         ({"kube-apiserver": {"source": "http", "binaries": [{"name": "k", "url": "file:///k", "sha256": SHA_A}]}},
@@ -199,12 +209,17 @@ def test_bundle_plan_exports_a_shared_image_once_and_downloads_binaries() -> Non
               "etcd": {"repository": "curtain/etcd", "tag": "3.5.1"}}
     sources = {"kubelet": {"source": "http", "binaries": [{"name": "kubelet", "url": "https://m/kubelet",
                                                            "sha256": SHA_B}]},
-               "etcd": {"source": "registry", "digest": DIGEST}}
+               "etcd": {"source": "registry", "digest": DIGEST}, "kube-scheduler": {"source": "registry"}}
+    with pytest.raises(ArtifactError, match=r"hyperkube:v1\.1\.8 is wanted by kube-apiserver from another source"):
+        bundle_plan(wanted, sources)
+    del sources["kube-scheduler"]
     plan = bundle_plan(wanted, sources)
     assert [(item["image"], item["components"], item["pull"]) for item in plan["images"]] == [
         ("gcr.io/google_containers/hyperkube:v1.1.8", ["kube-apiserver", "kube-scheduler"], ""),
         ("curtain/etcd:3.5.1", ["etcd"], f"curtain/etcd@{DIGEST}"),
     ]
+    by_tag = bundle_plan({"kube-apiserver": HYPERKUBE}, {"kube-apiserver": {"source": "registry"}})
+    assert by_tag["images"][0]["pull"] == "gcr.io/google_containers/hyperkube:v1.1.8"
     assert plan["images_file"] == "images/images.tar"
     assert plan["binaries"][0]["component"] == "kubelet"
 
@@ -230,7 +245,7 @@ def test_bundle_manifest_round_trips_into_plans_that_load_the_tarball_once() -> 
     "sources,fragment",
     [
         ({"kube-apiserver": {"source": "directory"}}, "not one of local, registry, http"),
-        ({"kube-apiserver": {"source": "registry"}}, "needs digest"),
+        ({"kube-apiserver": {"source": "registry", "digest": "abc"}}, "digest must be sha256:<64 hex>"),
         ({"etcd": {"source": "local"}}, "etcd is not one of the components"),
     ],
 )

@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     KubeClusterError,
     etcd_servers,
+    master_settings,
     masters,
     node_name_problem,
 )
@@ -102,3 +103,17 @@ def test_etcd_servers_prefer_the_local_member_over_loopback() -> None:
 def test_etcd_servers_rejects(args: tuple, fragment: str) -> None:
     with pytest.raises(KubeClusterError, match=fragment):
         etcd_servers(*args)
+
+
+def test_a_modern_master_serves_the_kubelet_api_on_the_address_its_certificate_names() -> None:
+    master = masters(["b"], SETTINGS)[0]
+    settings = master_settings(master, tls=True, wanted_images={}, etcd_hosts=["b"], etcd_settings=SETTINGS,
+                               etcd_scheme="https", etcd_port=2379)
+    assert (settings["node_ip"], settings["advertise_address"], settings["hostname_override"]) == (
+        "10.0.0.2", "10.0.0.2", "node-b")
+    assert settings["kubelet_tls_cert_file"] == "/etc/kubernetes/pki/kubelet-server.crt"
+    # The user's setting wins (None turns --node-ip off), and the seed's kubelet gets none of them.
+    assert master_settings(master, tls=True, wanted_images={}, etcd_hosts=["b"], etcd_settings=SETTINGS,
+                           etcd_scheme="https", etcd_port=2379, user={"node_ip": None})["node_ip"] is None
+    assert "node_ip" not in master_settings(master, tls=False, wanted_images={}, etcd_hosts=["b"],
+                                            etcd_settings=SETTINGS, etcd_scheme="http", etcd_port=4001)

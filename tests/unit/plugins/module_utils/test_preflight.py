@@ -569,8 +569,11 @@ def test_reachability(result, active, words):
 
 
 # The registry source pins every Kubernetes image by digest: a healthy inventory gives them.
-PINNED_IMAGES = {"hyperkube_master_images": {component: {"digest": "sha256:" + "1" * 64} for component in (
-                     "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")},
+# The kubelet's image is one the user built and pushed (upstream publishes none).
+PINNED_IMAGES = {"hyperkube_master_images": {
+                     **{component: {"digest": "sha256:" + "1" * 64} for component in (
+                         "kube-apiserver", "kube-controller-manager", "kube-scheduler")},
+                     "kubelet": {"repository": "my.registry/kubelet", "digest": "sha256:" + "1" * 64}},
                  "kube_proxy_images": {"kube-proxy": {"digest": "sha256:" + "2" * 64}}}
 
 
@@ -706,7 +709,7 @@ TARBALL_SHA = "b" * 64
 def bundle_manifest(components=("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")):
     images = {"kube-apiserver": "registry.k8s.io/kube-apiserver:v1.37.2",
               "kube-controller-manager": "registry.k8s.io/kube-controller-manager:v1.37.2",
-              "kube-scheduler": "registry.k8s.io/kube-scheduler:v1.37.2", "kubelet": "curtain/kubelet:v1.37.2",
+              "kube-scheduler": "registry.k8s.io/kube-scheduler:v1.37.2", "kubelet": "my.registry/kubelet:v1.37.2",
               "kube-proxy": "registry.k8s.io/kube-proxy:v1.37.2"}
     return {"format": 1, "profile": "modern", "version": "v1.37.2", "artifacts": [
         {"component": component, "image": images[component], "kind": "image", "file": "images.tar",
@@ -718,8 +721,12 @@ DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_ima
 
 @pytest.mark.parametrize("host,variables,manifests,files,status,words", [
     ("node1", PINNED_IMAGES, {}, {}, "ok", ["registry.k8s.io/kube-apiserver:v1.37.2 (registry)"]),
-    ("node1", {}, {}, {}, "fail", ["hyperkube_master_images['kube-apiserver']", "pins images by digest"]),
-    ("node3", {}, {}, {}, "fail", ["kube_proxy_images['kube-proxy']", "pins images by digest"]),
+    # Upstream images by tag when no digest is given; the kubelet's image is curtain's own, and no registry has it.
+    ("node1", {}, {}, {}, "fail", ["hyperkube_master_images['kubelet']: curtain/kubelet:v1.37.2 is curtain's own image",
+                                   "no registry publishes it"]),
+    ("node1", {"hyperkube_master_images": {"kubelet": {"repository": "my.registry/kubelet"}}}, {}, {}, "ok",
+     ["registry.k8s.io/kube-apiserver:v1.37.2 (registry)", "my.registry/kubelet:v1.37.2 (registry)"]),
+    ("node3", {}, {}, {}, "ok", ["registry.k8s.io/kube-proxy:v1.37.2 (registry)"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "registry"}, {}, {}, "fail",
      ["etcd_image_source=registry needs etcd_image_digest"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "registry", "etcd_image_digest": "sha256:" + "c" * 64}, {}, {},
