@@ -13,6 +13,8 @@ export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 # and `reset` (whose playbook test-up and multi run) are in `make test-extra` with the fault suite.
 SCENARIOS ?= offline hyperkube_master default multi upgrade
 EXTRA_SCENARIOS = etcd_cluster reset faults
+# The Molecule command each scenario runs: `make molecule SCENARIOS=reset MOLECULE_STEP=converge` to work on one.
+MOLECULE_STEP ?= test
 
 .PHONY: up test test-up test-extra faults bench setup-up setup-test lint unit molecule build
 
@@ -81,7 +83,7 @@ molecule:
 	    variable=$${variable}_$$(echo $${version%.*} | tr a-z. A-Z_); fi; \
 	  export $$variable=$$(python3 scripts/build_components.py --print-dir $$build)/kubectl; \
 	done; \
-	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
+	for scenario in $(SCENARIOS); do molecule $(MOLECULE_STEP) -s $$scenario; done
 	@scripts/leftovers
 
 # The collection tarball; it must not carry test beds, image recipes, benchmarks or developer scripts.

@@ -62,6 +62,20 @@ def task_results(document: dict, task_name: str) -> dict:
     return found
 
 
+def changed_tasks(document: dict) -> dict[str, list[str]]:
+    """{host: [the tasks that changed it, each with the loop items that did]} of a run_playbook_document: what a
+    failed no-change check shows."""
+    found: dict[str, list[str]] = {}
+    for play in document["plays"]:
+        for task in play["tasks"]:
+            for host, result in task["hosts"].items():
+                if result.get("changed"):
+                    items = [str(item.get("_ansible_item_label", item.get("item")))
+                             for item in result.get("results") or [] if item.get("changed")]
+                    found.setdefault(host, []).append(" ".join([task["task"]["name"], *items]))
+    return found
+
+
 def run_check_mode(playbook: str = "converge.yml") -> dict:
     """Run a scenario playbook in check mode and return Ansible's stats."""
     return run_playbook(playbook, check=True)

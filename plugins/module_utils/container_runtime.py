@@ -32,6 +32,8 @@ CONTAINERD_ROOT = "/var/lib/curtain/containerd"
 CONTAINERD_STATE = "/run/curtain/containerd"
 CONTAINERD_SOCKET = f"{CONTAINERD_STATE}/containerd.sock"
 SHIM_SOCKETS = "/run/curtain/containerd-shims"  # the container's /run/containerd
+# One directory per container whose task containerd runs (a pod's sandbox or container), while it runs.
+RUNTIME_TASKS_DIR = f"{CONTAINERD_STATE}/io.containerd.runtime.v2.task/k8s.io"
 CONTAINERD_ENDPOINT = f"unix://{CONTAINERD_SOCKET}"
 RUNTIME_CONFIG_DIR = "/etc/curtain/containerd"
 CONTAINERD_CONFIG = f"{RUNTIME_CONFIG_DIR}/config.toml"

@@ -5,7 +5,9 @@
 The reset removes only what curtain made (docs/reset.md):
 - containers labelled io.curtain.managed-by=curtain (etcd, the kubelet, kube-proxy, one-shot tool containers);
 - modern: every pod of curtain's kubelet, which runs in the containerd of the kubelet's container (the playbook
-  removes them through crictl before the container goes), and that containerd's data and configuration;
+  removes them through crictl before the container goes; when the container is gone already, its pods run on, and
+  the playbook starts that containerd alone in a throwaway container to remove them), and that containerd's data
+  and configuration;
 - the containers of the static pods that curtain's manifests define (the kubelet leaves its pods running when it
   stops), found by the kubelet's labels io.kubernetes.pod.namespace and io.kubernetes.pod.name=<pod>-<node>, and
   the emptyDir volumes the kubelet made for them;
@@ -45,6 +47,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.container_runtime imp
     CONTAINERD_ROOT,
     CONTAINERD_STATE,
     RUNTIME_CONFIG_DIR,
+    RUNTIME_TASKS_DIR,
     SHIM_SOCKETS,
     SYSCTL_FILES,
 )
@@ -56,6 +59,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import
     resolve_settings,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfileError, get_profile
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import POD_NAME as KUBE_PROXY_POD
 
 MANAGED_BY_LABEL = "io.curtain.managed-by"
 COMPONENT_LABEL = "io.curtain.component"
@@ -127,8 +131,9 @@ class ResetPaths:
         return _deepest_first(path for path in candidates if is_removable(path))
 
     def directories(self) -> list[str]:
-        """What the host-side look lists (names only): every directory curtain's paths are in."""
-        wanted = set(self.removable_when_empty()) | set(self.manifest_dirs)
+        """What the host-side look lists (names only): every directory curtain's paths are in, and the tasks that
+        curtain's containerd runs."""
+        wanted = set(self.removable_when_empty()) | set(self.manifest_dirs) | {RUNTIME_TASKS_DIR}
         wanted.update(posixpath.dirname(path) for path in (*self.files, *self.whole_dirs, self.etcd_data_dir))
         if self.audit_log:
             wanted.add(posixpath.dirname(self.audit_log))
@@ -261,6 +266,18 @@ class Manifest:
     why: str
     pod: str | None = None
     namespace: str = "default"
+    image: str = ""  # the first container's
+    host_paths: tuple[str, ...] = ()
+
+
+def _image_and_host_paths(pod: Mapping[str, Any]) -> dict[str, Any]:
+    """{image, host_paths} of a Pod: its first container's image, and its hostPath volumes' paths."""
+    spec = pod.get("spec") if isinstance(pod.get("spec"), Mapping) else {}
+    containers = [item for item in spec.get("containers") or [] if isinstance(item, Mapping)]
+    host_paths = [item["hostPath"] for item in spec.get("volumes") or []
+                  if isinstance(item, Mapping) and isinstance(item.get("hostPath"), Mapping)]
+    return {"image": str(containers[0].get("image") or "") if containers else "",
+            "host_paths": tuple(str(host_path.get("path") or "") for host_path in host_paths)}
 
 
 def _parse(data: bytes) -> Any:
@@ -297,7 +314,8 @@ def read_manifest(path: str, data: bytes) -> Manifest:
     if not pod_name:
         return Manifest(path, False, "a Pod without a name: not curtain's")
     if labels.get(MANIFEST_LABEL) == CURTAIN:
-        return Manifest(path, True, f"pod {pod_name} labelled {MANIFEST_LABEL}={CURTAIN}", pod_name, namespace)
+        return Manifest(path, True, f"pod {pod_name} labelled {MANIFEST_LABEL}={CURTAIN}", pod_name, namespace,
+                        **_image_and_host_paths(pod))
     if name == SEED_MANIFEST and pod_name == SEED_POD_NAME:
         return Manifest(path, True, f"the seed profile's pod {SEED_POD_NAME} in {SEED_MANIFEST}", pod_name, namespace)
     return Manifest(path, False, f"pod {pod_name} without the label {MANIFEST_LABEL}={CURTAIN}: not curtain's",
@@ -421,6 +439,11 @@ def cleanup_flag(profile: str) -> str:
     return "--cleanup" if flags.lookup("cleanup") else "--cleanup-iptables"
 
 
+# What kube-proxy's cleanup mounts of what kube-proxy had: the lock every iptables user shares (rw), and the kernel
+# modules.
+_CLEANUP_MOUNTS = {"/run/xtables.lock": "rw", "/lib/modules": "ro"}
+
+
 def kube_proxy_cleanup(
     containers: Sequence[Mapping[str, Any]],
     removals: Sequence[ContainerRemoval],
@@ -428,38 +451,80 @@ def kube_proxy_cleanup(
     profile: str,
     privilege: str,
     capabilities: Sequence[str],
+    manifests: Sequence[Manifest] = (),
 ) -> dict[str, Any] | None:
-    """One run of kube-proxy's cleanup in a throwaway container, when curtain's kube-proxy ran here (as a container or
-    as a static pod). It removes kube-proxy's own rules only; nothing else of iptables is touched by a reset."""
+    """One run of kube-proxy's cleanup in a throwaway container, when curtain's kube-proxy ran here: as a container,
+    as a static pod in Docker (the seed's kubelet), or as a static pod in the modern kubelet's containerd, which
+    Docker does not see (then curtain's manifest says which image and mounts it had). It removes kube-proxy's own
+    rules only; nothing else of iptables is touched by a reset."""
     removed = {removal.id for removal in removals}
     sources = [
         container for container in containers
         if container["Id"] in removed and (_labels(container).get(COMPONENT_LABEL) == "kube-proxy"
                                            or _labels(container).get(CONTAINER_NAME_LABEL) == "kube-proxy")
     ]
-    if not sources:
+    pods = [manifest for manifest in manifests if manifest.ours and manifest.pod == KUBE_PROXY_POD and manifest.image]
+    if sources:
+        source = sorted(sources, key=lambda container: str(container.get("State")) != "running")[0]
+        name, image = container_name(source), str(source.get("ImageID") or source.get("Image"))
+        # Only paths the source had mounted (so they exist: Docker would make a directory of a missing path).
+        binds = [f"{mount['Source']}:{mount['Destination']}:{'rw' if mount.get('RW') else 'ro'}"
+                 for mount in source.get("Mounts") or []
+                 if mount.get("Type") == "bind" and mount.get("Destination") in _CLEANUP_MOUNTS]
+    elif pods:
+        name, image = pods[0].path, pods[0].image
+        binds = [f"{path}:{path}:{mode}" for path, mode in _CLEANUP_MOUNTS.items() if path in pods[0].host_paths]
+    else:
         return None
-    source = sorted(sources, key=lambda container: str(container.get("State")) != "running")[0]
-    # The lock every iptables user shares, and the kernel modules; only paths the source had mounted (so they exist:
-    # Docker would make a directory of a missing path).
-    binds = [
-        f"{mount['Source']}:{mount['Destination']}:{'rw' if mount.get('RW') else 'ro'}"
-        for mount in source.get("Mounts") or []
-        if mount.get("Type") == "bind" and mount.get("Destination") in ("/run/xtables.lock", "/lib/modules")
-    ]
     try:
         command = list(get_profile(profile).images["kube-proxy"].command)
     except KubeProfileError as error:
         raise ResetError(f"kube_proxy_profile: {error}") from None
     return {
-        "source": container_name(source),
-        "image": str(source.get("ImageID") or source.get("Image")),
+        "source": name,
+        "image": image,
         "entrypoint": command,
         "command": [cleanup_flag(profile)],
         "privileged": privilege == "privileged",
         "capabilities": [] if privilege == "privileged" else sorted({str(cap).upper() for cap in capabilities}),
         "volumes": sorted(binds),
     }
+
+
+RUNTIME_CLEANUP_NAME = "curtain-runtime-cleanup"
+
+
+def _is_seed(profile: str) -> bool:
+    try:
+        return get_profile(profile).name == "seed"
+    except KubeProfileError as error:
+        raise ResetError(f"hyperkube_master_profile: {error}") from None
+
+
+def runtime_pods(
+    containers: Sequence[Mapping[str, Any]], entries: Mapping[str, Sequence[str]], *, profile: str, image: str
+) -> dict[str, Any] | None:
+    """Where the reset finds the pods of curtain's kubelet, in the containerd beside it (modern only):
+    {container, start}. `container` is the kubelet's own container while it runs; when it does not run but
+    containerd's tasks are still there (the pods outlive the container: they and their shims live in cgroups of
+    their own), it is a throwaway container that `start` describes, of the kubelet's image, running that containerd
+    alone (images/kubelet/entrypoint, CURTAIN_RUNTIME_ONLY), which finds them again by its state. None when neither
+    is there. `image` is the kubelet image's name, for when no kubelet container is left to take it from."""
+    if _is_seed(profile):
+        return None  # the seed's kubelet ran its pods in Docker: the plan's containers
+    kubelets = [container for container in containers
+                if is_curtains(container) and _labels(container).get(COMPONENT_LABEL) == "kubelet"]
+    running = [container for container in kubelets if container.get("State") == "running"]
+    if running:
+        return {"container": container_name(running[0]), "start": None}
+    if not entries.get(RUNTIME_TASKS_DIR):
+        return None
+    # A kubelet container that does not run goes first: its restart policy would start a second containerd on the
+    # same state.
+    return {"container": RUNTIME_CLEANUP_NAME,
+            "start": {"image": str(kubelets[0].get("ImageID") or kubelets[0].get("Image")) if kubelets else image,
+                      "tasks": len(entries[RUNTIME_TASKS_DIR]),
+                      "remove_first": [container_name(container) for container in kubelets]}}
 
 
 # --- files ------------------------------------------------------------------------------------------------------
@@ -523,6 +588,10 @@ def plan_files(
     candidates = [directory for directory in paths.removable_when_empty() if directory in entries]
     empty: dict[str, bool] = {}
     for directory in candidates:  # deepest first, so every child directory is decided before its parent
+        if directory in mounts:  # a disk mounted there: rmdir would fail, and check mode would call it a change
+            empty[directory] = False
+            kept.append({"what": directory, "why": "a mount point: it stays"})
+            continue
         children = [posixpath.join(directory, name) for name in entries[directory]]
         blockers = [child for child in children if child not in gone and not empty.get(child, False)]
         blockers += [path for path in staying if path.startswith(directory + "/") and path not in blockers]
@@ -564,6 +633,7 @@ def plan(
     inventory_node_names: Sequence[str],
     kube_profile: str,
     kube_settings: Mapping[str, Any] | None,
+    kubelet_image: str = "",
     proxy_profile: str,
     proxy_privilege: str,
     proxy_capabilities: Sequence[str],
@@ -578,9 +648,14 @@ def plan(
     removals, kept_containers = classify_containers(containers, our_pods(manifests, nodes))
     files = plan_files(paths, looked.get("entries") or {}, looked.get("mounts") or [], manifests,
                        remove_etcd_data=remove_etcd_data)
-    cleanup = kube_proxy_cleanup(containers, removals, profile=proxy_profile,
-                                 privilege=proxy_privilege, capabilities=proxy_capabilities)
+    cleanup = kube_proxy_cleanup(containers, removals, profile=proxy_profile, privilege=proxy_privilege,
+                                 capabilities=proxy_capabilities, manifests=manifests)
+    runtime = runtime_pods(containers, looked.get("entries") or {}, profile=kube_profile, image=kubelet_image)
     result = {
+        "runtime_pods": runtime,
+        # The chains a modern kubelet makes at start, where curtain's ran (its container, or its pods, are here).
+        "kubelet_chains": runtime is not None or (
+            not _is_seed(kube_profile) and any(removal.kind == "kubelet" for removal in removals)),
         "containers": [asdict(removal) for removal in removals],
         "volumes": kubelet_volumes(containers, [removal.id for removal in removals]),
         "kube_proxy_cleanup": cleanup,
@@ -589,6 +664,6 @@ def plan(
         "node_names": nodes,
         "manifests": [asdict(manifest) for manifest in manifests],
     }
-    result["changes"] = bool(result["containers"] or result["volumes"] or files["unmount"] or files["remove"]
-                             or files["rmdir"] or files["etcd_data"]["remove"])
+    result["changes"] = bool(result["containers"] or (runtime or {}).get("start") or result["volumes"]
+                             or files["unmount"] or files["remove"] or files["rmdir"] or files["etcd_data"]["remove"])
     return result

@@ -34,6 +34,12 @@ options:
     description: hyperkube_master_settings; only the paths and hostname_override are used.
     type: dict
     default: {}
+  kubelet_image:
+    description:
+      - The kubelet image's name (repository:tag), for the container that starts the kubelet's containerd again
+        when the kubelet's container is gone but its pods run on. The image of a stopped kubelet container wins.
+    type: str
+    default: ""
   proxy_profile:
     description: kube_proxy_profile; it decides kube-proxy's cleanup flag (V(--cleanup), 1.1's V(--cleanup-iptables)).
     type: str
@@ -139,6 +145,13 @@ plan:
   returned: O(step=plan)
   type: dict
   contains:
+    runtime_pods:
+      description:
+        - "Modern: {container, start} where the pods of curtain's kubelet are removed with crictl, before any
+          container goes: the kubelet's container while it runs, else a throwaway container that runs its
+          containerd alone (start is then {image, tasks, remove_first}: the kubelet containers that do not run,
+          removed first). Null when neither is there."
+      type: dict
     containers:
       description: Containers to remove (id, name, kind, why), the kubelet first and etcd last.
       type: list
@@ -184,6 +197,7 @@ def main() -> None:
             "step": {"type": "str", "choices": ["look", "plan"], "required": True},
             "kube_profile": {"type": "str", "default": "modern"},
             "kube_settings": {"type": "dict", "default": {}},
+            "kubelet_image": {"type": "str", "default": ""},
             "proxy_profile": {"type": "str", "default": "modern"},
             "proxy_settings": {"type": "dict", "default": {}},
             "proxy_privilege": {"type": "str", "choices": ["privileged", "capabilities"], "default": "capabilities"},
@@ -208,7 +222,8 @@ def main() -> None:
         result = plan(
             paths, params["look"], params["containers"],
             inventory_node_names=params["node_names"], kube_profile=params["kube_profile"],
-            kube_settings=params["kube_settings"], proxy_profile=params["proxy_profile"],
+            kube_settings=params["kube_settings"], kubelet_image=params["kubelet_image"],
+            proxy_profile=params["proxy_profile"],
             proxy_privilege=params["proxy_privilege"], proxy_capabilities=params["proxy_capabilities"],
             remove_etcd_data=params["remove_etcd_data"],
         )

@@ -143,12 +143,16 @@ def test_the_control_plane_components_run_from_the_pinned_images() -> None:
     assert set(CONTROL_PLANE) <= running
 
 
-# What the components may log while the cluster is used, and why; anything else that names Forbidden, x509 or a
-# failure fails the test below.
-ALLOWED_LOG_LINES = {
+# What the components may log while the cluster is used, and why, each as the parts a line must all hold; anything
+# else that names Forbidden, x509 or a failure fails the test below.
+ALLOWED_LOG_LINES = (
     # containerd 2.3 reports no image filesystem label; the kubelet falls back to the node filesystem.
-    "no imagefs label for configured runtime",
-}
+    ("no imagefs label for configured runtime",),
+    # A race upstream (kubernetes/kubernetes#113429): the Node authorizer learns which pods are on which node from an
+    # informer, and the kubelet's first status read of a pod just bound to it can come first. The status manager
+    # reads it again at its next sync; the rollout above saw the pods Available.
+    ('status_manager.go', '"Failed to get status for pod"', "no relationship found between node"),
+)
 LOG_PROBLEMS = re.compile(r"forbidden|x509|failed to", re.IGNORECASE)
 
 
@@ -162,6 +166,6 @@ def test_no_component_logged_forbidden_x509_or_failures_while_the_cluster_was_us
         logs[component] = host().check_output("docker exec curtain-kubelet crictl logs --since %s %s 2>&1", since,
                                               container)
     problems = {name: [line for line in text.splitlines() if LOG_PROBLEMS.search(line)
-                       and not any(allowed in line for allowed in ALLOWED_LOG_LINES)]
+                       and not any(all(part in line for part in allowed) for allowed in ALLOWED_LOG_LINES)]
                 for name, text in logs.items()}
     assert not any(problems.values()), {name: lines[:5] for name, lines in problems.items() if lines}

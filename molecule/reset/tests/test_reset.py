@@ -1,7 +1,8 @@
 """playbooks/reset.yml after a full install (curtain-reset-1) and a half-finished one (curtain-reset-2: kubelet
-removed by hand, its pods running on): it refuses without confirmation, changes nothing in check mode, removes
-curtain's containers, pods and files and nothing of anyone else's, changes nothing when run again, keeps etcd's data
-unless asked, and when asked keeps it while the backup fails and removes it once a backup exists.
+removed by hand, its pods running on in containerd's cgroups): it refuses without confirmation, changes nothing in
+check mode, removes curtain's containers, pods, rules and files and nothing of anyone else's, changes nothing when
+run again, keeps etcd's data unless asked, and when asked keeps it while the backup fails and removes it once a
+backup exists.
 
 The tests run in file order; each one starts from where the one before left the hosts."""
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
-from conftest import PROJECT, run_playbook
+from conftest import PROJECT, changed_tasks, run_playbook, run_playbook_document
 
 FULL, HALF = "curtain-reset-1", "curtain-reset-2"
 HOSTS = (FULL, HALF)
@@ -25,15 +26,19 @@ RESET = PROJECT / "playbooks/reset.yml"
 CONFIRM = {"reset_confirm": "yes"}
 ETCD_DATA = "/var/lib/curtain/etcd"
 BACKUPS = "/var/lib/curtain/backups/etcd"
-FOREIGN_POD = f"foreign-pod-{FULL}"
 CURTAINS_FILES = [
     "/etc/kubernetes/pki", "/etc/kubernetes/admin.conf", "/etc/kubernetes/controller-manager.conf",
     "/etc/kubernetes/scheduler.conf", "/etc/kubernetes/kubelet.conf", "/etc/kubernetes/kube-proxy.conf",
     "/etc/kubernetes/audit-policy.yaml", "/etc/kubernetes/authentication-config.yaml", "/var/lib/kubelet",
-    "/var/lib/kube-proxy", "/var/log/kubernetes", "/etc/curtain",
+    "/var/lib/kube-proxy", "/var/log/kubernetes", "/etc/curtain", "/var/lib/curtain/containerd", "/run/curtain",
+    "/etc/cni/net.d/10-curtain.conflist", "/var/lib/cni/networks/curtain", "/etc/sysctl.d/90-curtain-kubelet.conf",
 ]
-# Everything a test looks at on a host, in one call. `fingerprint` is what the host looks like: its containers and
-# volumes, curtain's directories (etcd's own files left out: etcd writes them as it runs) and its iptables rules.
+# The processes of the kubelet, its runtime and its pods (the pods run in the host's PID namespace of the test host).
+POD_PROCESSES = {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "http-echo", "pause",
+                 "curtain-shim"}
+RUNTIME_PROCESSES = {"kubelet", "curtain-containerd"}
+# Everything a test looks at on a host, in one call. `fingerprint` is what the host looks like: its containers,
+# curtain's directories (etcd's own files left out: etcd writes them as it runs) and its iptables rules.
 STATE = r"""
 import json, os, subprocess, sys, time
 
@@ -49,16 +54,38 @@ def pty_opens():
     os.close(follower)
     return True
 
-since, pod, backups, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+# The names of the running programs (argv[0]: comm is cut at 15 characters); the test host's Docker Engine runs a
+# containerd and shims of its own, so curtain's (by their configuration and namespace) are told apart.
+def processes():
+    names = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
+        except OSError:
+            continue
+        name = os.path.basename(command.split(" ")[0])
+        if not name:
+            continue  # a kernel thread
+        if name == "containerd":
+            name = "curtain-containerd" if "/etc/curtain/containerd/" in command else "dockers-containerd"
+        elif name.startswith("containerd-shim"):
+            name = "curtain-shim" if " k8s.io " in command else "dockers-shim"
+        names.add(name)
+    return sorted(names)
+
+def exits(component):
+    return out("docker", "events", "--since", since, "--until", str(int(time.time())),
+               "--filter", f"label=io.curtain.component={component}", "--filter", "event=die",
+               "--format", "{{.Actor.Attributes.exitCode}}").split() if since else []
+
+since, backups, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
 roots = ["/etc/kubernetes", "/etc/curtain", "/var/lib/kubelet", "/var/lib/kube-proxy", "/var/lib/curtain",
          "/var/log/kubernetes"]
 find = out("find", *roots, "-path", "/var/lib/curtain/etcd/data", "-prune", "-o", "-print")
 print(json.dumps({
     "ours": names("label=io.curtain.managed-by=curtain"),
-    "kube_system_pods": names("label=io.kubernetes.pod.namespace=kube-system"),
     "running": names("status=running"),
-    "foreign_pod": names(f"label=io.kubernetes.pod.name={pod}", "status=running"),
-    "volumes": out("docker", "volume", "ls", "-q").split(),
+    "processes": processes(),
     "images": out("docker", "images", "--digests", "--format", "{{.Repository}}@{{.Digest}}").split(),
     "exists": [path for path in paths if os.path.lexists(path)],
     "listdir": {d: sorted(os.listdir(d)) for d in ("/etc/kubernetes", "/etc/kubernetes/manifests", backups)
@@ -66,14 +93,14 @@ print(json.dumps({
     "mounts": open("/proc/self/mountinfo").read(),
     "input_rules": out("iptables", "-S", "INPUT"),
     "foreign_chain": subprocess.run(["iptables", "-S", "FOREIGN"], capture_output=True).returncode == 0,
+    "chains": sorted({line.split()[1] for table in ("filter", "nat", "mangle")
+                      for line in out("iptables", "-t", table, "-S").splitlines() if line.startswith("-N ")}),
     "pty": pty_opens(),
     "precious": open("/srv/precious/keep").read() if os.path.exists("/srv/precious/keep") else None,
-    "cleanup_exits": out("docker", "events", "--since", since, "--until", str(int(time.time())),
-                         "--filter", "label=io.curtain.component=kube-proxy-cleanup", "--filter", "event=die",
-                         "--format", "{{.Actor.Attributes.exitCode}}").split() if since else [],
+    "exits": {component: exits(component) for component in ("kube-proxy-cleanup", "runtime-cleanup")},
     "fingerprint": "\n".join([
         out("docker", "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.State}}"),
-        out("docker", "volume", "ls", "-q"), "\n".join(sorted(find.splitlines())), out("iptables", "-S")]),
+        "\n".join(sorted(find.splitlines())), out("iptables", "-S"), out("iptables", "-t", "nat", "-S")]),
 }))
 """
 BEFORE_RESET: dict[str, str] = {}
@@ -87,8 +114,7 @@ def node(name: str):
 
 
 def state(name: str, since: int | None = None) -> dict:
-    args = [str(since or ""), FOREIGN_POD, BACKUPS, *CURTAINS_FILES, "/etc/kubernetes", f"{ETCD_DATA}/data/member",
-            ETCD_DATA]
+    args = [str(since or ""), BACKUPS, *CURTAINS_FILES, "/etc/kubernetes", f"{ETCD_DATA}/data/member", ETCD_DATA]
     result = node(name).run("python3 -c %s" + " %s" * len(args), STATE, *args)
     assert result.rc == 0, result.stderr
     return json.loads(result.stdout)
@@ -121,11 +147,15 @@ def test_the_hosts_hold_curtains_things_and_someone_elses() -> None:
     BEFORE_RESET.update({name: host["fingerprint"] for name, host in found.items()})
     full, half = found[FULL], found[HALF]
     assert {"curtain-etcd", "curtain-kubelet", "curtain-kube-proxy"} <= set(full["ours"])
-    assert "foreign" in full["running"] and full["foreign_pod"]
-    # The half-finished master: no kubelet, but its control plane and kube-proxy's static pod run on.
+    assert "foreign" in full["running"]
+    assert set(full["processes"]) >= POD_PROCESSES | RUNTIME_PROCESSES
+    # The half-finished master: no kubelet, no containerd, but its control plane and kube-proxy's static pod run on.
     assert "curtain-kubelet" not in half["ours"]
-    assert len(half["kube_system_pods"]) == 4 and set(half["kube_system_pods"]) <= set(half["running"])
+    assert not RUNTIME_PROCESSES & set(half["processes"])
+    assert set(half["processes"]) >= POD_PROCESSES - {"http-echo"}
     assert "/var/lib/kubelet/pods/foreign/volumes/data" in full["mounts"]
+    for host in (full, half):
+        assert {"KUBE-SERVICES", "KUBE-FIREWALL", "FOREIGN"} <= set(host["chains"])
 
 
 def test_without_confirmation_it_refuses_and_changes_nothing() -> None:
@@ -137,7 +167,9 @@ def test_without_confirmation_it_refuses_and_changes_nothing() -> None:
 def test_check_mode_tells_what_would_go_and_changes_nothing() -> None:
     stats = run_playbook(RESET, check=True)
     assert all(count > 0 for count in changed(stats).values()), stats
-    assert fingerprints() == BEFORE_RESET
+    found = states()
+    assert {name: host["fingerprint"] for name, host in found.items()} == BEFORE_RESET
+    assert set(found[HALF]["processes"]) >= POD_PROCESSES - {"http-echo"}  # the pods the kubelet left run on
 
 
 def test_reset_removes_curtains_containers_pods_and_files() -> None:
@@ -146,10 +178,16 @@ def test_reset_removes_curtains_containers_pods_and_files() -> None:
     assert all(count > 0 for count in changed(stats).values()), stats
     AFTER_RESET.update(states(since=started))
     for name, after in AFTER_RESET.items():
-        assert after["ours"] == [] and after["kube_system_pods"] == [], name
+        assert after["ours"] == [], name
+        assert not (POD_PROCESSES | RUNTIME_PROCESSES) & set(after["processes"]), (name, after["processes"])
         assert [path for path in CURTAINS_FILES if path in after["exists"]] == [], name
-        # kube-proxy's own cleanup ran once, in a throwaway container (the double's --cleanup does nothing).
-        assert after["cleanup_exits"] == ["0"], name
+        # kube-proxy's own cleanup ran once, in a throwaway container, and took its rules with it; the kubelet's
+        # chains went too.
+        assert after["exits"]["kube-proxy-cleanup"] == ["0"], name
+        assert not [chain for chain in after["chains"] if chain.startswith("KUBE-")], (name, after["chains"])
+    # The kubelet's containerd was started alone on the half-finished master only, to remove the pods it left.
+    assert AFTER_RESET[HALF]["exits"]["runtime-cleanup"] == ["0"]
+    assert AFTER_RESET[FULL]["exits"]["runtime-cleanup"] == []
     assert "/etc/kubernetes" not in AFTER_RESET[HALF]["exists"]
     assert AFTER_RESET[FULL]["listdir"]["/etc/kubernetes"] == ["manifests"]
     assert AFTER_RESET[FULL]["listdir"]["/etc/kubernetes/manifests"] == ["foreign-pod.yaml"]
@@ -157,19 +195,21 @@ def test_reset_removes_curtains_containers_pods_and_files() -> None:
 
 def test_etcd_data_and_images_stay() -> None:
     assert f"{ETCD_DATA}/data/member" in AFTER_RESET[FULL]["exists"]
-    assert any("curtain-test/kube-proxy@sha256:" in image for image in AFTER_RESET[HALF]["images"])
+    assert any("/curtain/kube-proxy@sha256:" in image for image in AFTER_RESET[HALF]["images"])
+    assert any("/curtain/kubelet@sha256:" in image for image in AFTER_RESET[HALF]["images"])
 
 
 def test_someone_elses_things_stay() -> None:
     full = AFTER_RESET[FULL]
-    assert "foreign" in full["running"] and full["foreign_pod"]
-    assert [volume for volume in full["volumes"] if f"_{FOREIGN_POD}_" in volume]  # the foreign pod's emptyDir
+    assert "foreign" in full["running"]
     # Unmounted, never removed through: the data below the mount is whole.
     assert full["precious"] == "keep me\n"
     assert "/var/lib/kubelet" not in full["mounts"]
     for name, after in AFTER_RESET.items():
         assert "-s 203.0.113.7/32" in after["input_rules"] and "-j FOREIGN" in after["input_rules"], name
         assert after["foreign_chain"], name
+        # The test host's volume at /var/lib/curtain (molecule/shared/create.yml) is a disk mounted there: it stays.
+        assert " /var/lib/curtain " in after["mounts"], name
 
 
 @pytest.mark.parametrize("name", HOSTS)
@@ -178,8 +218,8 @@ def test_a_new_pty_opens(name: str) -> None:
 
 
 def test_reset_again_changes_nothing() -> None:
-    assert changed(run_playbook(RESET, CONFIRM)) == {FULL: 0, HALF: 0}
-    assert changed(run_playbook(RESET, check=True)) == {FULL: 0, HALF: 0}
+    assert changed_tasks(run_playbook_document(RESET, CONFIRM)) == {}
+    assert changed_tasks(run_playbook_document(RESET, check=True)) == {}
 
 
 def test_etcd_data_stays_when_its_backup_fails() -> None:

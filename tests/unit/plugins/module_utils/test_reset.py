@@ -198,6 +198,22 @@ def test_kube_proxy_cleanup(source: dict, profile: str, privilege: str, expected
     assert cleanup == expected
 
 
+def test_kube_proxy_cleanup_of_a_static_pod_docker_does_not_see() -> None:
+    """Modern: kube-proxy's static pod ran in the kubelet's containerd; curtain's manifest gives its image, mounts."""
+    [manifest] = reset.read_manifests({"/etc/kubernetes/manifests/kube-proxy.yaml": b64(render(PROXY_POD, "yaml"))})
+    assert manifest.ours and manifest.image == "registry.k8s.io/kube-proxy:v1.37.2"
+    cleanup = reset.kube_proxy_cleanup([], [], profile="modern", privilege="capabilities", capabilities=["NET_ADMIN"],
+                                       manifests=[manifest])
+    assert cleanup == {"source": "/etc/kubernetes/manifests/kube-proxy.yaml",
+                       "image": "registry.k8s.io/kube-proxy:v1.37.2", "entrypoint": ["kube-proxy"],
+                       "command": ["--cleanup"], "privileged": False, "capabilities": ["NET_ADMIN"],
+                       "volumes": ["/lib/modules:/lib/modules:ro", "/run/xtables.lock:/run/xtables.lock:rw"]}
+    foreign = reset.Manifest("/etc/kubernetes/manifests/kube-proxy.yaml", False, "not curtain's", "kube-proxy",
+                             "kube-system", "someone/kube-proxy:1", ("/run/xtables.lock",))
+    assert reset.kube_proxy_cleanup([], [], profile="modern", privilege="capabilities", capabilities=["NET_ADMIN"],
+                                    manifests=[foreign]) is None
+
+
 def test_no_cleanup_without_curtains_kube_proxy() -> None:
     foreign = container("f", "kube-proxy", pod("kube-proxy-other", container_name="kube-proxy"))
     etcd = container("e", "curtain-etcd", curtain("etcd"))
@@ -349,6 +365,17 @@ def test_mounts_below_are_unmounted_and_a_mount_point_stays() -> None:
     assert "/etc/curtain/pki" not in files["rmdir"]
 
 
+def test_a_directory_left_empty_that_is_a_mount_point_stays() -> None:
+    """/var/lib/curtain on a disk of its own: what curtain put on it goes, the mount point stays (and so a run in
+    check mode does not call its rmdir a change every time)."""
+    entries = {"/var/lib": ["curtain"], "/var/lib/curtain": ["containerd"]}
+    paths = reset.reset_paths({}, {}, **{**ETCD, "etcd_data_dir": "/srv/etcd"})
+    files = reset.plan_files(paths, entries, ["/var/lib/curtain"], [], remove_etcd_data=False)
+    assert files["remove"] == ["/var/lib/curtain/containerd"]
+    assert "/var/lib/curtain" not in files["rmdir"]
+    assert {"what": "/var/lib/curtain", "why": "a mount point: it stays"} in files["kept"]
+
+
 def test_etcd_data_with_a_mount_below_stays_even_when_asked() -> None:
     files = reset.plan_files(PATHS, INSTALLED, ["/var/lib/curtain/etcd/data"], [], remove_etcd_data=True)
     assert files["etcd_data"]["remove"] is False and "mounted" in files["etcd_data"]["why"]
@@ -365,8 +392,9 @@ def test_look_reads_listings_manifests_and_mounts(tmp_path: Path, monkeypatch: p
     # The kubelet's and containerd's fixed places, moved under tmp_path: the look reads this test's files only.
     host = tmp_path / "host"
     for name in ("KUBELET_ROOT_DIR", "CONTAINERD_ROOT", "CONTAINERD_STATE", "RUNTIME_CONFIG_DIR",
-                 "CNI_NETWORK_STATE_DIR", "CNI_CONF_FILE"):
+                 "CNI_NETWORK_STATE_DIR", "CNI_CONF_FILE", "RUNTIME_TASKS_DIR"):
         monkeypatch.setattr(reset, name, f"{host}{getattr(reset, name)}")
+    (Path(reset.RUNTIME_TASKS_DIR) / "0123abcd").mkdir(parents=True)  # a task containerd runs
     monkeypatch.setattr(reset, "SYSCTL_FILES", tuple(f"{host}{path}" for path in reset.SYSCTL_FILES))
     (host / "etc" / "sysctl.d").mkdir(parents=True)
     (host / "etc" / "sysctl.d" / "90-curtain-kubelet.conf").write_text("vm.overcommit_memory = 1\n")
@@ -385,6 +413,7 @@ def test_look_reads_listings_manifests_and_mounts(tmp_path: Path, monkeypatch: p
     looked = reset.look(paths, mountinfo=str(mountinfo))
     assert looked["entries"][str(kube)] == ["admin.conf", "manifests"]
     assert looked["entries"][f"{host}/etc/sysctl.d"] == ["90-curtain-kubelet.conf", "99-local.conf"]
+    assert looked["entries"][reset.RUNTIME_TASKS_DIR] == ["0123abcd"]
     fixed = ("/etc/sysctl.d", "/etc/cni", "/var/lib/cni", "/run/curtain", "/etc/curtain", "/var/lib/curtain")
     assert not [directory for directory in looked["entries"] if directory.startswith(fixed)], looked["entries"]
     assert list(looked["manifests"]) == [str(kube / "manifests" / "kube-apiserver.yaml")]
@@ -392,22 +421,49 @@ def test_look_reads_listings_manifests_and_mounts(tmp_path: Path, monkeypatch: p
     assert looked["hostname"]
 
 
+TASKS = {reset.RUNTIME_TASKS_DIR: ["a1", "b2"]}
+KUBELET_IMAGE = "registry.example/kubelet:v1.37.2"
+
+
+@pytest.mark.parametrize(
+    ("containers", "entries", "profile", "expected"),
+    [
+        pytest.param([container("k", "curtain-kubelet", curtain("kubelet"))], TASKS, "modern",
+                     {"container": "curtain-kubelet", "start": None}, id="the running kubelet's own containerd"),
+        pytest.param([container("k", "curtain-kubelet", curtain("kubelet"), State="exited")], TASKS, "modern",
+                     {"container": reset.RUNTIME_CLEANUP_NAME,
+                      "start": {"image": "sha256:k", "tasks": 2, "remove_first": ["curtain-kubelet"]}},
+                     id="a stopped kubelet: its image starts containerd alone"),
+        pytest.param([container("e", "curtain-etcd", curtain("etcd"))], TASKS, "modern",
+                     {"container": reset.RUNTIME_CLEANUP_NAME,
+                      "start": {"image": KUBELET_IMAGE, "tasks": 2, "remove_first": []}},
+                     id="no kubelet container left: the kubelet image by name"),
+        pytest.param([container("e", "curtain-etcd", curtain("etcd"))], {reset.RUNTIME_TASKS_DIR: []}, "modern", None,
+                     id="no kubelet and no task: nothing to do"),
+        pytest.param([container("k", "curtain-kubelet", curtain("kubelet"))], TASKS, "seed", None,
+                     id="seed: the pods are Docker containers"),
+    ],
+)
+def test_where_the_pods_of_curtains_kubelet_are_removed(containers: list[dict], entries: dict, profile: str,
+                                                         expected: dict | None) -> None:
+    assert reset.runtime_pods(containers, entries, profile=profile, image=KUBELET_IMAGE) == expected
+
+
 def test_the_plan_of_a_half_finished_install_and_of_a_clean_host() -> None:
-    """The kubelet was removed by hand; its pods and kube-proxy's static pod still run."""
+    """The kubelet's container was removed by hand; its pods (kube-proxy's static pod among them) run on, in
+    containerd's cgroups, where Docker does not see them."""
     manifests = {f"/etc/kubernetes/manifests/{name}": b64(render(content, "yaml"))
                  for name, content in (*MODERN_PODS.items(), ("kube-proxy.yaml", PROXY_POD))}
-    looked = {"entries": {**INSTALLED, "/etc/kubernetes/manifests": [Path(path).name for path in manifests]},
+    looked = {"entries": {**INSTALLED, **TASKS, "/etc/kubernetes/manifests": [Path(path).name for path in manifests]},
               "mounts": [], "hostname": "ignored", "manifests": manifests}
-    pod_containers = [container(name, f"k8s_{name}", pod(f"{name}-{NODE}", container_name=name),
-                                Mounts=[LOCK] if name == "kube-proxy" else [])
-                      for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")]
-    result = reset.plan(PATHS, looked, [container("e", "curtain-etcd", curtain("etcd")), *pod_containers],
+    result = reset.plan(PATHS, looked, [container("e", "curtain-etcd", curtain("etcd"))],
                         inventory_node_names=[NODE.upper()], kube_profile="modern", kube_settings={},
-                        proxy_profile="modern", proxy_privilege="capabilities", proxy_capabilities=["NET_ADMIN"],
-                        remove_etcd_data=False)
-    assert [c["name"] for c in result["containers"]] == [
-        "k8s_kube-apiserver", "k8s_kube-controller-manager", "k8s_kube-proxy", "k8s_kube-scheduler", "curtain-etcd"]
-    assert result["kube_proxy_cleanup"]["command"] == ["--cleanup"]
+                        kubelet_image=KUBELET_IMAGE, proxy_profile="modern", proxy_privilege="capabilities",
+                        proxy_capabilities=["NET_ADMIN"], remove_etcd_data=False)
+    assert result["runtime_pods"] == {"container": reset.RUNTIME_CLEANUP_NAME,
+                                      "start": {"image": KUBELET_IMAGE, "tasks": 2, "remove_first": []}}
+    assert result["kubelet_chains"] is True
+    assert [c["name"] for c in result["containers"]] == ["curtain-etcd"]
     assert result["changes"] is True
 
     clean = reset.plan(PATHS, {"entries": {"/var/lib": ["dpkg"]}, "mounts": [], "hostname": "h", "manifests": {}},
@@ -415,6 +471,21 @@ def test_the_plan_of_a_half_finished_install_and_of_a_clean_host() -> None:
                        kube_settings={}, proxy_profile="modern", proxy_privilege="capabilities",
                        proxy_capabilities=["NET_ADMIN"], remove_etcd_data=False)
     assert clean["changes"] is False and clean["kube_proxy_cleanup"] is None
+    assert clean["runtime_pods"] is None and clean["kubelet_chains"] is False
+
+
+def test_the_seed_kubelets_pods_are_docker_containers_and_go_with_the_plan() -> None:
+    """The seed's kubelet ran its pods in Docker: with its container removed by hand, they go by their labels."""
+    manifests = {f"/etc/kubernetes/manifests/{name}": b64(render(content, "json"))
+                 for name, content in SEED_PODS.items()}
+    looked = {"entries": {**INSTALLED, "/etc/kubernetes/manifests": [Path(path).name for path in manifests]},
+              "mounts": [], "hostname": "ignored", "manifests": manifests}
+    master = container("s", "k8s_apiserver_seed", pod("k8s-master-127.0.0.1", namespace="default"))
+    result = reset.plan(PATHS, looked, [master], inventory_node_names=[NODE], kube_profile="seed",
+                        kube_settings={}, proxy_profile="seed", proxy_privilege="capabilities",
+                        proxy_capabilities=["NET_ADMIN"], remove_etcd_data=False)
+    assert [c["name"] for c in result["containers"]] == ["k8s_apiserver_seed"]
+    assert result["runtime_pods"] is None and result["kubelet_chains"] is False
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
