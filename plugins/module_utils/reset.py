@@ -375,6 +375,11 @@ def _labels(container: Mapping[str, Any]) -> Mapping[str, str]:
     return labels if isinstance(labels, Mapping) else {}
 
 
+def image_of(container: Mapping[str, Any]) -> str:
+    """The image a container runs, by ID (its name may have moved to another image since)."""
+    return str(container.get("ImageID") or container.get("Image"))
+
+
 def container_name(container: Mapping[str, Any]) -> str:
     names = container.get("Names") or []
     return str(names[0]).lstrip("/") if names else str(container.get("Id", ""))[:12]
@@ -466,7 +471,7 @@ def kube_proxy_cleanup(
     pods = [manifest for manifest in manifests if manifest.ours and manifest.pod == KUBE_PROXY_POD and manifest.image]
     if sources:
         source = sorted(sources, key=lambda container: str(container.get("State")) != "running")[0]
-        name, image = container_name(source), str(source.get("ImageID") or source.get("Image"))
+        name, image = container_name(source), image_of(source)
         # Only paths the source had mounted (so they exist: Docker would make a directory of a missing path).
         binds = [f"{mount['Source']}:{mount['Destination']}:{'rw' if mount.get('RW') else 'ro'}"
                  for mount in source.get("Mounts") or []
@@ -522,7 +527,7 @@ def runtime_pods(
     # A kubelet container that does not run goes first: its restart policy would start a second containerd on the
     # same state.
     return {"container": RUNTIME_CLEANUP_NAME,
-            "start": {"image": str(kubelets[0].get("ImageID") or kubelets[0].get("Image")) if kubelets else image,
+            "start": {"image": image_of(kubelets[0]) if kubelets else image,
                       "tasks": len(entries[RUNTIME_TASKS_DIR]),
                       "remove_first": [container_name(container) for container in kubelets]}}
 
