@@ -152,6 +152,8 @@ ALLOWED_LOG_LINES = (
     # informer, and the kubelet's first status read of a pod just bound to it can come first. The status manager
     # reads it again at its next sync; the rollout above saw the pods Available.
     ('status_manager.go', '"Failed to get status for pod"', "no relationship found between node"),
+    # The apiserver writing an event to a watch whose client has just gone (kubectl rollout status, done waiting).
+    ("watch.go", '"Failed to encode watch event"', 'err="http2: stream closed"'),
 )
 LOG_PROBLEMS = re.compile(r"forbidden|x509|failed to", re.IGNORECASE)
 
