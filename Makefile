@@ -6,6 +6,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export CURTAIN_VENV := $(VENV)
 export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
+export CURTAIN_TEST_RELEASE_MIRROR ?= 172.17.0.1:5080
 
 # Molecule scenarios run by `make test`, in this order. For CI's 90 minutes, `etcd_cluster` (the etcd role's own
 # membership, backup, restore and replacement checks; every other scenario runs etcd, multi a three-member cluster)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -113,10 +114,21 @@ def build_date() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-CONTAINERD_VERSION = "v2.3.7"  # the 2.3 LTS line; containerd's RELEASES.md supports Kubernetes 1.36+ with 2.3
-RUNC_VERSION = "v1.4.4"
-CNI_PLUGINS_VERSION = "v1.10.0"
-CRI_TOOLS_VERSION = "v1.37.0"
+def _node_release():
+    """The runtime's pinned versions, which the product's release image source downloads (standard library only,
+    so it loads by path without the collection's package)."""
+    spec = importlib.util.spec_from_file_location("node_release", ROOT / "plugins/module_utils/node_release.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+_NODE_RELEASE = _node_release()
+CONTAINERD_VERSION = _NODE_RELEASE.CONTAINERD_VERSION
+RUNC_VERSION = _NODE_RELEASE.RUNC_VERSION
+CNI_PLUGINS_VERSION = _NODE_RELEASE.CNI_PLUGINS_VERSION
+CRI_TOOLS_VERSION = _NODE_RELEASE.CRI_TOOLS_VERSION
 
 
 def recipes() -> list[Recipe]:

@@ -3,7 +3,7 @@
 """Filters over module_utils/artifacts.py: where each image comes from, and whether a host has it already.
 
 artifact_plans(wanted, specs, variable, manifests) -> one plan per distinct image
-artifact_specs(components, default, overrides) -> {component: spec} for artifact_plans
+artifact_specs(components, default, overrides, wanted) -> {component: spec} for artifact_plans
 artifact_missing(plans, images) -> the plans whose image the host lacks (images: docker_image_info's list)
 artifact_file_problems(expected, stats) -> what is missing or damaged among the controller files the plans use
 artifact_bundle_plan(wanted, sources) -> what playbooks/offline_bundle.yml fetches
@@ -20,6 +20,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
     OWN_IMAGES_PREFIX,
     bundle_manifest,
     bundle_plan,
+    component_specs,
     image_is_current,
     plan_images,
 )
@@ -87,9 +88,11 @@ def artifact_bundle_manifest(
     return bundle_manifest(plan, profile, get_profile(profile).version, dict(export or {}), dict(tarball or {}))
 
 
-def artifact_specs(components: list[str], default: dict[str, Any], overrides: dict[str, Any] | None) -> dict:
-    """{component: default spec, updated with the component's own entry in `overrides`}."""
-    return {component: {**default, **((overrides or {}).get(component) or {})} for component in components}
+def artifact_specs(
+    components: list[str], default: dict[str, Any], overrides: dict[str, Any] | None,
+    wanted: dict[str, dict[str, str]] | None = None,
+) -> dict:
+    return component_specs(list(components), dict(default), dict(overrides or {}), wanted)
 
 
 @_filter_errors

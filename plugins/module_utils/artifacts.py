@@ -9,12 +9,14 @@ registry   pull `repository@digest` (the digest is the pin), then tag it `reposi
            `repository:tag`, once: a tag already on the host is not pulled again (a digest pins what a tag may not).
 http       binaries downloaded on the controller, each checked against its sha256, built into a minimal image
            (FROM `base`, the binaries in /usr/local/bin). For mirrors.
+release    the node image (the kubelet's) built on the host from the official release downloads of the kubelet
+           and its runtime, each checked against the sha256 file its project publishes beside it (node_release.py).
 directory  a directory on the controller with a manifest.json (an offline bundle, see bundle_entry): per component
            either a `docker save` tarball or binaries, each with its sha256. No network at all.
 local      the image is already in the host's Docker Engine (built or loaded there by other means, as `make up`
            does with the images it builds); nothing is fetched, and a missing image is an error.
 
-Standard library only.
+Standard library and the sibling node_release only.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-SOURCES = ("registry", "http", "directory", "local")
+from ansible_collections.curtain.kube.plugins.module_utils import node_release
+
+SOURCES = ("registry", "http", "release", "directory", "local")
+# The one component the release source builds an image for: upstream publishes the kubelet as a binary only.
+RELEASE_COMPONENT = "kubelet"
 # The images curtain builds itself (the modern kubelet's, the test workloads'), named without a registry.
 OWN_IMAGES_PREFIX = "curtain/"
 MANIFEST_NAME = "manifest.json"
@@ -63,13 +69,15 @@ class ImagePlan:
     image_id: str = ""  # directory tarball: the image ID inside, to tell that it is loaded already
     binaries: tuple[BinaryFile, ...] = ()
     base: str = "scratch"
+    downloads: tuple[node_release.Download, ...] = ()  # release: fetched on the controller
+    context_files: tuple[node_release.ContextFile, ...] = ()  # release: the build context's files from them
     fingerprint: str = ""  # built images carry it as a label; equal label, nothing to build
 
     @property
     def dockerfile(self) -> str:
+        """The http and directory sources' Dockerfile; the release source builds the node image's recipe."""
         lines = [f"FROM {self.base}"]
         lines += [f"COPY {binary.name} /usr/local/bin/{binary.name}" for binary in self.binaries]
-        lines.append(f'LABEL {ARTIFACT_LABEL}="{self.fingerprint}" io.curtain.managed-by="curtain"')
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +86,10 @@ class ImagePlan:
         data["components"] = list(self.components)
         data["binaries"] = [asdict(binary) for binary in self.binaries]
         data["dockerfile"] = self.dockerfile if self.binaries else ""
+        data["downloads"] = [{**asdict(download), "key": download.key, "file": download.file}
+                             for download in self.downloads]
+        data["context_files"] = [asdict(context_file) for context_file in self.context_files]
+        data["build"] = bool(self.binaries or self.downloads)
         return data
 
 
@@ -185,6 +197,9 @@ def plan_image(
         return ImagePlan(components=(component,), image=image, source=source, binaries=binaries, base=base,
                          fingerprint=_fingerprint(image, base, [binary.sha256 for binary in binaries]))
 
+    if source == "release":
+        return _release_plan(where, component, image, spec)
+
     directory = spec.get("directory")
     if not isinstance(directory, str) or not directory.startswith("/"):
         raise ArtifactError(f"{where}: the directory source needs `directory`, an absolute path, got {directory!r}")
@@ -209,6 +224,29 @@ def plan_image(
         return ImagePlan(components=(component,), image=image, source=source, binaries=binaries, base=base,
                          fingerprint=_fingerprint(image, base, [binary.sha256 for binary in binaries]))
     raise ArtifactError(f"{where} bundle entry: kind {entry.get('kind')!r} is not image or binaries")
+
+
+def _release_plan(where: str, component: str, image: str, spec: dict[str, Any]) -> ImagePlan:
+    """The node image from the release downloads of `kubernetes_version` for the host's `machine` (both put in the
+    spec by the role), on `base` (a Debian image; the recipe installs what it lacks of the node's packages)."""
+    if component != RELEASE_COMPONENT:
+        raise ArtifactError(f"{where}: the release source builds the kubelet's node image only; upstream publishes "
+                            f"{component} as an image: use the registry source")
+    version = spec.get("kubernetes_version")
+    if not isinstance(version, str) or not re.match(r"^v\d+\.\d+\.\d+$", version):
+        raise ArtifactError(f"{where}: the release source needs kubernetes_version (vX.Y.Z), got {version!r}")
+    base = spec.get("base") or node_release.DEFAULT_BASE
+    if not isinstance(base, str) or not _REFERENCE.match(base.split("@")[0]):
+        raise ArtifactError(f"{where}: base {base!r} is not an image name")
+    try:
+        downloads, context_files = node_release.downloads(
+            where, version, spec.get("machine"), spec.get("release_urls"), spec.get("sha256"))
+    except node_release.ReleaseError as error:
+        raise ArtifactError(str(error)) from None
+    return ImagePlan(components=(component,), image=image, source="release", base=base, downloads=downloads,
+                     context_files=context_files,
+                     fingerprint=_fingerprint(image, base, [(d.url, d.checksum) for d in downloads],
+                                              node_release.recipe_hash()))
 
 
 def plan_images(
@@ -250,6 +288,27 @@ def plan_images(
         else:
             plans[plan.image] = plan
     return [plan.to_dict() for plan in plans.values()]
+
+
+def component_specs(
+    components: list[str] | tuple[str, ...], default: dict[str, Any], overrides: Any,
+    wanted: dict[str, dict[str, str]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """{component: the role's default spec, updated with the component's own entry in `overrides`}. With `wanted`
+    ({component: {repository, tag}}), an image of curtain's own (the modern kubelet's), which no registry publishes,
+    comes from the release downloads where the default source is registry and the component's entry names none.
+    Entries for components not listed are kept, for plan_images to refuse by name."""
+    overrides = overrides if isinstance(overrides, dict) else {}
+    specs: dict[str, dict[str, Any]] = {}
+    for component in components:
+        override = overrides.get(component) if isinstance(overrides.get(component), dict) else {}
+        spec = {**default, **override}
+        own = str((wanted or {}).get(component, {}).get("repository", "")).startswith(OWN_IMAGES_PREFIX)
+        if own and spec.get("source") == "registry" and "source" not in override:
+            spec["source"] = "release"
+        specs[component] = spec
+    specs.update({name: spec for name, spec in overrides.items() if name not in components})
+    return specs
 
 
 def registry_pull(where: str, image: str, digest: Any) -> str:

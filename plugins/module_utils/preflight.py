@@ -26,6 +26,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
     MANIFEST_NAME,
     ArtifactError,
+    component_specs,
     plan_images,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
@@ -177,6 +178,7 @@ class HostInputs:
     kube_proxy_settings: Any
     kube_proxy_deployment: Any
     kube_node_name: Any
+    architecture: Any  # from facts: the release image source downloads for it
 
     @classmethod
     def of(cls, host: str, host_vars: Mapping[str, Any]) -> HostInputs:
@@ -225,6 +227,8 @@ class HostInputs:
             kube_proxy_settings=value("kube_proxy_settings"),
             kube_proxy_deployment=value("kube_proxy_deployment"),
             kube_node_name=_plain(host_vars.get("kube_node_name") or host),
+            architecture=_plain((host_vars.get("ansible_facts") or {}).get("architecture")
+                                or host_vars.get("ansible_architecture")),
         )
 
     @property
@@ -928,19 +932,16 @@ def _wanted_images(reference: str, components: Sequence[str], overrides: Any) ->
     return wanted
 
 
-def _kube_plans(variable: str, reference: str, components: Sequence[str], source: Any, directory: Any,
-                images: Any, manifests: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], str | None]:
+def _kube_plans(variable: str, reference: str, components: Sequence[str], source: Any, directory: Any, images: Any,
+                manifests: Mapping[str, Any], architecture: Any) -> tuple[list[Mapping[str, Any]], str | None]:
     """The plans of a Kubernetes role's images, as its preflight makes them (artifact_specs + artifact_plans)."""
     try:
         wanted = _wanted_images(reference, components, images)
+        version = get_profile(reference).version
     except KubeProfileError:
         return [], None  # reported by the profiles check
-    overrides = images if isinstance(images, Mapping) else {}
-    specs = {component: {"source": source, "directory": directory,
-                         **(overrides.get(component) if isinstance(overrides.get(component), Mapping) else {})}
-             for component in components}
-    unknown = [name for name in overrides if name not in components]
-    specs.update({name: overrides[name] for name in unknown})
+    specs = component_specs(tuple(components), {"source": source, "directory": directory, "kubernetes_version": version,
+                                                "machine": architecture}, _plain(images), wanted)
     # manifests are keyed without a trailing slash (bundle_manifest_paths); the plans look them up as given.
     seen = {str(directory): manifests.get(str(directory).rstrip("/"))} if directory else {}
     try:
@@ -990,7 +991,8 @@ def image_sources(inputs: HostInputs, groups: Groups, manifests: Mapping[str, An
         kube.append(("kube_proxy_images", "kube_proxy_image_directory", inputs.proxy_reference, ("kube-proxy",),
                      inputs.kube_proxy_image_source, inputs.kube_proxy_image_directory, inputs.kube_proxy_images))
     for variable, directory_variable, reference, components, source, directory, images in kube:
-        made, problem = _kube_plans(variable, reference, components, source, directory, images, manifests)
+        made, problem = _kube_plans(variable, reference, components, source, directory, images, manifests,
+                                    inputs.architecture)
         if problem:
             problems.append(problem)
         for plan in made:

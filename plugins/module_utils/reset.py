@@ -513,8 +513,9 @@ def runtime_pods(
     {container, start}. `container` is the kubelet's own container while it runs; when it does not run but
     containerd's tasks are still there (the pods outlive the container: they and their shims live in cgroups of
     their own), it is a throwaway container that `start` describes, of the kubelet's image, running that containerd
-    alone (images/kubelet/entrypoint, CURTAIN_RUNTIME_ONLY), which finds them again by its state. None when neither
-    is there. `image` is the kubelet image's name, for when no kubelet container is left to take it from."""
+    alone (roles/artifacts/files/node-image/entrypoint, CURTAIN_RUNTIME_ONLY), which finds them again by its state.
+    None when neither is there. `image` is the kubelet image's name, for when no kubelet container is left to take
+    it from."""
     if _is_seed(profile):
         return None  # the seed's kubelet ran its pods in Docker: the plan's containers
     kubelets = [container for container in containers

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.curtain.kube.plugins.module_utils import node_release
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
     PINNED,
     PROFILES,
@@ -69,13 +70,18 @@ def _expected_kubernetes_table() -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {"Kubernetes": [], "etcd": [], "etcd client / peer port": [],
                                   "kube-apiserver port": [], "kube-controller-manager port": [],
                                   "kube-scheduler port": [], "kubelet ports": [], "kube-proxy ports": [],
-                                  "kube-proxy modes": [], "upgrade to": []}
+                                  "kube-proxy modes": [], "upgrade to": [], "kubelet runtime": []}
     rows.update({f"{component} image": [] for component in COMPONENT_ROWS})
     for profile in _columns():
         ports, features = profile.ports, profile.features
         etcd = etcd_profiles[profile.name]
         secure = features.tls and not features.insecure_port
         rows["Kubernetes"].append(profile.version)
+        # curtain's own kubelet image carries containerd (node_release's versions); hyperkube 1.1 drives Docker.
+        rows["kubelet runtime"].append(
+            f"containerd {node_release.CONTAINERD_VERSION}, runc {node_release.RUNC_VERSION}, CNI plugins "
+            f"{node_release.CNI_PLUGINS_VERSION}, crictl {node_release.CRI_TOOLS_VERSION}, in the kubelet image"
+            if profile.images.get("kubelet") is None else "the host's Docker Engine")
         for component in COMPONENT_ROWS:
             rows[f"{component} image"].append(_image_cell(profile, component))
         rows["etcd"].append(

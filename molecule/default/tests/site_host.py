@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -59,3 +60,21 @@ def unhealthy_after(seconds: float) -> list[str]:
     return json.loads(host().check_output("python3 -c %s %s %s", WAIT_HEALTHY, json.dumps(health_endpoints()),
                                           str(seconds)))
 
+
+# What the roles write and what runs, for the tests that show a refused run changed nothing: the configuration
+# directories (etcd's data directory left out: the running member writes to it on its own; the marker beside it is
+# kept) and curtain's containers.
+CONFIG_DIRS = ("/etc/curtain", "/etc/kubernetes", "/var/lib/curtain", "/var/lib/kube-proxy")
+# (and containerd's data: the running runtime writes to it on its own too)
+RUNTIME_DIRS = ("/var/lib/curtain/etcd/data", "/var/lib/curtain/containerd")
+
+
+def fingerprint() -> dict:
+    files = host().check_output(
+        "find %s \\( %s \\) -prune -o -printf '%%p %%m %%s %%T@\\n' | sort", " ".join(CONFIG_DIRS),
+        " -o ".join(f"-path {path}" for path in RUNTIME_DIRS))
+    containers = json.loads(host().check_output(
+        "docker inspect $(docker ps -aq --filter label=io.curtain.managed-by=curtain)"))
+    return {"files": hashlib.sha256(files.encode()).hexdigest(), "file_count": len(files.splitlines()),
+            "containers": sorted((item["Name"], item["Id"], item["State"]["Status"], item["State"]["StartedAt"],
+                                  item["RestartCount"]) for item in containers)}

@@ -7,7 +7,6 @@ Runs after test_kube_proxy.py and before test_security.py (file order), and leav
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -15,15 +14,11 @@ import time
 from pathlib import Path
 
 from conftest import etcd_key_count, etcd_put_keys, run_playbook
-from site_host import ETCD_URL, HOST, host, unhealthy_after
+from site_host import ETCD_URL, HOST, fingerprint, host, unhealthy_after
 
 KEYS = 20
-# What the roles write and what runs: the configuration directories (etcd's data directory left out: the running
-# member writes to it on its own; the marker beside it is kept) and curtain's containers. etcd's keys are counted
-# under the test's prefix and the cluster's Deployments: the apiserver writes leases and events all the time.
-CONFIG_DIRS = ("/etc/curtain", "/etc/kubernetes", "/var/lib/curtain", "/var/lib/kube-proxy")
-# (and containerd's data: the running runtime writes to it on its own too)
-RUNTIME_DIRS = ("/var/lib/curtain/etcd/data", "/var/lib/curtain/containerd")
+# etcd's keys are counted under the test's prefix and the cluster's Deployments: the apiserver writes leases and
+# events all the time.
 KUBE_PROXY_HEALTHZ = 10256  # the modern profile's kube_proxy_healthz_bind_address
 OTHER_CLUSTER_DIR = "/var/lib/someone-elses-etcd"
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -33,17 +28,6 @@ FOREIGN_PID_FILE = "/run/foreign-listener.pid"
 def etcd_keys() -> tuple[int, int]:
     return (etcd_key_count(host(), ETCD_URL, "/faults/port/"),
             etcd_key_count(host(), ETCD_URL, "/registry/deployments/"))
-
-
-def fingerprint() -> dict:
-    files = host().check_output(
-        "find %s \\( %s \\) -prune -o -printf '%%p %%m %%s %%T@\\n' | sort", " ".join(CONFIG_DIRS),
-        " -o ".join(f"-path {path}" for path in RUNTIME_DIRS))
-    containers = json.loads(host().check_output(
-        "docker inspect $(docker ps -aq --filter label=io.curtain.managed-by=curtain)"))
-    return {"files": hashlib.sha256(files.encode()).hexdigest(), "file_count": len(files.splitlines()),
-            "containers": sorted((item["Name"], item["Id"], item["State"]["Status"], item["State"]["StartedAt"],
-                                  item["RestartCount"]) for item in containers)}
 
 
 def refused_run(report: Path, **extra_vars: str) -> tuple[str, dict]:

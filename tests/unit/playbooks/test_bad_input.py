@@ -274,7 +274,11 @@ ROWS = [
         {"hyperkube_master_settings": {**VALID_SETTINGS, "servce_cidr": "10.32.0.0/16"}}),
     Row("curtain's own kubelet image from a registry", "images", ("hyperkube_master_images['kubelet']",
                                                                   "no registry publishes it"),
-        {"hyperkube_master_image_source": "registry", "hyperkube_master_images": {}}),
+        {"hyperkube_master_image_source": "registry", "hyperkube_master_images": {"kubelet": {"source": "registry"}}}),
+    Row("release downloads from a site it does not know", "images", (
+        "hyperkube_master_images['kubelet'].release_urls: gitlab is not one of kubernetes, github",),
+        {"hyperkube_master_image_source": "registry",
+         "hyperkube_master_images": {"kubelet": {"release_urls": {"gitlab": "https://gitlab.example"}}}}),
     Row("registry image with a malformed digest", "images", ("hyperkube_master_images['kube-apiserver']",
                                                              "digest must be sha256:<64 hex>"),
         {"hyperkube_master_image_source": "registry",

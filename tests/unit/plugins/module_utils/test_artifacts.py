@@ -60,7 +60,7 @@ def test_http_source_builds_from_scratch_with_the_binaries() -> None:
     assert plan["binaries"] == [{"name": "kube-apiserver", "sha256": SHA_A, "url": "https://mirror/kube-apiserver",
                                  "path": ""}]
     assert plan["dockerfile"].splitlines()[:2] == ["FROM scratch", "COPY kube-apiserver /usr/local/bin/kube-apiserver"]
-    assert plan["fingerprint"] in plan["dockerfile"]
+    assert plan["build"]  # the role labels the image with the fingerprint as it builds it
 
 
 def test_directory_source_reads_the_manifest() -> None:
@@ -81,7 +81,7 @@ def test_local_source_fetches_nothing_and_names_the_image_on_the_host() -> None:
         "components": ["kube-apiserver"], "image": "curtain/kube-apiserver:v1.37.2", "source": "local", "pull": "",
         "tarball": "", "tarball_sha256": "", "image_id": "", "binaries": [], "base": "scratch",
         "fingerprint": "local:curtain/kube-apiserver:v1.37.2", "repository": "curtain/kube-apiserver",
-        "tag": "v1.37.2", "dockerfile": ""}
+        "tag": "v1.37.2", "dockerfile": "", "downloads": [], "context_files": [], "build": False}
     assert FILTERS["artifact_controller_files"]([plan]) == []  # nothing on the controller either
     # without a repository of its own, the profile's image, as the host has it
     [profile_image] = plan_images(APISERVER, {"kube-apiserver": {"source": "local"}}, variable="v")
@@ -108,7 +108,8 @@ def test_the_fingerprint_follows_the_binaries() -> None:
     "specs,manifests,fragment",
     [
         ({}, {}, r"v\['kube-apiserver'\]: no source given"),
-        ({"kube-apiserver": {"source": "ftp"}}, {}, "source 'ftp' is not one of registry, http, directory, local$"),
+        ({"kube-apiserver": {"source": "ftp"}}, {},
+         "source 'ftp' is not one of registry, http, release, directory, local$"),
         ({"kube-apiserver": {"source": "local", "tag": "v 1"}}, {}, "is not an image tag"),
         ({"kube-apiserver": {"source": "registry", "digest": "sha256:abc"}}, {},
          r"digest must be sha256:<64 hex> \(the digest of registry.k8s.io/kube-apiserver:v1.37.2\), got 'sha256:abc'; "
@@ -139,6 +140,107 @@ def test_plan_images_rejects(specs: dict, manifests: dict, fragment: str) -> Non
         plan_images(APISERVER, specs, variable="v", manifests=manifests)
 
 
+RELEASE = {"source": "release", "kubernetes_version": "v1.37.2", "machine": "x86_64"}
+
+
+def test_release_source_downloads_the_kubelet_and_its_runtime_with_their_published_sums() -> None:
+    [plan] = plan_images(KUBELET, {"kubelet": RELEASE}, variable="v")
+    assert (plan["source"], plan["image"], plan["base"], plan["build"]) == (
+        "release", "curtain/kubelet:v1.37.2", "debian:bookworm-slim", True)
+    downloads = {download["name"]: download for download in plan["downloads"]}
+    kubelet = "https://dl.k8s.io/release/v1.37.2/bin/linux/amd64/kubelet"
+    assert downloads["kubelet"]["url"] == kubelet
+    assert downloads["kubelet"]["checksum"] == f"sha256:{kubelet}.sha256"
+    runc = "https://github.com/opencontainers/runc/releases/download/v1.4.4/"
+    assert (downloads["runc"]["url"], downloads["runc"]["checksum"]) == (
+        runc + "runc.amd64", f"sha256:{runc}runc.sha256sum")  # one sum file for all of runc's assets
+    containerd = downloads["containerd"]
+    assert containerd["url"].endswith("/containerd/releases/download/v2.3.7/containerd-2.3.7-linux-amd64.tar.gz")
+    assert containerd["checksum"] == f"sha256:{containerd['url']}.sha256sum" and containerd["archive"]
+    assert downloads["cni-plugins"]["checksum"].endswith("cni-plugins-linux-amd64-v1.10.0.tgz.sha256")
+    assert downloads["crictl"]["url"].endswith("/cri-tools/releases/download/v1.37.0/crictl-v1.37.0-linux-amd64.tar.gz")
+    # each download in a directory of its own; the build context takes the binaries and the CNI plugins
+    assert len({download["key"] for download in plan["downloads"]}) == 5
+    sources = {context_file["dest"]: context_file["source"] for context_file in plan["context_files"]}
+    assert sorted(sources) == ["bin/containerd", "bin/containerd-shim-runc-v2", "bin/crictl", "bin/ctr",
+                               "bin/kubelet", "bin/runc", "cni/bridge", "cni/host-local", "cni/loopback", "cni/portmap"]
+    assert sources["bin/kubelet"] == downloads["kubelet"]["file"]
+    assert sources["bin/containerd"] == f"{containerd['key']}/unpacked/bin/containerd"
+    assert sources["cni/bridge"] == f"{downloads['cni-plugins']['key']}/unpacked/bridge"
+
+
+def test_release_source_takes_a_mirror_a_pinned_sum_and_another_architecture() -> None:
+    spec = {**RELEASE, "machine": "aarch64", "base": "mirror.example/debian:12",
+            "release_urls": {"kubernetes": "http://mirror:8080/k8s/", "github": "http://mirror:8080/gh"},
+            "sha256": {"kubelet": "SHA256:" + SHA_A.upper()}}
+    [plan] = plan_images(KUBELET, {"kubelet": spec}, variable="v")
+    downloads = {download["name"]: download for download in plan["downloads"]}
+    assert downloads["kubelet"]["url"] == "http://mirror:8080/k8s/v1.37.2/bin/linux/arm64/kubelet"
+    assert downloads["kubelet"]["checksum"] == f"sha256:{SHA_A}"
+    assert downloads["runc"]["url"] == "http://mirror:8080/gh/opencontainers/runc/releases/download/v1.4.4/runc.arm64"
+    assert plan["base"] == "mirror.example/debian:12"
+
+
+def test_the_release_fingerprint_follows_the_version_the_urls_the_base_and_the_recipe(monkeypatch) -> None:
+    from ansible_collections.curtain.kube.plugins.module_utils import node_release
+
+    def fingerprint(**change: Any) -> str:
+        return plan_images(KUBELET, {"kubelet": {**RELEASE, **change}}, variable="v")[0]["fingerprint"]
+
+    first = fingerprint()
+    assert fingerprint() == first
+    assert len({first, fingerprint(kubernetes_version="v1.36.3"), fingerprint(base="debian:12"),
+                fingerprint(release_urls={"github": "http://mirror/gh"}), fingerprint(sha256={"runc": SHA_A})}) == 5
+    monkeypatch.setattr(node_release, "recipe_hash", lambda: "another recipe")
+    assert fingerprint() != first
+
+
+def test_the_recipe_hash_reads_the_node_image_recipe() -> None:
+    from ansible_collections.curtain.kube.plugins.module_utils import node_release
+
+    assert {path.name for path in node_release.RECIPE_DIR.iterdir()} == {"Dockerfile", "entrypoint", "crictl.yaml",
+                                                                         "packages"}
+    assert re.fullmatch(r"[0-9a-f]{16}", node_release.recipe_hash())
+
+
+@pytest.mark.parametrize(
+    "spec,fragment",
+    [
+        ({"kubernetes_version": "1.37"}, r"v\['kubelet'\]: the release source needs kubernetes_version \(vX.Y.Z\)"),
+        ({"machine": "s390x"}, r"v\['kubelet'\]: the release source has no binaries for the host's architecture "
+                               r"'s390x' \(it knows amd64, arm64\)"),
+        ({"machine": ""}, r"needs the host's architecture \(machine; the roles pass ansible_facts.architecture"),
+        ({"release_urls": {"kubernetes": "ftp://m"}}, r"release_urls.kubernetes: 'ftp://m' is not an http"),
+        ({"release_urls": {"gitlab": "http://m"}}, r"release_urls: gitlab is not one of kubernetes, github"),
+        ({"sha256": {"kubelet": "abc"}}, r"sha256.kubelet: must be 64 hex digits"),
+        ({"sha256": {"etcd": SHA_A}}, r"sha256: etcd is not one of the downloads"),
+        ({"base": "Not An Image"}, r"base 'Not An Image' is not an image name"),
+    ],
+)
+def test_release_source_rejects(spec: dict, fragment: str) -> None:
+    with pytest.raises(ArtifactError, match=fragment):
+        plan_images(KUBELET, {"kubelet": {**RELEASE, **spec}}, variable="v")
+
+
+def test_release_source_builds_the_kubelet_only() -> None:
+    with pytest.raises(ArtifactError, match=r"builds the kubelet's node image only; upstream publishes "
+                                            r"kube-apiserver as an image: use the registry source"):
+        plan_images(APISERVER, {"kube-apiserver": RELEASE}, variable="v")
+
+
+def test_specs_build_curtains_own_image_from_the_release_where_the_default_is_a_registry() -> None:
+    wanted = {**APISERVER, **KUBELET}
+    specs = FILTERS["artifact_specs"](list(wanted), {"source": "registry"}, {}, wanted)
+    assert (specs["kube-apiserver"]["source"], specs["kubelet"]["source"]) == ("registry", "release")
+    # a source named for the kubelet stays; so does the default of another source, and a kubelet from your registry
+    named = FILTERS["artifact_specs"](list(wanted), {"source": "registry"}, {"kubelet": {"source": "registry"}}, wanted)
+    assert named["kubelet"]["source"] == "registry"
+    specs = FILTERS["artifact_specs"](list(wanted), {"source": "directory"}, {}, wanted)
+    assert specs["kubelet"]["source"] == "directory"
+    yours = {**wanted, "kubelet": {"repository": "registry.example/kubelet", "tag": "v1.37.2"}}
+    assert FILTERS["artifact_specs"](list(wanted), {"source": "registry"}, {}, yours)["kubelet"]["source"] == "registry"
+
+
 def plan_of(source: str) -> dict[str, Any]:
     specs = {
         "registry": {"source": "registry", "digest": DIGEST},
@@ -146,6 +248,8 @@ def plan_of(source: str) -> dict[str, Any]:
         "directory": {"source": "directory", "directory": BUNDLE},
         "local": {"source": "local"},
     }
+    if source == "release":
+        return plan_images(KUBELET, {"kubelet": RELEASE}, variable="v")[0]
     return plan_images(APISERVER, {"kube-apiserver": specs[source]}, variable="v",
                        manifests={BUNDLE: manifest(IMAGE_ENTRY)})[0]
 
@@ -159,6 +263,9 @@ def test_image_is_current() -> None:
     assert not image_is_current(directory, [{"Id": DIGEST}])
     assert image_is_current(http, [{"Config": {"Labels": {"io.curtain.artifact": http["fingerprint"]}}}])
     assert not image_is_current(http, [{"Config": {"Labels": {}}}])
+    release = plan_of("release")  # a node image built from other downloads, or by scripts/images, is rebuilt
+    assert image_is_current(release, [{"Config": {"Labels": {"io.curtain.artifact": release["fingerprint"]}}}])
+    assert not image_is_current(release, [{"Config": {"Labels": {"io.curtain.recipe-hash": "0" * 16}}}])
     # local: whatever the host has under that name is the image (nothing to compare it with); none is missing
     local = plan_of("local")
     assert image_is_current(local, [{"Id": DIGEST, "RepoDigests": [], "Config": {"Labels": {}}}])

@@ -721,9 +721,15 @@ DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_ima
 
 @pytest.mark.parametrize("host,variables,manifests,files,status,words", [
     ("node1", PINNED_IMAGES, {}, {}, "ok", ["registry.k8s.io/kube-apiserver:v1.37.2 (registry)"]),
-    # Upstream images by tag when no digest is given; the kubelet's image is curtain's own, and no registry has it.
-    ("node1", {}, {}, {}, "fail", ["hyperkube_master_images['kubelet']: curtain/kubelet:v1.37.2 is curtain's own image",
-                                   "no registry publishes it"]),
+    # Upstream images by tag when no digest is given; the kubelet's image is curtain's own, which no registry has:
+    # the host builds it from the release downloads, for its architecture (from facts).
+    ("node1", {"ansible_facts": {"architecture": "x86_64"}}, {}, {}, "ok",
+     ["registry.k8s.io/kube-apiserver:v1.37.2 (registry)", "curtain/kubelet:v1.37.2 (release)"]),
+    ("node1", {}, {}, {}, "fail", ["hyperkube_master_images['kubelet']: the release source needs the host's "
+                                   "architecture"]),
+    ("node1", {"hyperkube_master_images": {"kubelet": {"source": "registry"}}}, {}, {}, "fail",
+     ["hyperkube_master_images['kubelet']: curtain/kubelet:v1.37.2 is curtain's own image",
+      "no registry publishes it"]),
     ("node1", {"hyperkube_master_images": {"kubelet": {"repository": "my.registry/kubelet"}}}, {}, {}, "ok",
      ["registry.k8s.io/kube-apiserver:v1.37.2 (registry)", "my.registry/kubelet:v1.37.2 (registry)"]),
     ("node3", {}, {}, {}, "ok", ["registry.k8s.io/kube-proxy:v1.37.2 (registry)"]),

@@ -1,0 +1,90 @@
+"""The kubelet's node image, built on the host from the release downloads (the release image source, the default for
+curtain's own image on an online host). Here the downloads come from the test mirror (scripts/release_mirror), which
+serves the binaries built here under the paths and sum-file formats of dl.k8s.io and the GitHub releases.
+
+Shows that the node container runs exactly the published files (each against its published sum), that the host
+keeps no build context, and that a download whose published sum does not match is refused before anything on the
+host changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+import urllib.request
+
+import yaml
+from conftest import run_playbook_refused
+from site_host import INVENTORY_DIR, fingerprint, host
+
+MIRROR = f"http://{os.environ.get('CURTAIN_TEST_RELEASE_MIRROR', '172.17.0.1:5080')}"
+KUBELET_IMAGE = "curtain/kubelet:v1.37.2"
+
+
+def fetch(path: str) -> bytes:
+    with urllib.request.urlopen(f"{MIRROR}/{path}", timeout=30) as response:
+        return response.read()
+
+
+def published_sum(sums_path: str, name: str) -> str:
+    """The sum a release publishes for `name`: the bare sum, or its line in a sha256sum listing."""
+    lines = fetch(sums_path).decode().splitlines()
+    if len(lines) == 1 and len(lines[0].split()) == 1:
+        return lines[0]
+    return next(line.split()[0] for line in lines if line.split()[1] == name)
+
+
+def member_sum(archive_path: str, member: str) -> str:
+    """The sha256 of one file of a release archive, the archive checked against its published sum first."""
+    data = fetch(archive_path)
+    name = archive_path.rsplit("/", 1)[1]
+    suffix = ".sha256sum" if "containerd/containerd" in archive_path else ".sha256"
+    assert hashlib.sha256(data).hexdigest() == published_sum(archive_path + suffix, name)
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        return hashlib.sha256(archive.extractfile(member).read()).hexdigest()
+
+
+def in_node(path: str) -> str:
+    return host().check_output("docker exec curtain-kubelet sha256sum %s", path).split()[0]
+
+
+def test_the_node_container_runs_the_published_files() -> None:
+    image = json.loads(host().check_output("docker image inspect %s", KUBELET_IMAGE))[0]
+    labels = image["Config"]["Labels"]
+    # built here by the role (its build label), not by scripts/images (whose label would name the recipe)
+    assert labels.get("io.curtain.artifact") and labels.get("io.curtain.recipe") != "roles/artifacts/files/node-image"
+    container = json.loads(host().check_output("docker inspect curtain-kubelet"))[0]
+    assert container["Image"] == image["Id"]
+    kubelet = "dl.k8s.io/release/v1.37.2/bin/linux/amd64/kubelet"
+    assert in_node("/usr/local/bin/kubelet") == published_sum(kubelet + ".sha256", "kubelet")
+    runc = "github.com/opencontainers/runc/releases/download/v1.4.4/"
+    assert in_node("/usr/local/bin/runc") == published_sum(runc + "runc.sha256sum", "runc.amd64")
+    containerd = "github.com/containerd/containerd/releases/download/v2.3.7/containerd-2.3.7-linux-amd64.tar.gz"
+    for binary in ("containerd", "containerd-shim-runc-v2", "ctr"):
+        assert in_node(f"/usr/local/bin/{binary}") == member_sum(containerd, f"bin/{binary}"), binary
+    cni = "github.com/containernetworking/plugins/releases/download/v1.10.0/cni-plugins-linux-amd64-v1.10.0.tgz"
+    for plugin in ("bridge", "loopback", "host-local", "portmap"):
+        assert in_node(f"/opt/cni/bin/{plugin}") == member_sum(cni, f"./{plugin}"), plugin
+    crictl = "github.com/kubernetes-sigs/cri-tools/releases/download/v1.37.0/crictl-v1.37.0-linux-amd64.tar.gz"
+    assert in_node("/usr/local/bin/crictl") == member_sum(crictl, "crictl")
+    # the build context (the binaries again) went once the image was built
+    assert host().check_output("ls -A /var/lib/curtain/images") == ""
+
+
+def test_a_download_whose_published_sum_differs_is_refused_and_nothing_changes() -> None:
+    """The mirror's tampered/ tree serves a kubelet whose published sum is another file's. The run fails on the
+    controller, before any host task of the role, and the host keeps its node image and containers."""
+    images = yaml.safe_load((INVENTORY_DIR / "group_vars" / "all").read_text())["hyperkube_master_images"]
+    kubelet = images["kubelet"]
+    tampered = {**images, "kubelet": {**kubelet, "release_urls": {
+        **kubelet["release_urls"], "kubernetes": f"{MIRROR}/tampered/dl.k8s.io/release"}}}
+    image_before = host().check_output("docker image inspect --format '{{.Id}}' %s", KUBELET_IMAGE)
+    before = fingerprint()
+    output = run_playbook_refused("converge.yml", {"hyperkube_master_images": tampered})
+    assert "Download the kubelet and its runtime from their releases" in output
+    assert "The checksum for" in output and "did not match" in output, output[-3000:]
+    assert fingerprint() == before
+    assert host().check_output("docker image inspect --format '{{.Id}}' %s", KUBELET_IMAGE) == image_before
