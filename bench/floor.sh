@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# The floor: the site's containers started by hand with `docker run`, in the site's order, each waited on until
-# healthy. This is what the seed's author did by hand, and the least any tool can take on one host.
+# The floor: the site's containers started by hand, in the site's order, each waited on until healthy. This is what
+# the seed's author did by hand, and the least any tool can take on one host.
 #
 #   floor.sh SPEC     (run on the host, as root; bench/site_bench.py copies both files there and times the call)
 #
-# SPEC is a bash file written by bench/site_bench.py from `docker inspect` of the containers a converged site made on
-# this host: for each of etcd, the kubelet and kube-proxy an array of `docker run` arguments (name, host network,
-# PID namespace, capabilities, volumes, restart policy, curtain's labels, image by digest, command) and the health
-# endpoints the site's summary looks at (the same URLs and client certificates). It reuses the certificates,
-# kubeconfigs, manifests and configs the converged host already has, and images already present: it measures the
-# container starts and the health waits only. The caller removes every container on the host first (not timed).
+# SPEC is a bash file written by bench/site_bench.py: for each of etcd, the kubelet and kube-proxy the name of the
+# container the converged site made, and the health endpoints the site's summary looks at (the same URLs and client
+# certificates). The containers are stopped, and the kubelet's pods removed, by the caller (not timed): this starts
+# the same containers with the certificates, kubeconfigs, manifests, configs and images the host already has, and
+# measures the starts (the kubelet creates the static pods anew) and the health waits only.
 set -euo pipefail
 # shellcheck disable=SC1090
 . "$1"
@@ -37,12 +36,12 @@ while True:
 EOF
 }
 
-docker run -d "${ETCD_RUN[@]}" >/dev/null
+docker start "$ETCD_CONTAINER" >/dev/null
 for endpoint in "${ETCD_HEALTH[@]}"; do eval "wait_healthy $endpoint"; done
 
 # The kubelet starts the static pods (apiserver, controller-manager, scheduler) from the manifest directory.
-docker run -d "${KUBELET_RUN[@]}" >/dev/null
+docker start "$KUBELET_CONTAINER" >/dev/null
 for endpoint in "${KUBELET_HEALTH[@]}"; do eval "wait_healthy $endpoint"; done
 
-docker run -d "${KUBE_PROXY_RUN[@]}" >/dev/null
+docker start "$KUBE_PROXY_CONTAINER" >/dev/null
 for endpoint in "${KUBE_PROXY_HEALTH[@]}"; do eval "wait_healthy $endpoint"; done

@@ -6,8 +6,9 @@ curtain/testhost:bookworm, each with its own dockerd and sshd, labelled io.curta
 curtain-bench) and always removes them, their volumes and the network at the end, also on failure.
 
 Every figure is one whole process, timed from outside (wall clock, time.monotonic):
-- floor: bench/floor.sh on host 1 (see its header): `docker run` of etcd, the kubelet (which starts the static
-  pods) and kube-proxy, each waited on until healthy, reusing the files a converged host has;
+- floor: bench/floor.sh on host 1 (see its header): `docker start` of the site's etcd, kubelet (which starts the
+  static pods anew) and kube-proxy containers, stopped with the kubelet's pods removed, each waited on until
+  healthy, reusing the files a converged host has;
 - cold: `ansible-playbook playbooks/site.yml` on host 1 over SSH from clean: no container, no file of the roles
   on the host, no artifacts on the controller, no SSH control master. The images are already in the host's
   Docker Engine (pulled by digest once, before the first run), as for the floor;
@@ -52,8 +53,25 @@ CACHE = Path(os.environ.get("CURTAIN_CACHE_DIR", "/var/cache/curtain-dev"))
 MITOGEN = "mitogen==0.3.54"
 RESULTS = CACHE / "bench-site-results.json"
 # What the roles leave on a host, removed for a cold run (with every container of the host's own Docker Engine).
-HOST_PATHS = ["/etc/curtain", "/var/lib/curtain", "/etc/kubernetes", "/var/lib/kubelet", "/var/log/pods",
-              "/var/log/containers", "/var/lib/kube-proxy", "/run/xtables.lock"]
+# /var/lib/curtain is a volume, as in the Molecule test hosts (containerd's snapshots cannot be overlayfs on the
+# test host's own overlayfs root), so its contents go, not the mount point.
+HOST_PATHS = ["/etc/curtain", "/etc/kubernetes", "/var/lib/kubelet", "/var/log/pods", "/var/log/containers",
+              "/var/log/kubernetes", "/var/lib/kube-proxy", "/run/curtain", "/etc/cni", "/var/lib/cni",
+              "/etc/sysctl.d/90-curtain-kubelet.conf", "/etc/sysctl.d/90-curtain-kube-proxy.conf", "/run/xtables.lock"]
+VOLUME_PATH = "/var/lib/curtain"
+# The kubelet's pods outlive its container (they and their shims live in cgroups of their own), so before curtain's
+# containers stop, the kubelet stops its static pods (their manifests moved away) and the runtime removes them.
+STOP_PODS = r"""
+set -e
+docker inspect -f '{{.State.Running}}' curtain-kubelet 2>/dev/null | grep -q true || exit 0
+mv /etc/kubernetes/manifests /etc/kubernetes/manifests.bench
+for _ in $(seq 1 120); do
+  [ -z "$(docker exec curtain-kubelet crictl ps -q)" ] && break
+  sleep 0.5
+done
+docker exec curtain-kubelet crictl rmp -af >/dev/null
+mv /etc/kubernetes/manifests.bench /etc/kubernetes/manifests
+"""
 
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -86,11 +104,14 @@ def create_hosts(count: int, key: Path) -> dict[str, str]:
     for index in range(1, count + 1):
         name = host_name(index)
         run(["docker", "volume", "create", "--label", LABEL, f"{name}-docker"])
+        run(["docker", "volume", "create", "--label", LABEL, f"{name}-curtain"])
+        # /dev/kmsg: a real host has it, and the kubelet exits without it.
         run(["docker", "run", "-d", "--name", name, "--hostname", name, "--label", LABEL, "--network", NETWORK,
              "--cap-add=ALL", "--cap-drop=SYS_RESOURCE", "--security-opt", "seccomp=unconfined",
              "--security-opt", "apparmor=unconfined", "--device-cgroup-rule", "a *:* rwm",
+             "--device", "/dev/kmsg:/dev/kmsg:r",
              "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "-v", f"{name}-docker:/var/lib/docker",
-             "-e", f"CURTAIN_TEST_REGISTRY={REGISTRY}", IMAGE])
+             "-v", f"{name}-curtain:{VOLUME_PATH}", "-e", f"CURTAIN_TEST_REGISTRY={REGISTRY}", IMAGE])
     run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
     addresses = {}
     for index in range(1, count + 1):
@@ -118,8 +139,8 @@ def pull_images(names: list[str], images: list[str]) -> None:
 
 def clean_host(name: str) -> None:
     script = ("ids=$(docker ps -aq); [ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null; "
-              f"rm -rf {' '.join(HOST_PATHS)}")
-    run(["docker", "exec", name, "sh", "-c", script])
+              f"rm -rf {' '.join(HOST_PATHS)}; find {VOLUME_PATH} -mindepth 1 -maxdepth 1 -exec rm -rf {{}} +")
+    run(["docker", "exec", name, "sh", "-c", STOP_PODS + script])
 
 
 # --- inventory -----------------------------------------------------------------------------------------------------
@@ -278,9 +299,10 @@ def playbook(inventory: Path, env: dict[str, str], log: Path) -> Result:
 
 
 def floor(name: str, spec: Path) -> float:
-    """bench/floor.sh on the host: every container removed first (not timed), then timed as a whole."""
-    clean_containers = "ids=$(docker ps -aq); [ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null"
-    run(["docker", "exec", name, "sh", "-c", clean_containers + "; mkdir -p /tmp/curtain-bench"])
+    """bench/floor.sh on the host: the kubelet's pods removed and curtain's containers stopped first (not timed),
+    then timed as a whole."""
+    stop = f"docker stop {' '.join(SITE_CONTAINERS)} >/dev/null"
+    run(["docker", "exec", name, "sh", "-c", STOP_PODS + stop + "; mkdir -p /tmp/curtain-bench"])
     run(["docker", "cp", str(ROOT / "bench/floor.sh"), f"{name}:/tmp/curtain-bench/floor.sh"])
     run(["docker", "cp", str(spec), f"{name}:/tmp/curtain-bench/floor.spec"])
     started = time.monotonic()
@@ -292,46 +314,22 @@ def floor(name: str, spec: Path) -> float:
     return elapsed
 
 
-def run_arguments(container: dict) -> list[str]:
-    """`docker run` arguments that make the container docker inspect describes, as the role made it."""
-    config, host = container["Config"], container["HostConfig"]
-    args = ["--name", container["Name"].lstrip("/")]
-    if host.get("NetworkMode") not in (None, "", "default", "bridge"):
-        args += ["--network", host["NetworkMode"]]
-    if host.get("PidMode"):
-        args += ["--pid", host["PidMode"]]
-    if host.get("Privileged"):
-        args.append("--privileged")
-    args += [f"--cap-add={cap}" for cap in host.get("CapAdd") or []]
-    args += [f"--cap-drop={cap}" for cap in host.get("CapDrop") or []]
-    for bind in host.get("Binds") or []:
-        args += ["-v", bind]
-    policy = host.get("RestartPolicy") or {}
-    if policy.get("Name"):
-        args += ["--restart", policy["Name"]]
-    for key, value in (config.get("Labels") or {}).items():
-        if key.startswith("io.curtain."):
-            args += ["--label", f"{key}={value}"]
-    return [*args, config["Image"], *(config.get("Cmd") or [])]
+SITE_CONTAINERS = ("curtain-etcd", "curtain-kubelet", "curtain-kube-proxy")
 
 
-def write_floor_spec(name: str, path: Path) -> None:
-    """The floor's input from host NAME as the site left it: docker run arguments and health endpoints."""
+def write_floor_spec(path: Path) -> None:
+    """The floor's input: the site's containers, in order, and the health endpoints the site's summary looks at."""
     sys.path.insert(0, str(ROOT / "plugins/module_utils"))
     import endpoints  # the site summary's own endpoint list
     settings = KUBE_SETTINGS
-    inspected = {c["Name"].lstrip("/"): c for c in json.loads(run(
-        ["docker", "exec", name, "docker", "inspect", "curtain-etcd", "curtain-kubelet",
-         "curtain-kube-proxy"]).stdout)}
     health = {
         "ETCD": endpoints.etcd_of_profile("modern"),
         "KUBELET": endpoints.control_plane("modern", settings),
         "KUBE_PROXY": endpoints.kube_proxy("modern", settings),
     }
     lines = []
-    for variable, container in (("ETCD", "curtain-etcd"), ("KUBELET", "curtain-kubelet"),
-                                ("KUBE_PROXY", "curtain-kube-proxy")):
-        lines.append(f"{variable}_RUN=({shlex.join(run_arguments(inspected[container]))})")
+    for variable, container in zip(("ETCD", "KUBELET", "KUBE_PROXY"), SITE_CONTAINERS, strict=True):
+        lines.append(f"{variable}_CONTAINER={shlex.quote(container)}")
         waits = [shlex.join([e["url"], e.get("ca_file", "") if e.get("validate_certs", True) else "",
                              e.get("cert_file", ""), e.get("key_file", "")]) for e in health[variable]]
         lines.append(f"{variable}_HEALTH=({' '.join(shlex.quote(w) for w in waits)})")
@@ -424,7 +422,7 @@ def measure(args: argparse.Namespace, tmp: Path, progress) -> dict:
     def main_round(round_: int) -> tuple[Path, Path]:
         inventory, control = cold(1, "", {}, round_)
         if round_ == 0:
-            write_floor_spec(names[0], spec)
+            write_floor_spec(spec)
         for _ in range(args.floor_runs):
             seconds = floor(names[0], spec)
             series.setdefault("floor", Series()).results.append(Result(seconds))
@@ -550,16 +548,18 @@ def report(data: dict, args: argparse.Namespace, minutes: float, others: str) ->
         f"{others}",
         "",
         "What each row is (each one whole process, wall time from outside):",
-        "- **floor**: `bench/floor.sh` on one test host: with every container removed but the files of a converged "
-        "host kept (certificates, kubeconfigs, static-pod manifests, KubeletConfiguration, kube-proxy's config) and "
-        "the images present, `docker run` etcd and wait for its `/health` over TLS with the client certificate, "
-        "`docker run` the kubelet and wait for its `/healthz`, then for the static pods it starts (the apiserver's "
-        "`/readyz` with the admin certificate, controller-manager's and scheduler's `/healthz`), then `docker run` "
-        "kube-proxy and wait for its `/healthz`. The `docker run` arguments are those of the containers the site "
-        "made (read with `docker inspect`), the endpoints those the site's summary looks at; it polls every 0.1 s. "
-        "Timed around `docker exec`, which adds about 0.1 s.",
-        "- **cold**: `ansible-playbook playbooks/site.yml` over SSH from clean: no container on the host, none of the "
-        "roles' files (" + ", ".join(f"`{p}`" for p in HOST_PATHS) + "), no `artifacts/` (CA, certificates, "
+        "- **floor**: `bench/floor.sh` on one test host: the containers the site made (etcd, the kubelet with its "
+        "containerd, kube-proxy) stopped, after the kubelet stopped its static pods and the runtime removed them "
+        "(their manifests moved away and back; not timed), with the files of a converged host kept (certificates, "
+        "kubeconfigs, static-pod manifests, KubeletConfiguration, kube-proxy's config) and the images present: "
+        "`docker start` etcd and wait for its `/health` over TLS with the client certificate, `docker start` the "
+        "kubelet and wait for its `/healthz`, then for the static pods it starts anew (the apiserver's `/readyz` "
+        "with the admin certificate, controller-manager's and scheduler's `/healthz`), then `docker start` "
+        "kube-proxy and wait for its `/healthz`. The endpoints are those the site's summary looks at; it polls "
+        "every 0.1 s. Timed around `docker exec`, which adds about 0.1 s.",
+        "- **cold**: `ansible-playbook playbooks/site.yml` over SSH from clean: no container or pod on the host, none "
+        "of the roles' files (" + ", ".join(f"`{p}`" for p in (VOLUME_PATH, *HOST_PATHS)) + "), no `artifacts/` "
+        "(CA, certificates, "
         "kubeconfigs) on the controller, no SSH control master. The images are already in the host's Docker Engine "
         "(pulled once by digest before the first run; the first cold run also tags them with their names, later "
         "ones find the tags), as for the floor: a pull is the registry's time, not the tool's.",
