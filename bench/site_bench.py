@@ -60,17 +60,24 @@ HOST_PATHS = ["/etc/curtain", "/etc/kubernetes", "/var/lib/kubelet", "/var/log/p
               "/etc/sysctl.d/90-curtain-kubelet.conf", "/etc/sysctl.d/90-curtain-kube-proxy.conf", "/run/xtables.lock"]
 VOLUME_PATH = "/var/lib/curtain"
 # The kubelet's pods outlive its container (they and their shims live in cgroups of their own), so before curtain's
-# containers stop, the kubelet stops its static pods (their manifests moved away) and the runtime removes them.
-STOP_PODS = r"""
+# containers stop, the kubelet stops its static pods (their manifests moved away, to MANIFESTS_AWAY) and the runtime
+# removes them. A kubelet container that has stopped is started again for that. Hosts without one (nodes) pass.
+MANIFESTS, MANIFESTS_AWAY = "/etc/kubernetes/manifests", "/etc/kubernetes/manifests.bench"
+STOP_PODS = rf"""
 set -e
-docker inspect -f '{{.State.Running}}' curtain-kubelet 2>/dev/null | grep -q true || exit 0
-mv /etc/kubernetes/manifests /etc/kubernetes/manifests.bench
-for _ in $(seq 1 120); do
-  [ -z "$(docker exec curtain-kubelet crictl ps -q)" ] && break
-  sleep 0.5
-done
-docker exec curtain-kubelet crictl rmp -af >/dev/null
-mv /etc/kubernetes/manifests.bench /etc/kubernetes/manifests
+if docker inspect curtain-kubelet >/dev/null 2>&1; then
+  docker start curtain-kubelet >/dev/null
+  for _ in $(seq 1 120); do
+    docker exec curtain-kubelet crictl ps -q >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  mv {MANIFESTS} {MANIFESTS_AWAY}
+  for _ in $(seq 1 120); do
+    [ -z "$(docker exec curtain-kubelet crictl ps -q)" ] && break
+    sleep 0.5
+  done
+  docker exec curtain-kubelet crictl rmp -af >/dev/null
+fi
 """
 
 
@@ -301,7 +308,8 @@ def playbook(inventory: Path, env: dict[str, str], log: Path) -> Result:
 def floor(name: str, spec: Path) -> float:
     """bench/floor.sh on the host: the kubelet's pods removed and curtain's containers stopped first (not timed),
     then timed as a whole."""
-    stop = f"docker stop {' '.join(SITE_CONTAINERS)} >/dev/null"
+    # The manifests go back once the kubelet has stopped: before, it would start the pods again.
+    stop = f"docker stop {' '.join(SITE_CONTAINERS)} >/dev/null; mv {MANIFESTS_AWAY} {MANIFESTS}"
     run(["docker", "exec", name, "sh", "-c", STOP_PODS + stop + "; mkdir -p /tmp/curtain-bench"])
     run(["docker", "cp", str(ROOT / "bench/floor.sh"), f"{name}:/tmp/curtain-bench/floor.sh"])
     run(["docker", "cp", str(spec), f"{name}:/tmp/curtain-bench/floor.spec"])

@@ -55,10 +55,11 @@ def _columns() -> list[KubeProfile]:
 
 def _image_cell(profile: KubeProfile, component: str) -> str:
     image = profile.images.get(component)
-    if image is None:  # no upstream image: curtain/<component>:<version>, of the binary built from the release
+    if image is None:  # no upstream image: curtain/<component>:<version>, of the release's binary
         (built_from,) = [source.split(",")[0] for source in profile.sources if source.startswith("k8s.io/kubernetes@")]
         assert built_from == f"k8s.io/kubernetes@{profile.version}"
-        return f"`curtain/{component}:{profile.version}`, the {component} built from `{built_from}`"
+        return (f"`curtain/{component}:{profile.version}`, the {component} of the release (dl.k8s.io, or built "
+                f"from `{built_from}`)")
     if image.command[0] == "/hyperkube":
         return f"`{image.reference}` (`{' '.join(image.command)}`)"
     return f"`{image.reference}`"
