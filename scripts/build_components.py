@@ -124,11 +124,13 @@ def _node_release():
     return module
 
 
-_NODE_RELEASE = _node_release()
-CONTAINERD_VERSION = _NODE_RELEASE.CONTAINERD_VERSION
-RUNC_VERSION = _NODE_RELEASE.RUNC_VERSION
-CNI_PLUGINS_VERSION = _NODE_RELEASE.CNI_PLUGINS_VERSION
-CRI_TOOLS_VERSION = _NODE_RELEASE.CRI_TOOLS_VERSION
+NODE_RELEASE = _node_release()
+CONTAINERD_VERSION = NODE_RELEASE.CONTAINERD_VERSION
+RUNC_VERSION = NODE_RELEASE.RUNC_VERSION
+CNI_PLUGINS_VERSION = NODE_RELEASE.CNI_PLUGINS_VERSION
+CRI_TOOLS_VERSION = NODE_RELEASE.CRI_TOOLS_VERSION
+# Where each CNI plugin the node uses lives in the plugins module.
+CNI_PLUGIN_DIRS = {"bridge": "main", "loopback": "main", "host-local": "ipam", "portmap": "meta"}
 
 
 def recipes() -> list[Recipe]:
@@ -147,11 +149,8 @@ def recipes() -> list[Recipe]:
             name="containerd",
             module="github.com/containerd/containerd/v2",
             version=CONTAINERD_VERSION,
-            packages=(
-                "github.com/containerd/containerd/v2/cmd/containerd",
-                "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
-                "github.com/containerd/containerd/v2/cmd/ctr",
-            ),
+            packages=tuple(f"github.com/containerd/containerd/v2/cmd/{binary}"
+                           for binary in NODE_RELEASE.CONTAINERD_BINARIES),
             # With cgo off the btrfs snapshotter (which needs cgo and btrfs headers) is left out; overlayfs stays.
             ldflags=(
                 "-s",
@@ -174,10 +173,8 @@ def recipes() -> list[Recipe]:
             name="cni-plugins",
             module="github.com/containernetworking/plugins",
             version=CNI_PLUGINS_VERSION,
-            packages=tuple(
-                f"github.com/containernetworking/plugins/plugins/{path}"
-                for path in ("main/bridge", "main/loopback", "ipam/host-local", "meta/portmap")
-            ),
+            packages=tuple(f"github.com/containernetworking/plugins/plugins/{CNI_PLUGIN_DIRS[plugin]}/{plugin}"
+                           for plugin in NODE_RELEASE.CNI_PLUGINS),
             ldflags=(
                 "-s",
                 "-w",

@@ -33,7 +33,9 @@ RUNC_VERSION = "v1.4.4"
 CNI_PLUGINS_VERSION = "v1.10.0"
 CRI_TOOLS_VERSION = "v1.37.0"
 
-# The CNI plugins the node's pod network uses (containerd's CNI config: bridge, host-local, portmap, loopback).
+# What the node image takes from the containerd release, and the CNI plugins its pod network uses (containerd's CNI
+# config: bridge, host-local, portmap, loopback).
+CONTAINERD_BINARIES = ("containerd", "containerd-shim-runc-v2", "ctr")
 CNI_PLUGINS = ("bridge", "loopback", "host-local", "portmap")
 
 DEFAULT_URLS = {"kubernetes": "https://dl.k8s.io/release", "github": "https://github.com"}
@@ -131,7 +133,7 @@ def downloads(
     kubernetes, github = _base_url(where, urls, "kubernetes"), _base_url(where, urls, "github")
     containerd = CONTAINERD_VERSION.lstrip("v")
     table = (
-        # name, URL, archive, URL of the published sum file (None: the URL's own, with the suffix)
+        # name, URL, archive, the published sum file: its URL, or a suffix to the file's own URL
         ("kubelet", f"{kubernetes}/{kubernetes_version}/bin/linux/{arch}/kubelet", False, ".sha256"),
         ("containerd", f"{github}/containerd/containerd/releases/download/{CONTAINERD_VERSION}/"
                        f"containerd-{containerd}-linux-{arch}.tar.gz", True, ".sha256sum"),
@@ -157,8 +159,7 @@ def downloads(
 
     files = (
         ContextFile(source=fetched["kubelet"].file, dest="bin/kubelet"),
-        *(member("containerd", f"bin/{binary}", f"bin/{binary}")
-          for binary in ("containerd", "containerd-shim-runc-v2", "ctr")),
+        *(member("containerd", f"bin/{binary}", f"bin/{binary}") for binary in CONTAINERD_BINARIES),
         ContextFile(source=fetched["runc"].file, dest="bin/runc"),
         member("crictl", "crictl", "bin/crictl"),
         *(member("cni-plugins", plugin, f"cni/{plugin}") for plugin in CNI_PLUGINS),
