@@ -66,6 +66,14 @@ def pinned_kubernetes_versions() -> tuple[str, ...]:
     return (namespace["MODERN_PREVIOUS_VERSION"], namespace["MODERN_VERSION"])
 
 
+def pinned_coredns_version() -> str:
+    """The cluster DNS version the product deploys (module_utils/cluster_dns.py), read the same way."""
+    for line in (ROOT / "plugins/module_utils/cluster_dns.py").read_text().splitlines():
+        if line.startswith("COREDNS_VERSION ="):
+            return line.split("=", 1)[1].strip().strip('"')
+    raise SystemExit("components: ERROR: plugins/module_utils/cluster_dns.py has no COREDNS_VERSION")
+
+
 @dataclass(frozen=True)
 class Recipe:
     """One build: a Go module at a pinned version and the commands taken from it."""
@@ -188,6 +196,14 @@ def recipes() -> list[Recipe]:
             version=CRI_TOOLS_VERSION,
             packages=("sigs.k8s.io/cri-tools/cmd/crictl",),
             ldflags=("-s", "-w", f"-X sigs.k8s.io/cri-tools/pkg/version.Version={CRI_TOOLS_VERSION}"),
+        ),
+        Recipe(
+            name="coredns",
+            module="github.com/coredns/coredns",
+            version=pinned_coredns_version(),
+            packages=("github.com/coredns/coredns",),
+            # The module zip has no commit; `coredns -version` prints the version and this in its place.
+            ldflags=("-s", "-w", "-X github.com/coredns/coredns/coremain.GitCommit=curtain-module-build"),
         ),
     ]
     return table

@@ -3,7 +3,7 @@
 """Filters over module_utils/artifacts.py: where each image comes from, and whether a host has it already.
 
 artifact_plans(wanted, specs, variable, manifests) -> one plan per distinct image
-artifact_specs(components, default, overrides, wanted) -> {component: spec} for artifact_plans
+artifact_specs(components, default, overrides, wanted, elsewhere) -> {component: spec} for artifact_plans
 artifact_missing(plans, images) -> the plans whose image the host lacks (images: docker_image_info's list)
 artifact_file_problems(expected, stats) -> what is missing or damaged among the controller files the plans use
 artifact_bundle_plan(wanted, sources) -> what playbooks/offline_bundle.yml fetches
@@ -17,12 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
-    OWN_IMAGES_PREFIX,
     bundle_manifest,
     bundle_plan,
     component_specs,
     image_is_current,
     plan_images,
+    wanted_images,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
     reported_as_filter_errors as _filter_errors,
@@ -90,26 +90,17 @@ def artifact_bundle_manifest(
 
 def artifact_specs(
     components: list[str], default: dict[str, Any], overrides: dict[str, Any] | None,
-    wanted: dict[str, dict[str, str]] | None = None,
+    wanted: dict[str, dict[str, str]] | None = None, elsewhere: list[str] | None = None,
 ) -> dict:
-    return component_specs(list(components), dict(default), dict(overrides or {}), wanted)
+    return component_specs(list(components), dict(default), dict(overrides or {}), wanted, tuple(elsewhere or ()))
 
 
 @_filter_errors
 def kube_wanted_images(
     profile: str, components: list[str], overrides: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, dict[str, str]]:
-    """{component: {repository, tag}}: the profile's image, or `curtain/<component>:<version>` for a component
-    upstream ships no image of (the modern kubelet), with a per-component repository/tag override."""
-    data = get_profile(profile)
-    wanted = {}
-    for component in components:
-        image = data.images.get(component)
-        default = {"repository": image.repository, "tag": image.tag} if image else {
-            "repository": f"{OWN_IMAGES_PREFIX}{component}", "tag": data.version}
-        override = (overrides or {}).get(component) or {}
-        wanted[component] = {key: str(override.get(key) or default[key]) for key in ("repository", "tag")}
-    return wanted
+    """{component: {repository, tag}} (module_utils/artifacts.wanted_images)."""
+    return wanted_images(profile, list(components), dict(overrides or {}))
 
 
 class FilterModule:

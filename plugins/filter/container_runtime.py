@@ -3,8 +3,9 @@
 """Filters over the kubelet's container runtime (module_utils/container_runtime.py).
 
 privilege | kube_kubelet_container(capabilities, dropped, cgroup_root)  -> docker_container options
-sandbox_image | kube_runtime_files(restrict_oom_score_adj, insecure_registries, cgroup_root, pod_cidr, index)
-                                                 -> {path: text}: containerd's config, registry hosts, the CNI config
+sandbox_image | kube_runtime_files(restrict_oom_score_adj, insecure_registries, cgroup_root)
+                                                 -> {path: text}: containerd's config and registry hosts
+pod_subnet | kube_cni_config                     -> {path: data}: the node's pod network (CNI), from its podCIDR
 profile | kube_kubelet_host_directories          -> {directory: mode} the kubelet container mounts
 profile | kube_kubelet_kernel_parameters         -> {sysctl: value} the kubelet needs
 crictl_pods_json | kube_pod_logs                 -> {directories, link_patterns} of those pods' logs
@@ -26,6 +27,11 @@ def kubelet_host_directories(profile: str) -> dict[str, str]:
     return {} if profile == "seed" else dict(container_runtime.KUBELET_HOST_DIRECTORIES)
 
 
+def cni_config(pod_subnet: str) -> dict[str, dict[str, Any]]:
+    """{path: data} of the node's CNI configuration for its pod subnet."""
+    return {container_runtime.CNI_CONF_FILE: container_runtime.cni_config(pod_subnet)}
+
+
 def kubelet_kernel_parameters(profile: str) -> dict[str, str]:
     """The kernel parameters the modern kubelet sets at start (none for the seed's)."""
     return {} if profile == "seed" else dict(container_runtime.KUBELET_KERNEL_PARAMETERS)
@@ -36,6 +42,7 @@ class FilterModule:
         return {
             "kube_kubelet_container": _filter_errors(container_runtime.kubelet_container),
             "kube_runtime_files": _filter_errors(container_runtime.runtime_files),
+            "kube_cni_config": _filter_errors(cni_config),
             "kube_kubelet_host_directories": kubelet_host_directories,
             "kube_kubelet_kernel_parameters": kubelet_kernel_parameters,
             "kube_pod_logs": _filter_errors(container_runtime.pod_logs),

@@ -5,6 +5,7 @@
 kube_first_service_ip(service_cidr) -> the apiserver's in-cluster address
 kube_apiserver_sans(masters, service_cidr, cluster_domain, extra) -> ["IP:..", "DNS:.."]
 kube_control_plane_certificates(node_name, node_sans, masters, service_cidr, cluster_domain, extra_sans) -> [spec]
+kube_node_certificates(node_name, node_sans) -> [spec]: a kubelet's alone (a node's)
 kube_pki_controller_files(certs, controller_dir, host, etcd_controller_dir)
     -> [spec with key, cert, signer_cert, signer_key]: its files on the controller
 kube_pki_host_files(certs, controller_dir, host, etcd_controller_dir, pki_dir)
@@ -24,6 +25,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     controller_files,
     first_service_ip,
     host_files,
+    node_certificates,
 )
 
 
@@ -33,6 +35,7 @@ class FilterModule:
             "kube_first_service_ip": _filter_errors(first_service_ip),
             "kube_apiserver_sans": _filter_errors(apiserver_sans),
             "kube_control_plane_certificates": _filter_errors(control_plane_certificates),
+            "kube_node_certificates": _filter_errors(node_certificates),
             "kube_pki_controller_files": controller_files,
             "kube_pki_host_files": host_files,
         }

@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from ansible_collections.curtain.kube.plugins.module_utils import node_release
+from ansible_collections.curtain.kube.plugins.module_utils import cluster_dns, node_release
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 
 SOURCES = ("registry", "http", "release", "directory", "local")
 # The one component the release source builds an image for: upstream publishes the kubelet as a binary only.
@@ -290,15 +291,43 @@ def plan_images(
     return [plan.to_dict() for plan in plans.values()]
 
 
+# Images of the cluster's add-ons, which no Kubernetes profile names: {component: (repository, tag)}.
+ADDON_IMAGES = {"coredns": tuple(cluster_dns.DEFAULT_IMAGE.rsplit(":", 1))}
+
+
+def wanted_images(reference: str, components: list[str] | tuple[str, ...],
+                  overrides: Any = None) -> dict[str, dict[str, str]]:
+    """{component: {repository, tag}}: the profile's image, an add-on's pinned image (CoreDNS), or
+    `curtain/<component>:<version>` for a component upstream ships no image of (the modern kubelet), with a
+    per-component repository/tag override. KubeProfileError for a reference no profile pins."""
+    profile = get_profile(reference)
+    overrides = overrides if isinstance(overrides, dict) else {}
+    wanted = {}
+    for component in components:
+        image = profile.images.get(component)
+        if image:
+            default = {"repository": image.repository, "tag": image.tag}
+        elif component in ADDON_IMAGES:
+            repository, tag = ADDON_IMAGES[component]
+            default = {"repository": repository, "tag": tag}
+        else:
+            default = {"repository": f"{OWN_IMAGES_PREFIX}{component}", "tag": profile.version}
+        override = overrides.get(component) if isinstance(overrides.get(component), dict) else {}
+        wanted[component] = {key: str(override.get(key) or default[key]) for key in ("repository", "tag")}
+    return wanted
+
+
 def component_specs(
     components: list[str] | tuple[str, ...], default: dict[str, Any], overrides: Any,
-    wanted: dict[str, dict[str, str]] | None = None,
+    wanted: dict[str, dict[str, str]] | None = None, elsewhere: list[str] | tuple[str, ...] = (),
 ) -> dict[str, dict[str, Any]]:
     """{component: the role's default spec, updated with the component's own entry in `overrides`}. With `wanted`
     ({component: {repository, tag}}), an image of curtain's own (the modern kubelet's), which no registry publishes,
     comes from the release downloads where the default source is registry and the component's entry names none.
-    Entries for components not listed are kept, for plan_images to refuse by name."""
+    Entries for components not listed are kept, for plan_images to refuse by name, except those `elsewhere` names:
+    the role's components that other hosts run (a node takes the masters' entries of a shared group_vars)."""
     overrides = overrides if isinstance(overrides, dict) else {}
+    overrides = {name: entry for name, entry in overrides.items() if name in components or name not in elsewhere}
     specs: dict[str, dict[str, Any]] = {}
     for component in components:
         override = overrides.get(component) if isinstance(overrides.get(component), dict) else {}

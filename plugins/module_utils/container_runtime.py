@@ -123,8 +123,9 @@ def registry_hosts_files(insecure_registries: tuple[str, ...] | list[str]) -> di
 
 
 def cni_config(pod_subnet: str) -> dict[str, Any]:
-    """The node's pod network: a bridge (curtain0) with host-local addresses from this node's pod subnet, masquerade
-    for traffic leaving the node, hostPort through portmap, and the loopback every pod needs."""
+    """The node's pod network: a bridge (curtain0) with host-local addresses from this node's pod subnet (its Node's
+    podCIDR), hostPort through portmap, and the loopback every pod needs. No masquerade here: traffic to other
+    nodes' pods keeps its address, and one rule masquerades what leaves the pod network (pod_network.py)."""
     try:
         subnet = ipaddress.ip_network(pod_subnet)
     except ValueError:
@@ -138,7 +139,7 @@ def cni_config(pod_subnet: str) -> dict[str, Any]:
                 "type": "bridge",
                 "bridge": CNI_BRIDGE,
                 "isGateway": True,
-                "ipMasq": True,
+                "ipMasq": False,
                 "hairpinMode": True,
                 "ipam": {"type": "host-local", "ranges": [[{"subnet": str(subnet)}]],
                          "routes": [{"dst": default_route}]},
@@ -149,24 +150,17 @@ def cni_config(pod_subnet: str) -> dict[str, Any]:
     }
 
 
-def cni_config_text(pod_subnet: str) -> str:
-    return json.dumps(cni_config(pod_subnet), indent=2) + "\n"
-
-
 def runtime_files(
     sandbox_image: str,
     restrict_oom_score_adj: bool,
     insecure_registries: list[str] | tuple[str, ...],
     cgroup_root: str | None,
-    pod_cidr: str,
-    node_index: int,
 ) -> dict[str, str]:
-    """{path: text} of every file the kubelet's runtime reads on a master: containerd's config, the registry hosts
-    reached over plain HTTP, and the pod network of the node_index-th master."""
+    """{path: text} of every file containerd reads at start: its config and the registry hosts reached over plain
+    HTTP. The pod network's file (cni_config) comes once the Node has its podCIDR; containerd watches for it."""
     return {
         CONTAINERD_CONFIG: to_toml(containerd_config(sandbox_image, restrict_oom_score_adj, insecure_registries,
                                                      cgroup_root)),
-        CNI_CONF_FILE: cni_config_text(node_pod_subnet(pod_cidr, node_index)),
         **registry_hosts_files(insecure_registries),
     }
 
@@ -335,21 +329,6 @@ def kubelet_container(
         "env": {"CURTAIN_CGROUPS": " ".join(path for path in (cgroup_root, shim_cgroup(cgroup_root)) if path)},
     }
     return container
-
-
-def node_pod_subnet(pod_cidr: str, index: int, prefix: int = 24) -> str:
-    """The pod subnet of the index-th node: the index-th /24 (or `prefix`) of pod_cidr."""
-    try:
-        network = ipaddress.ip_network(pod_cidr)
-    except ValueError:
-        raise ContainerRuntimeError(f"pod_cidr: {pod_cidr!r} is not a CIDR") from None
-    if network.prefixlen > prefix:
-        raise ContainerRuntimeError(f"pod_cidr: {pod_cidr} is smaller than one node's /{prefix}")
-    subnets = network.subnets(new_prefix=prefix)
-    for position, subnet in enumerate(subnets):
-        if position == index:
-            return str(subnet)
-    raise ContainerRuntimeError(f"pod_cidr: {pod_cidr} has fewer than {index + 1} /{prefix} subnets, one per node")
 
 
 # --- images in the runtime ------------------------------------------------------------------------------------------

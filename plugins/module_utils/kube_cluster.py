@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+DNS_COMPONENT = "coredns"
+
 
 class KubeClusterError(ValueError):
     """An inventory no control plane can be built from; the message names the group or variable."""
@@ -57,6 +59,39 @@ def masters(hosts: list[str], host_settings: dict[str, dict[str, Any]], group: s
     return model
 
 
+def kubelet_role(host: str, groups: Mapping[str, Any], master_group: str = "masters",
+                 node_group: str = "nodes", control_plane_taint: bool = True) -> str:
+    """"master" (the control plane and its kubelet) or "node" (a kubelet alone) for `host`, from its groups.
+
+    A host in both groups is a master that also takes workloads (kubespray's rule), which the control-plane taint
+    forbids: with the taint on, that host is refused, naming both ways out."""
+    masters = list(groups.get(master_group) or [])
+    nodes = list(groups.get(node_group) or [])
+    if host in masters and host in nodes and control_plane_taint:
+        raise KubeClusterError(
+            f"{host} is in both '{master_group}' and '{node_group}', but hyperkube_master_control_plane_taint is "
+            "true, so no workload could run on it: set hyperkube_master_control_plane_taint: false for it (a master "
+            f"that takes workloads, as on a one-host site), or take it out of '{node_group}'")
+    if host in masters:
+        return "master"
+    if host in nodes:
+        return "node"
+    raise KubeClusterError(f"{host} is in neither '{master_group}' (hyperkube_master_group) nor '{node_group}' "
+                           "(hyperkube_master_node_group)")
+
+
+def apiserver_url(host: str, masters: list[dict[str, Any]], secure_port: int) -> str:
+    """The apiserver a kubelet or kube-proxy on `host` talks to: its own over loopback when it is a master (no hop,
+    and it works before the other masters are up), else the first master's advertise address."""
+    if not masters:
+        raise KubeClusterError("the masters group is empty: a kubelet and kube-proxy need an apiserver")
+    own = [master for master in masters if master["host"] == host]
+    address = "127.0.0.1" if own else str(masters[0]["address"])
+    if ":" in address:
+        address = f"[{address}]"
+    return f"https://{address}:{secure_port}"
+
+
 def etcd_servers(host: str, etcd_hosts: list[str], addresses: dict[str, str], scheme: str, port: int) -> list[str]:
     """--etcd-servers for the apiserver on `host`: its own member over loopback first when it is one (the seed's
     http://127.0.0.1:4001 on a single host), then every other member."""
@@ -101,7 +136,9 @@ def master_settings(
     settings over it (mappings such as images and extra_flags are merged one level deep)."""
     etcd_addresses = {host: str(values.get("address") or "") for host, values in etcd_settings.items()}
     computed: dict[str, Any] = {
-        "images": {component: f"{image['repository']}:{image['tag']}" for component, image in wanted_images.items()},
+        # The cluster DNS's image is the add-on's (cluster_dns.py), not a component's setting.
+        "images": {component: f"{image['repository']}:{image['tag']}" for component, image in wanted_images.items()
+                   if component != DNS_COMPONENT},
         "etcd_servers": etcd_servers(master["host"], etcd_hosts, etcd_addresses, etcd_scheme, etcd_port),
     }
     if tls:

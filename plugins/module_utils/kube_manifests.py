@@ -79,7 +79,14 @@ seed kubelet's --hostname-override). Profile columns give the default; "-" means
                                  modern --service-cluster-ip-range); host bits allowed as Go's ParseCIDR allows them
     pod_cidr (off)               None (off)                 10.244.0.0/16   Pod IP range: controller-manager
                                  --allocate-node-cidrs/--cluster-cidr, kube-proxy clusterCIDR, and the pod network
-                                 (each master's CNI bridge takes a /24 of it); must not overlap service_cidr
+                                 (each node's CNI bridge takes the subnet the controller-manager gives its Node);
+                                 must not overlap service_cidr
+    node_cidr_mask_size          -                          None = 24 (IPv4 pod_cidr), 64 (IPv6)   controller-manager
+                                 --node-cidr-mask-size: each node's subnet of pod_cidr; must leave at least max_pods
+                                 addresses
+    max_pods                     -                          110             KubeletConfiguration maxPods
+    resolv_conf                  -                          /etc/resolv.conf   resolvConf: the resolvers of pods with
+                                 dnsPolicy Default (CoreDNS forwards to them); read inside the kubelet's container
     cluster_name                 kubernetes                 kubernetes      seed apiserver --cluster-name, modern
                                  controller-manager --cluster-name
     cluster_domain               -                          cluster.local   KubeletConfiguration clusterDomain,
@@ -177,6 +184,7 @@ try:
         check_features,
         get_profile,
     )
+    from ansible_collections.curtain.kube.plugins.module_utils.pod_network import node_subnet_problems
 except ImportError:  # copied next to the other kube_* files
     from container_runtime import CONTAINERD_ENDPOINT  # type: ignore[no-redef]
     from kube_flags import KubeFlagsError, check_flags, flag_name, render_flags  # type: ignore[no-redef]
@@ -187,6 +195,7 @@ except ImportError:  # copied next to the other kube_* files
         normalize_flag_name,
     )
     from kube_profiles import KubeProfile, KubeProfileError, check_features, get_profile  # type: ignore[no-redef]
+    from pod_network import node_subnet_problems  # type: ignore[no-redef]
 
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 SEED_MANIFEST = "master.json"
@@ -275,6 +284,9 @@ SETTINGS: Mapping[str, Setting] = {
     "cluster_name": _S("name", "kubernetes", "kubernetes"),
     "cluster_domain": _S("domain", "cluster.local", "cluster.local"),
     "cluster_dns": _S("ips"),
+    "node_cidr_mask_size": _S("count"),
+    "max_pods": _S("count", None, 110),
+    "resolv_conf": _S("path", None, "/etc/resolv.conf"),
     "service_account_issuer": _S("url"),
     "anonymous_auth": _S("anonymous", None, "health-endpoints"),
     "authentication_config_file": _S("path", None, "/etc/kubernetes/authentication-config.yaml"),
@@ -352,6 +364,9 @@ _OWNED_FLAGS: Mapping[str, Mapping[str, str]] = {
         "port": "(fixed: the profile's port)",
         "cluster-cidr": "pod_cidr",
         "allocate-node-cidrs": "pod_cidr",
+        "node-cidr-mask-size": "node_cidr_mask_size",
+        "node-cidr-mask-size-ipv4": "node_cidr_mask_size",
+        "node-cidr-mask-size-ipv6": "node_cidr_mask_size",
         "service-cluster-ip-range": "service_cidr",
         "cluster-name": "cluster_name",
         "v": "verbosity",
@@ -685,6 +700,9 @@ def _profile_rules(profile: KubeProfile, resolved: dict[str, Any]) -> list[str]:
                 f"kube settings: service_cidr {resolved['service_cidr']!r} and pod_cidr {resolved['pod_cidr']!r} "
                 "overlap; Service and Pod addresses must come from separate ranges"
             )
+    if profile.name == "modern" and resolved["pod_cidr"] and resolved["node_cidr_mask_size"] is not None:
+        errors.extend(f"kube settings: {message}" for message in
+                      node_subnet_problems(resolved["pod_cidr"], resolved["node_cidr_mask_size"], resolved["max_pods"]))
     if resolved["proxy_mode"] is not None:
         errors.extend(f"kube settings: proxy_mode: {message}" for message in
                       check_features(profile.reference, {"proxy_mode": resolved["proxy_mode"]}))
@@ -737,6 +755,9 @@ def resolve_settings(profile_name: str, settings: Mapping[str, Any] | None = Non
             kubeconfigs, KUBECONFIG_FILES["kube-proxy"]
         )
         resolved["cluster_dns"] = resolved["cluster_dns"] or [_nth_address(resolved["service_cidr"], 10)]
+        if resolved["pod_cidr"] and resolved["node_cidr_mask_size"] is None:  # the controller-manager's defaults
+            pods = ipaddress.ip_network(resolved["pod_cidr"], strict=False)
+            resolved["node_cidr_mask_size"] = 24 if pods.version == 4 else 64
         resolved["service_account_issuer"] = (
             resolved["service_account_issuer"] or f"https://kubernetes.default.svc.{resolved['cluster_domain']}"
         )
@@ -921,6 +942,7 @@ def _modern_flags(component: str, resolved: Mapping[str, Any]) -> dict[str, Any]
             "client-ca-file": pki["ca_cert"],
             "cluster-cidr": pods,
             "cluster-name": resolved["cluster_name"],
+            "node-cidr-mask-size": resolved["node_cidr_mask_size"] if pods else None,
             "cluster-signing-cert-file": pki["ca_cert"],
             "cluster-signing-key-file": pki["ca_key"],
             "requestheader-client-ca-file": pki["front_proxy_ca_cert"],
@@ -1254,6 +1276,8 @@ def kubelet_configuration(settings: Mapping[str, Any] | None = None, profile_nam
         "healthzPort": resolved["kubelet_healthz_port"],
         "clusterDNS": resolved["cluster_dns"],
         "clusterDomain": resolved["cluster_domain"],
+        "maxPods": resolved["max_pods"],
+        "resolvConf": resolved["resolv_conf"],
         "cgroupDriver": resolved["cgroup_driver"],
         "readOnlyPort": 0,
         "failSwapOn": resolved["fail_swap_on"],

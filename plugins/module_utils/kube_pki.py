@@ -88,6 +88,19 @@ def apiserver_sans(
     return subject_alt_names(names)
 
 
+def node_certificates(node_name: str, node_sans: list[str]) -> list[dict[str, Any]]:
+    """The certificates of a kubelet (every master's and node's): its client certificate, with the subject the
+    Node authorizer recognises kubelets by exactly, and its serving certificate for the apiserver's calls."""
+    if not node_name:
+        raise KubePkiError("node name: empty; set kube_node_name or the inventory name")
+    specs = [
+        CertSpec("kubelet-client", "ca", f"system:node:{node_name}", ("system:nodes",)),
+        CertSpec("kubelet-server", "ca", node_name, usages=tuple(SERVER),
+                 subject_alt_names=tuple(subject_alt_names([*node_sans, node_name, "127.0.0.1", "localhost"]))),
+    ]
+    return [spec.to_dict() for spec in specs]
+
+
 def control_plane_certificates(
     node_name: str,
     node_sans: list[str],
@@ -96,9 +109,10 @@ def control_plane_certificates(
     cluster_domain: str = "cluster.local",
     extra_sans: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The certificates one master needs, with the subjects Node and RBAC authorization expect."""
+    """The certificates one master needs, with the subjects Node and RBAC authorization expect: the control
+    plane's, then its kubelet's (node_certificates)."""
     if not node_name:
-        raise KubePkiError("node name: empty; set hyperkube_master_node_name or the inventory name")
+        raise KubePkiError("node name: empty; set kube_node_name or the inventory name")
     specs = [
         CertSpec("apiserver", "ca", "kube-apiserver", usages=tuple(SERVER),
                  subject_alt_names=tuple(apiserver_sans(masters, service_cidr, cluster_domain, extra_sans))),
@@ -110,12 +124,8 @@ def control_plane_certificates(
         CertSpec("controller-manager", "ca", "system:kube-controller-manager"),
         CertSpec("scheduler", "ca", "system:kube-scheduler"),
         CertSpec("admin", "ca", "kubernetes-admin", ("system:masters",)),
-        # The Node authorizer recognises kubelets by exactly this subject.
-        CertSpec("kubelet-client", "ca", f"system:node:{node_name}", ("system:nodes",)),
-        CertSpec("kubelet-server", "ca", node_name, usages=tuple(SERVER),
-                 subject_alt_names=tuple(subject_alt_names([*node_sans, node_name, "127.0.0.1", "localhost"]))),
     ]
-    return [spec.to_dict() for spec in specs]
+    return [spec.to_dict() for spec in specs] + node_certificates(node_name, node_sans)
 
 
 def controller_files(
@@ -133,18 +143,22 @@ def controller_files(
 
 
 def host_files(
-    certs: list[dict[str, Any]], controller_dir: str, host: str, etcd_controller_dir: str, pki_dir: str
+    certs: list[dict[str, Any]], controller_dir: str, host: str, etcd_controller_dir: str, pki_dir: str,
+    control_plane: bool = True,
 ) -> dict[str, list[dict[str, str]]]:
-    """What goes from the controller to a master's pki_dir, as curtain.kube.host_files takes it:
+    """What goes from the controller to a host's pki_dir, as curtain.kube.host_files takes it:
     {certificates: [{src, dest, mode}], private_keys: [...]}; certificates 0644, keys 0600.
-    The controller-manager signs with the cluster CA key; the service-account keys sign and verify tokens."""
-    certificates = [
-        (f"{controller_dir}/ca.crt", "ca.crt"),
-        (f"{controller_dir}/front-proxy-ca.crt", "front-proxy-ca.crt"),
-        (f"{controller_dir}/sa.pub", "sa.pub"),
-        (f"{etcd_controller_dir}/ca.crt", "etcd/ca.crt"),
-    ]
-    keys = [(f"{controller_dir}/ca.key", "ca.key"), (f"{controller_dir}/sa.key", "sa.key")]
+    On a master, the controller-manager signs with the cluster CA key and the service-account keys sign and verify
+    tokens; a node (control_plane false) gets the cluster CA's certificate and its own kubelet's files only."""
+    certificates = [(f"{controller_dir}/ca.crt", "ca.crt")]
+    keys = []
+    if control_plane:
+        certificates += [
+            (f"{controller_dir}/front-proxy-ca.crt", "front-proxy-ca.crt"),
+            (f"{controller_dir}/sa.pub", "sa.pub"),
+            (f"{etcd_controller_dir}/ca.crt", "etcd/ca.crt"),
+        ]
+        keys += [(f"{controller_dir}/ca.key", "ca.key"), (f"{controller_dir}/sa.key", "sa.key")]
     for cert in controller_files(certs, controller_dir, host, etcd_controller_dir):
         certificates.append((cert["cert"], f"{cert['name']}.crt"))
         keys.append((cert["key"], f"{cert['name']}.key"))

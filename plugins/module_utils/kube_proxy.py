@@ -25,6 +25,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 try:
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
+        apiserver_url as cluster_apiserver_url,
+    )
     from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import settings_over
     from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
         KubeManifestError,
@@ -33,6 +36,7 @@ try:
     )
     from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 except ImportError:  # run as plain modules in the unit tests' path setups
+    from kube_cluster import apiserver_url as cluster_apiserver_url  # type: ignore[no-redef]
     from kube_cluster import settings_over  # type: ignore[no-redef]
     from kube_manifests import KubeManifestError, kube_proxy_flags, resolve_settings  # type: ignore[no-redef]
     from kube_profiles import get_profile  # type: ignore[no-redef]
@@ -51,15 +55,10 @@ class KubeProxyError(ValueError):
 
 def apiserver_url(host: str, masters: Sequence[Mapping[str, Any]], profile_name: str,
                   settings: Mapping[str, Any]) -> str:
-    """The apiserver kube-proxy's kubeconfig names: this host's own over loopback when it is a master (no hop, and
-    it works before the other masters are up), else the first master's advertise address."""
+    """The apiserver kube-proxy's kubeconfig names (kube_cluster.apiserver_url, at the settings' secure port)."""
     if not masters:
         raise KubeProxyError("kube_proxy_master_group: the masters group is empty; kube-proxy needs an apiserver")
-    own = [master for master in masters if master["host"] == host]
-    address = "127.0.0.1" if own else str(masters[0]["address"])
-    if ipaddress.ip_address(address).version == 6:
-        address = f"[{address}]"
-    return f"https://{address}:{resolve_settings(profile_name, settings)['secure_port']}"
+    return cluster_apiserver_url(host, list(masters), resolve_settings(profile_name, settings)["secure_port"])
 
 
 def proxy_settings(

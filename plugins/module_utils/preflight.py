@@ -28,6 +28,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
     ArtifactError,
     component_specs,
     plan_images,
+    wanted_images,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     EtcdModelError,
@@ -35,7 +36,11 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     cluster_size_warnings,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.inventory import InventoryError, advertise_address
-from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import node_name_problem
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
+    KubeClusterError,
+    kubelet_role,
+    node_name_problem,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import KubeFlagsetError, component_name
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
@@ -50,6 +55,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import 
     version_tuple,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import KubeProxyError, proxy_settings
+from ansible_collections.curtain.kube.plugins.module_utils.pod_network import node_subnet_count
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
     DEFAULTS,
     ETCD_PORTS,
@@ -91,7 +97,9 @@ OUR_MANIFESTS = ("kube-apiserver.yaml", "kube-controller-manager.yaml", "kube-sc
 OUR_PODS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "k8s-master", "kube-proxy")
 MANAGED_BY_LABELS = ("io.curtain.managed-by", "app.kubernetes.io/managed-by")
 # Whose inputs a host needs: the role's variables are checked on the hosts that run it (Groups.runs).
-ROLE_COMPONENTS: Mapping[str, str] = {"etcd": "etcd", "hyperkube_master": "control plane", "kube_proxy": "kube-proxy"}
+# The hyperkube_master role runs wherever a kubelet does: the control plane and its kubelet on masters, the kubelet
+# alone on nodes.
+ROLE_COMPONENTS: Mapping[str, str] = {"etcd": "etcd", "hyperkube_master": "kubelet", "kube_proxy": "kube-proxy"}
 # Integer inputs that mean a count or a duration: the argument specs say int, and zero or less makes no sense
 # (etcd_backup_keep 0 would delete every snapshot, a wait of 0 s fails every health check).
 AT_LEAST_ONE = ("etcd_cert_days", "etcd_wait_timeout", "etcd_backup_keep", "hyperkube_master_ca_days",
@@ -136,10 +144,15 @@ class Groups:
                    nodes=tuple(groups.get(chosen["nodes"]) or ()), names=chosen)
 
     def runs(self, host: str) -> list[str]:
-        """What curtain runs on `host`: etcd, control plane, kube-proxy (on masters and nodes)."""
+        """What curtain runs on `host`: etcd, control plane, and on masters and nodes the kubelet and kube-proxy."""
         return ([component for component, group in (("etcd", self.etcd), ("control plane", self.masters))
                  if host in group]
-                + (["kube-proxy"] if host in self.masters or host in self.nodes else []))
+                + (["kubelet", "kube-proxy"] if host in self.kubelet_hosts else []))
+
+    @property
+    def kubelet_hosts(self) -> list[str]:
+        """The hosts that run a kubelet and register as Nodes: the masters, then the nodes."""
+        return list(dict.fromkeys([*self.masters, *self.nodes]))
 
     @property
     def all_hosts(self) -> list[str]:
@@ -167,6 +180,7 @@ class HostInputs:
     hyperkube_master_image_directory: Any
     hyperkube_master_images: Any
     hyperkube_master_settings: Any
+    hyperkube_master_dns: Any
     hyperkube_master_etcd_port: Any
     hyperkube_master_pki_controller_dir: Any
     kube_proxy_profile: Any
@@ -216,6 +230,7 @@ class HostInputs:
             hyperkube_master_image_directory=value("hyperkube_master_image_directory"),
             hyperkube_master_images=value("hyperkube_master_images"),
             hyperkube_master_settings=value("hyperkube_master_settings"),
+            hyperkube_master_dns=value("hyperkube_master_dns"),
             hyperkube_master_etcd_port=_plain(master_etcd_port),
             hyperkube_master_pki_controller_dir=_plain(pki_dir),
             kube_proxy_profile=value("kube_proxy_profile"),
@@ -377,7 +392,9 @@ def proxy_ports(inputs: HostInputs) -> list[PortNeed]:
 def port_needs(host: str, inputs: HostInputs, groups: Groups) -> list[PortNeed]:
     runs = groups.runs(host)
     return ((etcd_ports(inputs) if "etcd" in runs else [])
-            + (master_ports(inputs) if "control plane" in runs else [])
+            + (master_ports(inputs) if "control plane" in runs else
+               [need for need in master_ports(inputs) if need.component.startswith("kubelet")]
+               if "kubelet" in runs else [])
             + (proxy_ports(inputs) if "kube-proxy" in runs else []))
 
 
@@ -475,7 +492,7 @@ def _kubelet_fails_on_cgroup_v1(inputs: HostInputs) -> bool:
 def cgroup_check(host: str, survey: Mapping[str, Any], inputs: HostInputs, groups: Groups) -> Check:
     cgroup = survey.get("cgroup") or {}
     controllers = list(cgroup.get("controllers") or [])
-    is_master = host in groups.masters
+    is_master = host in groups.kubelet_hosts
     missing = [name for name in KUBELET_CONTROLLERS if name not in controllers]
     if cgroup.get("version") == 1:
         profile = _profile_name(inputs.hyperkube_master_profile)
@@ -499,7 +516,7 @@ def swap_check(host: str, survey: Mapping[str, Any], inputs: HostInputs, groups:
     if not swap.get("active"):
         return Check(host, "swap", OK, "no swap")
     areas = ", ".join(f"{area['filename']} ({area['size_kb'] // 1024} MiB)" for area in swap.get("areas", []))
-    if host not in groups.masters:
+    if host not in groups.kubelet_hosts:
         return Check(host, "swap", OK, f"swap is on ({areas}); no kubelet runs here")
     if _profile_name(inputs.hyperkube_master_profile) == "modern" and inputs.master_setting("fail_swap_on", True):
         return Check(host, "swap", FAIL, (
@@ -765,7 +782,7 @@ def profile_checks(host: str, inputs: HostInputs, groups: Groups) -> list[Check]
     elif not checks:
         checks.append(_version_skew_check(host, inputs) or Check(
             host, "profiles", OK, f"every role uses profile {next(iter(known.values()))}"))
-    if "control plane" in runs and _resolves(inputs.master_reference):
+    if "kubelet" in runs and _resolves(inputs.master_reference):
         checks.append(_master_settings_check(host, inputs))
     if "kube-proxy" in runs:
         checks.extend(_proxy_checks(host, inputs, groups))
@@ -917,31 +934,17 @@ class ImageSources:
     problems: tuple[str, ...] = ()
 
 
-def _wanted_images(reference: str, components: Sequence[str], overrides: Any) -> dict[str, dict[str, str]]:
-    """filter/artifacts.kube_wanted_images: the profile's image per component, curtain/<component>:<version> where
-    upstream ships none, with the user's repository/tag."""
-    profile = get_profile(reference)
-    overrides = overrides if isinstance(overrides, Mapping) else {}
-    wanted = {}
-    for component in components:
-        image = profile.images.get(component)
-        default = ({"repository": image.repository, "tag": image.tag} if image else
-                   {"repository": f"curtain/{component}", "tag": profile.version})
-        override = overrides.get(component) if isinstance(overrides.get(component), Mapping) else {}
-        wanted[component] = {key: str(override.get(key) or default[key]) for key in ("repository", "tag")}
-    return wanted
-
-
 def _kube_plans(variable: str, reference: str, components: Sequence[str], source: Any, directory: Any, images: Any,
                 manifests: Mapping[str, Any], architecture: Any) -> tuple[list[Mapping[str, Any]], str | None]:
     """The plans of a Kubernetes role's images, as its preflight makes them (artifact_specs + artifact_plans)."""
     try:
-        wanted = _wanted_images(reference, components, images)
+        wanted = wanted_images(reference, components, _plain(images) if isinstance(images, Mapping) else None)
         version = get_profile(reference).version
     except KubeProfileError:
         return [], None  # reported by the profiles check
     specs = component_specs(tuple(components), {"source": source, "directory": directory, "kubernetes_version": version,
-                                                "machine": architecture}, _plain(images), wanted)
+                                                "machine": architecture}, _plain(images), wanted,
+                            (*HYPERKUBE_COMPONENTS, "coredns") if variable == "hyperkube_master_images" else ())
     # manifests are keyed without a trailing slash (bundle_manifest_paths); the plans look them up as given.
     seen = {str(directory): manifests.get(str(directory).rstrip("/"))} if directory else {}
     try:
@@ -983,9 +986,13 @@ def image_sources(inputs: HostInputs, groups: Groups, manifests: Mapping[str, An
                 else:
                     plans += [("etcd_image_directory", plan) for plan in made]
     kube = []
-    if "control plane" in runs:
+    if "kubelet" in runs:
+        # As the role's preflight: a node's kubelet alone, CoreDNS's image on every kubelet host while it is on.
+        components = HYPERKUBE_COMPONENTS if "control plane" in runs else ("kubelet",)
+        components += (("coredns",) if str(inputs.hyperkube_master_dns).lower() != "false"
+                       and _profile_name(inputs.hyperkube_master_profile) == "modern" else ())
         kube.append(("hyperkube_master_images", "hyperkube_master_image_directory", inputs.master_reference,
-                     HYPERKUBE_COMPONENTS, inputs.hyperkube_master_image_source,
+                     components, inputs.hyperkube_master_image_source,
                      inputs.hyperkube_master_image_directory, inputs.hyperkube_master_images))
     if "kube-proxy" in runs:
         kube.append(("kube_proxy_images", "kube_proxy_image_directory", inputs.proxy_reference, ("kube-proxy",),
@@ -1012,7 +1019,7 @@ def bundle_directories(inputs: HostInputs, groups: Groups) -> list[str]:
     found = []
     if "etcd" in runs and inputs.etcd_image_source == "directory" and inputs.etcd_image_directory:
         found.append(str(inputs.etcd_image_directory))
-    if "control plane" in runs and inputs.hyperkube_master_image_directory:
+    if "kubelet" in runs and inputs.hyperkube_master_image_directory:
         found.append(str(inputs.hyperkube_master_image_directory))
     if "kube-proxy" in runs and inputs.kube_proxy_image_directory:
         found.append(str(inputs.kube_proxy_image_directory))
@@ -1089,8 +1096,10 @@ def address_checks(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]],
                    play_hosts: Sequence[str]) -> tuple[list[Check], dict[str, str]]:
     checks = []
     everyone: dict[str, str] = {}
+    nodes = tuple(host for host in groups.nodes if host not in groups.masters)
     for label, hosts, variable in (("etcd addresses", groups.etcd, "etcd_advertise_address"),
-                                   ("master addresses", groups.masters, "kube_advertise_address")):
+                                   ("master addresses", groups.masters, "kube_advertise_address"),
+                                   ("node addresses", nodes, "kube_advertise_address")):
         if not hosts:
             continue
         addresses, problems = host_addresses(hosts, hostvars, variable, play_hosts)
@@ -1116,7 +1125,7 @@ def cidr_checks(groups: Groups, inputs: Mapping[str, HostInputs], addresses: Map
     masters = [host for host in groups.masters if host in inputs]
     if not masters:
         return []
-    chosen: dict[str, dict[str, Any]] = {"service_cidr": {}, "pod_cidr": {}}
+    chosen: dict[str, dict[str, Any]] = {"service_cidr": {}, "pod_cidr": {}, "node_cidr_mask_size": {}}
     for host in masters:
         settings = inputs[host].hyperkube_master_settings
         settings = settings if isinstance(settings, Mapping) else {}
@@ -1139,6 +1148,8 @@ def cidr_checks(groups: Groups, inputs: Mapping[str, HostInputs], addresses: Map
         value = next(iter(values.values()))
         if value is None:
             continue
+        if key == "node_cidr_mask_size":
+            continue  # its fit with pod_cidr and max_pods is the settings' own check; the host count is below
         network = _network(value)
         if network is None:
             checks.append(Check(INVENTORY, key, FAIL, f"{variable} {value!r} is not a CIDR such as 10.96.0.0/12"))
@@ -1164,6 +1175,20 @@ def cidr_checks(groups: Groups, inputs: Mapping[str, HostInputs], addresses: Map
             checks.append(Check(INVENTORY, key, WARN, f"{variable} {written}: {'; '.join(warnings)}"))
         else:
             checks.append(Check(INVENTORY, key, OK, f"{variable} {written}"))
+    mask, pods = next(iter(chosen["node_cidr_mask_size"].values()), None), networks.get("pod_cidr")
+    if pods and mask is None:  # the controller-manager's default, as resolve_settings fills it in
+        mask = 24 if pods[1].version == 4 else 64
+    if pods and isinstance(mask, int) and not isinstance(mask, bool) and mask >= pods[1].prefixlen:
+        subnets = node_subnet_count(pods[2], mask)
+        hosts = groups.kubelet_hosts
+        if subnets < len(hosts):
+            checks.append(Check(INVENTORY, "node subnets", FAIL, (
+                f"hyperkube_master_settings.pod_cidr {pods[2]} holds {subnets} node subnet(s) of /{mask} "
+                f"(node_cidr_mask_size), fewer than the {len(hosts)} hosts that run a kubelet: widen pod_cidr or "
+                "lengthen node_cidr_mask_size")))
+        else:
+            checks.append(Check(INVENTORY, "node subnets", OK, (
+                f"{subnets} node subnet(s) of /{mask} for {len(hosts)} kubelet host(s)")))
     proxy_pods = {host: (_mapping_or_empty(inputs[host].kube_proxy_settings)).get("pod_cidr")
                   for host in groups.all_hosts if host in inputs and host in [*groups.masters, *groups.nodes]}
     master_pods = next(iter(chosen["pod_cidr"].values()), None)
@@ -1222,13 +1247,29 @@ def etcd_cluster_check(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]]
     return [Check(INVENTORY, "etcd cluster", OK, ", ".join(f"{member.name} {member.peer_url}" for member in cluster))]
 
 
+def kubelet_group_check(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]]) -> Check | None:
+    """A host in both masters and nodes is a master that takes workloads, which the control-plane taint forbids
+    (kube_cluster.kubelet_role says how out)."""
+    problems = []
+    for host in groups.kubelet_hosts:
+        taint = (hostvars.get(host) or {}).get("hyperkube_master_control_plane_taint", True)
+        try:
+            kubelet_role(host, {groups.names["masters"]: groups.masters, groups.names["nodes"]: groups.nodes},
+                         groups.names["masters"], groups.names["nodes"], str(taint).lower() not in ("false", "no", "0"))
+        except KubeClusterError as error:
+            problems.append(str(error))
+    if problems:
+        return Check(INVENTORY, "kubelet groups", FAIL, "; ".join(problems))
+    return None
+
+
 def node_name_check(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]]) -> Check | None:
-    """Each master's node name (kube_node_name, else the inventory name) as the Node authorizer needs it: lower-case
-    DNS subdomains, since it compares the name with the kubelet certificate's system:node:<name>."""
-    if not groups.masters:
+    """Each kubelet host's node name (kube_node_name, else the inventory name) as the Node authorizer needs it:
+    lower-case DNS subdomains, since it compares the name with the kubelet certificate's system:node:<name>."""
+    if not groups.kubelet_hosts:
         return None
     problems = []
-    for host in groups.masters:
+    for host in groups.kubelet_hosts:
         given = (hostvars.get(host) or {}).get("kube_node_name")
         name = str(given or host)
         problem = node_name_problem(name)
@@ -1237,14 +1278,13 @@ def node_name_check(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]]) -
             problems.append(f"{host}: node name {name!r} {problem}; {where} must be a lower-case DNS subdomain")
     if problems:
         return Check(INVENTORY, "node names", FAIL, "; ".join(problems))
-    return Check(INVENTORY, "node names", OK, "every master's node name is a lower-case DNS subdomain")
+    return Check(INVENTORY, "node names", OK, "every kubelet host's node name is a lower-case DNS subdomain")
 
 
 def inventory_checks(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]], inputs: Mapping[str, HostInputs],
                      play_hosts: Sequence[str]) -> list[Check]:
     checks = group_size_checks(groups)
-    names = node_name_check(groups, hostvars)
-    checks += [names] if names else []
+    checks += [check for check in (kubelet_group_check(groups, hostvars), node_name_check(groups, hostvars)) if check]
     addresses, everyone = address_checks(groups, hostvars, play_hosts)
     checks += addresses
     checks += etcd_cluster_check(groups, hostvars, inputs, everyone)

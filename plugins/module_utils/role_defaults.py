@@ -32,6 +32,7 @@ DEFAULTS: Mapping[str, Any] = {
     "hyperkube_master_image_directory": "",
     "hyperkube_master_images": {},
     "hyperkube_master_settings": {},
+    "hyperkube_master_dns": True,
     "hyperkube_master_privilege": "privileged",
     "hyperkube_master_capabilities": ["ALL"],
     "hyperkube_master_capabilities_drop": [],

@@ -1,5 +1,7 @@
-"""The whole site on four hosts reached over SSH: etcd's three members, the master, and the node's kube-proxy
-talking to the master across the network; the run that lost the node half-way, and the converge that healed it."""
+"""The whole site on four hosts reached over SSH: etcd's three members, the master, and three nodes with their kubelets
+and kube-proxies talking to the master across the network; pods reaching each other across hosts by their own
+addresses, a Service answering on every host, the cluster DNS; the run that lost a node half-way, the converge that
+healed it, and the node made new and added again with --limit."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from kube import Kubectl, node_ready, wait_for
 
 HOSTS = ("curtain-multi-1", "curtain-multi-2", "curtain-multi-3", "curtain-multi-4")
 MASTER, NODE = "curtain-multi-1", "curtain-multi-4"
+CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+ROUTE_PROTOCOL = "213"  # curtain's own (module_utils/pod_network.py)
 INVENTORY = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent"))
 ADMIN_KUBECONFIG = INVENTORY.parent / "artifacts/admin.conf"
 GET = r"""
@@ -61,13 +65,42 @@ def test_the_apiserver_answers_the_admin_kubeconfig_at_the_masters_address() -> 
     assert master["status"]["nodeInfo"]["kubeletVersion"] == "v1.37.2"
 
 
-def test_the_nodes_kube_proxy_reaches_the_master_across_the_network() -> None:
+def test_every_kubelet_host_is_a_ready_node_at_the_pinned_version_and_only_the_master_is_tainted() -> None:
+    kubectl = Kubectl(ADMIN_KUBECONFIG)
+    for name in HOSTS:
+        found = wait_for(lambda name=name: node_ready(kubectl, name), 180, f"node {name} Ready")
+        assert found["status"]["nodeInfo"]["kubeletVersion"] == "v1.37.2", name
+        assert {"type": "InternalIP", "address": address(name)} in found["status"]["addresses"], name
+        taints = [{key: taint[key] for key in ("key", "effect")} for taint in found["spec"].get("taints") or []]
+        labels = found["metadata"]["labels"]
+        if name == MASTER:
+            assert CONTROL_PLANE_TAINT in taints and labels["node-role.kubernetes.io/control-plane"] == ""
+        else:
+            assert CONTROL_PLANE_TAINT not in taints and "node-role.kubernetes.io/control-plane" not in labels, name
+
+
+def test_each_node_has_its_own_pod_subnet_its_bridge_configuration_and_routes_to_every_other() -> None:
+    nodes = {item["metadata"]["name"]: item for item in Kubectl(ADMIN_KUBECONFIG).json("get", "nodes")["items"]}
+    subnets = {name: nodes[name]["spec"]["podCIDR"] for name in HOSTS}
+    assert len(set(subnets.values())) == len(HOSTS) and all(subnet.startswith("10.244.") for subnet in subnets.values())
+    for name in HOSTS:
+        network = json.loads(node(name).file("/etc/cni/net.d/10-curtain.conflist").content_string)
+        assert network["plugins"][0]["ipam"]["ranges"] == [[{"subnet": subnets[name]}]], name
+        routes = json.loads(node(name).check_output("ip -j route show proto %s", ROUTE_PROTOCOL))
+        assert sorted((route["dst"], route["gateway"]) for route in routes) == sorted(
+            (subnets[other], address(other)) for other in HOSTS if other != name), name
+
+
+def test_the_nodes_kubelet_and_kube_proxy_reach_the_master_across_the_network() -> None:
     host = node(NODE)
-    assert f"server: https://{address(MASTER)}:6443" in host.file("/etc/kubernetes/kube-proxy.conf").content_string
-    # /livez: the node has no kubelet, so no Node object, and /healthz answers 503 for load balancers (issue 16).
-    assert host.check_output("python3 -c %s %s", GET, "http://127.0.0.1:10256/livez") == "200"
-    names = host.check_output("docker ps --format '{{.Names}}'").split()
-    assert names == ["curtain-kube-proxy"]  # a node runs kube-proxy only: no etcd, no kubelet
+    for conf in ("kube-proxy.conf", "kubelet.conf"):
+        assert f"server: https://{address(MASTER)}:6443" in host.file(f"/etc/kubernetes/{conf}").content_string
+    assert host.check_output("python3 -c %s %s", GET, "http://127.0.0.1:10256/healthz") == "200"
+    names = sorted(host.check_output("docker ps --format '{{.Names}}'").split())
+    assert names == ["curtain-kube-proxy", "curtain-kubelet"]  # a node runs no etcd and no control plane
+    # A node holds the cluster CA's certificate and its kubelet's own files; no CA key, no service-account key.
+    assert sorted(host.check_output("ls /etc/kubernetes/pki").split()) == [
+        "ca.crt", "kubelet-client.crt", "kubelet-client.key", "kubelet-server.crt", "kubelet-server.key"]
 
 
 def test_the_node_pulled_kube_proxy_by_its_tag_alone() -> None:

@@ -11,7 +11,10 @@ import pytest
 from conftest import etcd_call, run_playbook
 
 BUNDLE = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "bundle"
-COMPONENTS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet"]
+# Each bundled image, as the bundle names it: the Kubernetes components at the profile's version, CoreDNS at its own.
+IMAGES = {**{component: f"curtain/{component}:v1.37.2"
+             for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")},
+          "coredns": "curtain/coredns:v1.14.6"}
 
 
 def manifest() -> dict:
@@ -31,12 +34,12 @@ def test_the_host_has_no_route_out(host):
 def test_the_bundle_manifest_names_versions_and_sums_every_artifact():
     entries = {entry["component"]: entry for entry in manifest()["artifacts"]}
     assert manifest()["version"] == "v1.37.2"
-    assert sorted(entries) == sorted([*COMPONENTS, "etcd"])
+    assert sorted(entries) == sorted([*IMAGES, "etcd"])
     assert entries["etcd"]["kind"] == "binaries"
     assert [file["name"] for file in entries["etcd"]["files"]] == ["etcd", "etcdctl", "etcdutl"]
-    for component in COMPONENTS:
+    for component, name in IMAGES.items():
         assert entries[component]["kind"] == "image"
-        assert entries[component]["image"] == f"curtain/{component}:v1.37.2"
+        assert entries[component]["image"] == name
         assert len(entries[component]["sha256"]) == 64
 
 
@@ -50,8 +53,8 @@ def test_etcd_runs_from_the_image_built_of_the_bundled_binaries(host):
 
 def test_component_images_are_the_bundled_ones(host):
     entries = {entry["component"]: entry for entry in manifest()["artifacts"]}
-    for component in COMPONENTS:
-        assert image(host, f"curtain/{component}:v1.37.2")["Id"] == entries[component]["image_id"]
+    for component, name in IMAGES.items():
+        assert image(host, name)["Id"] == entries[component]["image_id"]
 
 
 def test_the_http_source_built_an_image_from_the_downloaded_binary(host):

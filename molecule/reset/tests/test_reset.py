@@ -92,6 +92,9 @@ print(json.dumps({
                 if os.path.isdir(d)},
     "mounts": open("/proc/self/mountinfo").read(),
     "input_rules": out("iptables", "-S", "INPUT"),
+    "postrouting": out("iptables", "-t", "nat", "-S", "POSTROUTING"),
+    "routes": [(route["dst"], route.get("protocol", "")) for route in json.loads(out("ip", "-j", "route", "show"))],
+    "links": [link["ifname"] for link in json.loads(out("ip", "-j", "link", "show"))],
     "foreign_chain": subprocess.run(["iptables", "-S", "FOREIGN"], capture_output=True).returncode == 0,
     "chains": sorted({line.split()[1] for table in ("filter", "nat", "mangle")
                       for line in out("iptables", "-t", table, "-S").splitlines() if line.startswith("-N ")}),
@@ -103,6 +106,11 @@ print(json.dumps({
         "\n".join(sorted(find.splitlines())), out("iptables", "-S"), out("iptables", "-t", "nat", "-S")]),
 }))
 """
+# The pod network's masquerade rule (module_utils/pod_network.py), and someone else's route and rule
+# (side_effect.yml).
+POD_MASQUERADE = "curtain: pod traffic leaving the pod network"
+FOREIGN_MASQUERADE = "someone else's masquerade"
+FOREIGN_ROUTE = "198.51.100.0/24"
 BEFORE_RESET: dict[str, str] = {}
 AFTER_RESET: dict[str, dict] = {}
 
@@ -156,6 +164,12 @@ def test_the_hosts_hold_curtains_things_and_someone_elses() -> None:
     assert "/var/lib/kubelet/pods/foreign/volumes/data" in full["mounts"]
     for host in (full, half):
         assert {"KUBE-SERVICES", "KUBE-FIREWALL", "FOREIGN"} <= set(host["chains"])
+        # The pod network: each host routes the other's pods (curtain's protocol, 213), masquerades what leaves the
+        # pods, and has its bridge; someone else's route and masquerade rule sit next to them.
+        assert [dst for dst, protocol in host["routes"] if protocol == "213"], host["routes"]
+        assert POD_MASQUERADE in host["postrouting"] and FOREIGN_MASQUERADE in host["postrouting"]
+        assert (FOREIGN_ROUTE, "static") in host["routes"] or (FOREIGN_ROUTE, "boot") in host["routes"]
+    assert "curtain0" in full["links"]
 
 
 def test_without_confirmation_it_refuses_and_changes_nothing() -> None:
@@ -208,6 +222,10 @@ def test_someone_elses_things_stay() -> None:
     for name, after in AFTER_RESET.items():
         assert "-s 203.0.113.7/32" in after["input_rules"] and "-j FOREIGN" in after["input_rules"], name
         assert after["foreign_chain"], name
+        # curtain's routes, masquerade rule and bridge went; someone else's route and rule stay.
+        assert not [route for route in after["routes"] if route[1] == "213"], (name, after["routes"])
+        assert POD_MASQUERADE not in after["postrouting"] and FOREIGN_MASQUERADE in after["postrouting"], name
+        assert FOREIGN_ROUTE in [dst for dst, _ in after["routes"]] and "curtain0" not in after["links"], name
         # The test host's volume at /var/lib/curtain (molecule/shared/create.yml) is a disk mounted there: it stays.
         assert " /var/lib/curtain " in after["mounts"], name
 

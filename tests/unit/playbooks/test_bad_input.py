@@ -40,6 +40,7 @@ from typing import Any
 import pytest
 import yaml
 from ansible_collections.curtain.kube.plugins.filter.artifacts import kube_wanted_images
+from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import DEFAULT_IMAGE as DEFAULT_DNS_IMAGE
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import (
     KUBELET_HOST_DIRECTORIES,
     SYSCTL_FILES,
@@ -110,7 +111,7 @@ def local_images() -> set[str]:
     by `make up`), at every version the modern profile pins, and its sandbox image."""
     group_vars = yaml.safe_load((LOCAL_INVENTORY / "group_vars" / "all.yml").read_text()) or {}
     overrides = {**(group_vars.get("hyperkube_master_images") or {}), **(group_vars.get("kube_proxy_images") or {})}
-    components = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
+    components = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "coredns")
     found = {f"{image['repository']}:{image['tag']}" for version in pinned_versions("modern")
              for image in kube_wanted_images(f"modern@{version}", list(components), overrides).values()}
     if group_vars.get("hyperkube_master_sandbox_image"):
@@ -120,7 +121,7 @@ def local_images() -> set[str]:
 
 # The images a run could put on the host: the etcd role's default, every profile's component images, and the
 # images inventory/local installs.
-IMAGES = sorted({"curtain/etcd:3.5.1", *(image.reference for profile in PROFILES.values()
+IMAGES = sorted({"curtain/etcd:3.5.1", DEFAULT_DNS_IMAGE, *(image.reference for profile in PROFILES.values()
                                          for image in profile.images.values()), *local_images()})
 
 
@@ -193,8 +194,8 @@ def host_var(name: str, value: Any) -> Callable[[Inventory], None]:
 
 @dataclass(frozen=True)
 class Bundle:
-    """An offline bundle directory for the control plane's four images, in one tarball as offline_bundle.yml
-    makes it; `tarball` None leaves the file out, a string is its content."""
+    """An offline bundle directory for the control plane's four images and CoreDNS's, in one tarball as
+    offline_bundle.yml makes it; `tarball` None leaves the file out, a string is its content."""
 
     tarball: str | None
     sha256: str = "0" * 64
@@ -203,10 +204,11 @@ class Bundle:
         directory.mkdir(parents=True)
         profile = PROFILES["modern"]
         images = {**{name: image.reference for name, image in profile.images.items()},
-                  "kubelet": f"curtain/kubelet:{profile.version}"}
+                  "kubelet": f"curtain/kubelet:{profile.version}", "coredns": DEFAULT_DNS_IMAGE}
         artifacts = [{"component": component, "image": images[component], "kind": "image", "file": "images.tar",
                       "sha256": self.sha256, "image_id": "sha256:" + "a" * 64}
-                     for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")]
+                     for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",
+                                       "coredns")]
         (directory / "manifest.json").write_text(json.dumps(
             {"format": 1, "profile": "modern", "version": profile.version, "artifacts": artifacts}))
         if self.tarball is not None:

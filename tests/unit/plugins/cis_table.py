@@ -37,8 +37,10 @@ if str(ROOT / "collections") not in sys.path:  # run as a script; under pytest t
     sys.path.insert(0, str(ROOT / "collections"))
 
 import jinja2
+import jinja2.nativetypes
 import yaml
 from ansible_collections.curtain.kube.plugins.filter.artifacts import kube_wanted_images
+from ansible_collections.curtain.kube.plugins.filter.container_runtime import cni_config
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import build_cluster, etcd_args
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import MODULE_ARGUMENT_SPEC as HOST_FILES_SPEC
@@ -95,17 +97,22 @@ class Deployment:
 
 
 def _hyperkube_master_settings(user: Mapping[str, Any]) -> dict[str, Any]:
-    """What roles/hyperkube_master/tasks/preflight.yml passes the builders (__hm_settings_in), role defaults."""
+    """What roles/hyperkube_master/tasks/preflight.yml passes the builders (__hm_settings_in) on a master, role
+    defaults: the images of the master's components (__hm_components: CoreDNS's too while the cluster DNS is on),
+    and the pods' resolv.conf only when hyperkube_master_pod_nameservers names resolvers."""
     defaults = _role_yaml("hyperkube_master", "defaults/main.yml")
     role_vars = _role_yaml("hyperkube_master", "vars/main.yml")
     profile = role_vars["_hyperkube_master_profiles"][PROFILE]
-    wanted = kube_wanted_images(PROFILE, role_vars["_hyperkube_master_components"],
-                                defaults["hyperkube_master_images"])
+    components = role_vars["_hyperkube_master_components"] + (
+        ["coredns"] if defaults["hyperkube_master_dns"] and profile["tls"] else [])
+    wanted = kube_wanted_images(PROFILE, components, defaults["hyperkube_master_images"])
     master = masters([HOST], {HOST: {"address": ADDRESS}})[0]
+    resolv_conf = ({"resolv_conf": "/etc/kubernetes/resolv.conf"} if defaults["hyperkube_master_pod_nameservers"]
+                   else {})
     return master_settings(
         master, tls=profile["tls"], wanted_images=wanted, etcd_hosts=[HOST],
         etcd_settings={HOST: {"address": ADDRESS}}, etcd_scheme=profile["etcd_scheme"],
-        etcd_port=profile["etcd_port"], user={**defaults["hyperkube_master_settings"], **user},
+        etcd_port=profile["etcd_port"], user={**resolv_conf, **defaults["hyperkube_master_settings"], **user},
     )
 
 
@@ -213,6 +220,42 @@ def role_tasks(role: str) -> tuple[Task, ...]:
     return tuple(found)
 
 
+class _Template:
+    """A role variable the table does not resolve: its attributes read as the template text the role writes
+    (`__hm_settings.pki_dir` -> "{{ __hm_settings.pki_dir }}"), so that a loop item is named as the task names it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> str:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return f"{{{{ {self._name}.{attribute} }}}}"
+
+
+# What the role's loops see on the host the table describes: a master (the control plane and its kubelet), named
+# HOST; settings stay template text.
+LOOP_VARIABLES: Mapping[str, Any] = {
+    "__hm_control_plane": True,
+    "__hm_self": {"host": HOST, "name": HOST, "address": ADDRESS},
+    "__hm_settings": _Template("__hm_settings"),
+}
+
+
+def loop_items(task: Task, variables: Mapping[str, Any] | None = None) -> list[Any]:
+    """The items of a task's loop: its list, or its Jinja expression evaluated with LOOP_VARIABLES (and
+    `variables` over them)."""
+    if not isinstance(task.loop, str):
+        return list(task.loop or [])
+    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
+    try:
+        items = environment.from_string(task.loop).render({**LOOP_VARIABLES, **(variables or {})})
+    except jinja2.TemplateError as error:
+        raise AssertionError(f"{task.role}: {task.name!r}: cannot read its loop {task.loop!r}: {error}") from None
+    assert isinstance(items, list), f"{task.role}: {task.name!r}: its loop is not a list: {items!r}"
+    return items
+
+
 def _item_matches(item: Any, wanted: Any) -> bool:
     if isinstance(wanted, Mapping):
         return isinstance(item, Mapping) and all(item.get(key) == value for key, value in wanted.items())
@@ -236,7 +279,7 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
             continue
         chosen = None
         if item is not None:
-            chosen = next((each for each in task.loop or [] if _item_matches(each, item)), None)
+            chosen = next((each for each in loop_items(task) if _item_matches(each, item)), None)
             if chosen is None:
                 continue
         matches.append((task, chosen))
@@ -285,9 +328,12 @@ KUBELET_CONFIG = ("hyperkube_master", {"dest": "{{ __hm_settings.kubelet_config_
 ADMIN_ON_CONTROLLER = ("hyperkube_master", {"dest": "{{ hyperkube_master_admin_kubeconfig }}"})
 PROXY_KUBECONFIG = ("kube_proxy", {"dest": "{{ __kp_paths.kube_proxy_kubeconfig }}"})
 ETCD_DATA_DIR = ("etcd", {"path": "{{ etcd_data_dir }}"})
-# The pod network's configuration: one of the container runtime's files, which one copy task writes.
+# The pod network's configuration: written by one copy task (tasks/network.yml) from the node's podCIDR, once the
+# controller-manager has given its Node one.
 CNI_CONFIG_FILE = "/etc/cni/net.d/10-curtain.conflist"
-CNI_CONFIG = ("hyperkube_master", {"dest": "{{ item.key }}", "loop": "__hm_runtime_files"})
+CNI_CONFIG = ("hyperkube_master", {"dest": "{{ item.key }}", "loop": "kube_cni_config"})
+# A podCIDR the controller-manager gives a Node: the first /24 of the default pod_cidr.
+POD_SUBNET = "10.244.0.0/24"
 
 
 def _kubeconfig(name: str) -> tuple[str, dict[str, Any]]:
@@ -447,32 +493,35 @@ def _etcd_pod_files(deployed: Deployment) -> list[str]:
 
 
 def _cni_files(deployed: Deployment) -> list[str]:
-    """The CNI files the roles write: the paths named in their tasks and the container runtime's files the master
-    role writes (not the plugins' own files, such as host-local's address leases, which the plugins write)."""
+    """The CNI files the roles write: the paths named in their tasks, the container runtime's files the role writes,
+    and the pod network's configuration (kube_cni_config) - not the plugins' own files, such as host-local's address
+    leases, which the plugins write."""
     in_tasks = {path for role in _roles() for task in role_tasks(role)
                 for path in re.findall(r"/etc/cni/net\.d/[\w.-]+", str(task.raw))}
-    return sorted(in_tasks | {path for path in _runtime_files(deployed) if path.startswith("/etc/cni/")})
+    return sorted(in_tasks | {path for path in [*_runtime_files(deployed), *cni_config(POD_SUBNET)]
+                              if path.startswith("/etc/cni/")})
 
 
 def _runtime_files(deployed: Deployment) -> dict[str, str]:
-    """What roles/hyperkube_master/tasks/config.yml decides as __hm_runtime_files, with the role's defaults."""
+    """What roles/hyperkube_master/tasks/config.yml decides as __hm_runtime_files, with the role's defaults (no
+    pod resolvers: hyperkube_master_pod_nameservers is empty)."""
     defaults = _role_yaml("hyperkube_master", "defaults/main.yml")
     return runtime_files(
         defaults["hyperkube_master_sandbox_image"], defaults["hyperkube_master_restrict_oom_score_adj"],
         defaults["hyperkube_master_insecure_registries"], deployed.settings["cgroup_root"],
-        deployed.settings["pod_cidr"], 0,
     )
 
 
 def _only_the_cni_config(deployed: Deployment) -> bool:
-    """The pod network's configuration is the one CNI file the roles write, and it is among the container runtime's
-    files, which the one task CNI_CONFIG names writes; anything else makes 1.1.9 and 1.1.10 look at the wrong task."""
-    decide = [task for task in role_tasks("hyperkube_master") if "__hm_runtime_files" in task.args]
-    writers = [task for task in role_tasks("hyperkube_master")
-               if "__hm_runtime_files" in str(task.loop) and task.args.get("dest") == "{{ item.key }}"]
+    """The pod network's configuration is the one CNI file the roles write, the container runtime's files do not
+    carry it, and the one task CNI_CONFIG names writes it (from kube_cni_config); anything else makes 1.1.9 and
+    1.1.10 look at the wrong task."""
+    writers = [task for task in role_tasks("hyperkube_master") if "kube_cni_config" in str(task.raw)]
     assert _cni_files(deployed) == [CNI_CONFIG_FILE], f"the roles write CNI files {_cni_files(deployed)}"
-    assert len(decide) == 1 and "kube_runtime_files" in str(decide[0].args), "the runtime files are decided elsewhere"
-    assert len(writers) == 1, f"{len(writers)} tasks write the container runtime's files"
+    assert not [path for path in _runtime_files(deployed) if path.startswith("/etc/cni/")], (
+        "the container runtime's files carry a CNI file again: its writer is not the task CNI_CONFIG names")
+    assert [(task.file, task.args.get("dest")) for task in writers] == [("network.yml", "{{ item.key }}")], (
+        f"{len(writers)} tasks write the pod network's configuration: {[task.name for task in writers]}")
     return True
 
 
@@ -616,9 +665,9 @@ ITEMS: tuple[Item, ...] = (
          NOT_APPLICABLE, "As 1.1.7: no etcd pod specification file."),
     Item("1.1.9", "Ensure that the Container Network Interface file permissions are set to 600 or more restrictive "
          "(Manual)", file_mode(CNI_CONFIG_FILE, CNI_CONFIG, only_if=_only_the_cni_config), MODE_600, DIFFERS,
-         f"The only CNI file curtain writes is the pod network's configuration, {CNI_CONFIG_FILE} (a bridge, this "
-         "master's /24 of pod_cidr, portmap, loopback; no credentials). The role writes it with mode 0644, as "
-         "containerd's configuration beside it; no setting changes that."),
+         f"The only CNI file curtain writes is the pod network's configuration, {CNI_CONFIG_FILE} (a bridge over "
+         "the podCIDR the controller-manager gives the host's Node, portmap, loopback; no credentials). The role "
+         "writes it with mode 0644, as containerd's configuration beside it; no setting changes that."),
     Item("1.1.10", "Ensure that the Container Network Interface file ownership is set to root:root (Manual)",
          file_owner(CNI_CONFIG_FILE, CNI_CONFIG), ROOT_OWNED),
     Item("1.1.11", "Ensure that the etcd data directory permissions are set to 700 or more restrictive (Automated)",

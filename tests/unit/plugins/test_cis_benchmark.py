@@ -116,6 +116,25 @@ def test_secrets_stay_out_of_logs_and_diffs(role: str, selector: dict) -> None:
     assert task.raw.get("diff") is False, f"{role}: {task.name!r} writes a secret and would show it in a diff"
 
 
+def test_a_node_writes_its_kubelet_s_kubeconfig_with_the_task_a_master_does() -> None:
+    """4.1.5 and 4.1.6 hold on a node too: its kubelet.conf comes from the same task (the same mode and owner), and
+    a node writes none of the control plane's kubeconfigs."""
+    task, item = cis_table.find_task("hyperkube_master", dest=cis_table.KUBECONFIG, item={"file": "kubelet.conf"})
+    assert item == {"file": "kubelet.conf", "cert": "kubelet-client", "user": f"system:node:{cis_table.HOST}"}
+    on_master = [entry["file"] for entry in cis_table.loop_items(task)]
+    assert on_master == ["admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf"]
+    on_node = cis_table.loop_items(task, {"__hm_control_plane": False, "__hm_self": {"name": "n1"}})
+    assert on_node == [{"file": "kubelet.conf", "cert": "kubelet-client", "user": "system:node:n1"}]
+    assert task.args["mode"] == "0600" and "owner" not in task.args
+
+
+def test_a_node_gets_no_etcd_pki_directory() -> None:
+    role, selector = cis_table.PKI_DIR
+    task, _ = cis_table.find_task(role, **selector)
+    assert cis_table.loop_items(task) == ["{{ __hm_settings.pki_dir }}", "{{ __hm_settings.pki_dir }}/etcd"]
+    assert cis_table.loop_items(task, {"__hm_control_plane": False}) == ["{{ __hm_settings.pki_dir }}"]
+
+
 def test_security_doc_carries_the_current_table() -> None:
     text = Path(cis_table.DOC).read_text()
     section = cis_table.section_of(text)

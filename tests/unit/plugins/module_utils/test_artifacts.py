@@ -14,7 +14,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
     bundle_plan,
     image_is_current,
     plan_images,
+    wanted_images,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfileError
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
@@ -241,6 +243,47 @@ def test_specs_build_curtains_own_image_from_the_release_where_the_default_is_a_
     assert FILTERS["artifact_specs"](list(wanted), {"source": "registry"}, {}, yours)["kubelet"]["source"] == "registry"
 
 
+def test_specs_leave_out_the_entries_of_components_other_hosts_run() -> None:
+    """A node plans the kubelet (and CoreDNS) alone, with the group_vars the masters share: their components'
+    entries are not its own, and are not refused; an entry no host of the role runs still is."""
+    shared = {"kube-apiserver": {"digest": DIGEST}, "kubelet": {"repository": "reg/kubelet"},
+              "coredns": {"repository": "reg/coredns"}}
+    role = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "coredns"]
+    specs = FILTERS["artifact_specs"](["kubelet", "coredns"], {"source": "registry"}, shared, None, role)
+    assert specs == {"kubelet": {"source": "registry", "repository": "reg/kubelet"},
+                     "coredns": {"source": "registry", "repository": "reg/coredns"}}
+    typo = FILTERS["artifact_specs"](["kubelet"], {"source": "registry"}, {"kube-apiserve": {}}, None, role)
+    assert "kube-apiserve" in typo
+    with pytest.raises(ArtifactError, match="kube-apiserve is not one of the components: kubelet"):
+        plan_images({"kubelet": {"repository": "reg/kubelet", "tag": "v1.37.2"}}, typo, variable="v")
+    # Without `elsewhere`, every entry not planned here is kept for plan_images to refuse.
+    assert "kube-apiserver" in FILTERS["artifact_specs"](["kubelet"], {"source": "registry"}, shared)
+
+
+def test_wanted_images_of_the_profile_the_add_ons_and_curtain_s_own() -> None:
+    wanted = wanted_images("modern@v1.36.3", ["kube-apiserver", "kubelet", "coredns"])
+    assert wanted == {
+        "kube-apiserver": {"repository": "registry.k8s.io/kube-apiserver", "tag": "v1.36.3"},
+        "kubelet": {"repository": "curtain/kubelet", "tag": "v1.36.3"},
+        # CoreDNS is pinned on its own, not by the Kubernetes version (kubeadm's pin, cluster_dns.py).
+        "coredns": {"repository": "registry.k8s.io/coredns/coredns", "tag": "v1.14.6"},
+    }
+    assert wanted_images("modern", ["coredns"]) == {
+        "coredns": {"repository": "registry.k8s.io/coredns/coredns", "tag": "v1.14.6"}}
+
+
+def test_wanted_images_take_a_repository_or_tag_of_the_user_s_per_component() -> None:
+    overrides = {"coredns": {"repository": "curtain/coredns"}, "kubelet": {"tag": "mine"},
+                 "kube-scheduler": "not a mapping"}
+    wanted = wanted_images("modern", ["coredns", "kubelet", "kube-scheduler"], overrides)
+    assert wanted["coredns"] == {"repository": "curtain/coredns", "tag": "v1.14.6"}
+    assert wanted["kubelet"] == {"repository": "curtain/kubelet", "tag": "mine"}
+    assert wanted["kube-scheduler"]["repository"] == "registry.k8s.io/kube-scheduler"
+    assert wanted_images("modern", ["kubelet"], "not a mapping")["kubelet"]["repository"] == "curtain/kubelet"
+    with pytest.raises(KubeProfileError, match="modren"):
+        wanted_images("modren", ["kubelet"])
+
+
 def plan_of(source: str) -> dict[str, Any]:
     specs = {
         "registry": {"source": "registry", "digest": DIGEST},
@@ -373,5 +416,7 @@ def test_kube_wanted_images_from_the_profiles() -> None:
     assert modern["kubelet"] == {"repository": "curtain/kubelet", "tag": modern["kube-apiserver"]["tag"]}
     seed = FILTERS["kube_wanted_images"]("seed", ["kubelet"], {"kubelet": {"repository": "local/hyperkube"}})
     assert seed["kubelet"]["repository"] == "local/hyperkube"
+    assert FILTERS["kube_wanted_images"]("modern", ["coredns"], {"coredns": {"tag": "v1.14.5"}}) == {
+        "coredns": {"repository": "registry.k8s.io/coredns/coredns", "tag": "v1.14.5"}}
     with pytest.raises(AnsibleFilterError, match="modren"):
         FILTERS["kube_wanted_images"]("modren", ["kubelet"])

@@ -46,8 +46,6 @@ def test_containerd_config_for_a_host_without_sys_resource_and_a_plain_http_regi
     (lambda: runtime.containerd_config(""), "sandbox_image"),
     (lambda: runtime.registry_hosts_files(["http://reg/x"]), "insecure_registries"),
     (lambda: runtime.cni_config("10.244.0.0/33"), "pod_subnet"),
-    (lambda: runtime.node_pod_subnet("10.244.0.0/25", 0), "smaller than one node's /24"),
-    (lambda: runtime.node_pod_subnet("10.244.0.0/23", 2), "fewer than 3 /24 subnets"),
     (lambda: runtime.kubelet_container("root"), "hyperkube_master_privilege"),
     (lambda: runtime.kubelet_container("capabilities", []), "hyperkube_master_capabilities"),
 ])
@@ -56,12 +54,12 @@ def test_bad_input_is_refused_naming_the_variable(call, message: str) -> None:
         call()
 
 
-def test_each_node_gets_its_own_pod_subnet_and_a_bridge_network() -> None:
-    assert [runtime.node_pod_subnet("10.244.0.0/16", index) for index in range(3)] == [
-        "10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"]
-    network = json.loads(runtime.cni_config_text("10.244.1.0/24"))
+def test_a_node_s_pod_network_is_a_bridge_over_its_subnet_without_masquerade() -> None:
+    network = runtime.cni_config("10.244.1.0/24")
     assert [plugin["type"] for plugin in network["plugins"]] == ["bridge", "portmap", "loopback"]
     assert network["plugins"][0]["ipam"]["ranges"] == [[{"subnet": "10.244.1.0/24"}]]
+    # Pod-to-pod traffic across nodes keeps its source address; the node's one rule masquerades the rest.
+    assert network["plugins"][0]["ipMasq"] is False and network["plugins"][0]["isGateway"] is True
 
 
 def test_the_modern_kubelet_container_privileged_and_in_the_capabilities_mode() -> None:
@@ -130,13 +128,12 @@ def test_the_kubelet_container_mounts_the_host_paths_of_the_static_pods() -> Non
     assert "/etc/ssl/certs:/etc/ssl/certs:rw" in volumes
 
 
-def test_the_runtime_files_of_a_master_are_containerd_s_config_the_registry_hosts_and_its_pod_network() -> None:
-    files = runtime.runtime_files("reg:5000/pause@sha256:ab", True, ["reg:5000"], "/curtain-a", "10.244.0.0/16", 1)
+def test_the_runtime_files_are_containerd_s_config_and_the_registry_hosts() -> None:
+    files = runtime.runtime_files("reg:5000/pause@sha256:ab", True, ["reg:5000"], "/curtain-a")
     assert files == {
         "/etc/curtain/containerd/config.toml": runtime.to_toml(
             runtime.containerd_config("reg:5000/pause@sha256:ab", True, ["reg:5000"], "/curtain-a")),
-        "/etc/cni/net.d/10-curtain.conflist": runtime.cni_config_text("10.244.1.0/24"),
         **runtime.registry_hosts_files(["reg:5000"]),
     }
-    assert list(runtime.runtime_files(runtime.DEFAULT_SANDBOX_IMAGE, False, [], None, "10.244.0.0/16", 0)) == [
-        "/etc/curtain/containerd/config.toml", "/etc/cni/net.d/10-curtain.conflist"]
+    assert list(runtime.runtime_files(runtime.DEFAULT_SANDBOX_IMAGE, False, [], None)) == [
+        "/etc/curtain/containerd/config.toml"]

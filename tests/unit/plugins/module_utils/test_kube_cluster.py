@@ -1,4 +1,4 @@
-"""The masters model and the apiserver's etcd endpoints."""
+"""The masters model, the apiserver's etcd endpoints, each kubelet host's role and the apiserver it talks to."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import re
 import pytest
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     KubeClusterError,
+    apiserver_url,
     etcd_servers,
+    kubelet_role,
     master_settings,
     masters,
     node_name_problem,
@@ -117,3 +119,84 @@ def test_a_modern_master_serves_the_kubelet_api_on_the_address_its_certificate_n
                            etcd_scheme="https", etcd_port=2379, user={"node_ip": None})["node_ip"] is None
     assert "node_ip" not in master_settings(master, tls=False, wanted_images={}, etcd_hosts=["b"],
                                             etcd_settings=SETTINGS, etcd_scheme="http", etcd_port=4001)
+
+
+def test_a_master_s_settings_name_the_components_images_but_not_the_cluster_dns_s() -> None:
+    master = masters(["b"], SETTINGS)[0]
+    wanted = {"kube-apiserver": {"repository": "registry.k8s.io/kube-apiserver", "tag": "v1.37.2"},
+              "kubelet": {"repository": "curtain/kubelet", "tag": "v1.37.2"},
+              "coredns": {"repository": "registry.k8s.io/coredns/coredns", "tag": "v1.14.6"}}
+    settings = master_settings(master, tls=True, wanted_images=wanted, etcd_hosts=["b"], etcd_settings=SETTINGS,
+                               etcd_scheme="https", etcd_port=2379)
+    # CoreDNS is an add-on applied through the apiserver (cluster_dns.py), not a component the settings know.
+    assert settings["images"] == {"kube-apiserver": "registry.k8s.io/kube-apiserver:v1.37.2",
+                                  "kubelet": "curtain/kubelet:v1.37.2"}
+
+
+# --- which kubelet a host runs: the control plane's or one alone ----------------------------------------------------
+GROUPS = {"masters": ["m1", "both"], "nodes": ["n1", "both"], "etcd": ["e1"]}
+
+
+@pytest.mark.parametrize(
+    ("host", "groups", "taint", "expected"),
+    [
+        ("m1", GROUPS, True, "master"),
+        ("n1", GROUPS, True, "node"),
+        ("n1", GROUPS, False, "node"),
+        # A master in nodes too takes workloads: it stays a master (kubespray's rule), untainted.
+        ("both", GROUPS, False, "master"),
+        ("m1", {"masters": ["m1"]}, True, "master"),  # no nodes group at all
+        ("n1", {"masters": None, "nodes": ["n1"]}, True, "node"),
+    ],
+)
+def test_kubelet_role(host: str, groups: dict, taint: bool, expected: str) -> None:
+    assert kubelet_role(host, groups, control_plane_taint=taint) == expected
+
+
+def test_kubelet_role_reads_the_groups_the_inventory_names() -> None:
+    groups = {"control": ["c1"], "workers": ["w1"], "masters": ["w1"], "nodes": ["c1"]}
+    assert kubelet_role("c1", groups, "control", "workers") == "master"
+    assert kubelet_role("w1", groups, "control", "workers") == "node"
+
+
+def test_a_master_in_nodes_with_the_control_plane_taint_is_refused_naming_both_ways_out() -> None:
+    with pytest.raises(KubeClusterError) as raised:
+        kubelet_role("both", GROUPS, control_plane_taint=True)
+    message = str(raised.value)
+    assert message.startswith("both is in both 'masters' and 'nodes', but hyperkube_master_control_plane_taint is true")
+    assert "set hyperkube_master_control_plane_taint: false for it" in message
+    assert "take it out of 'nodes'" in message
+
+
+def test_a_host_in_neither_group_is_refused_naming_the_group_variables() -> None:
+    with pytest.raises(KubeClusterError, match=r"^e1 is in neither 'masters' \(hyperkube_master_group\) nor 'nodes' "
+                                               r"\(hyperkube_master_node_group\)"):
+        kubelet_role("e1", GROUPS)
+    with pytest.raises(KubeClusterError, match=r"^x is in neither 'cp'"):
+        kubelet_role("x", {}, "cp", "workers")
+
+
+# --- the apiserver a kubelet or kube-proxy talks to -----------------------------------------------------------------
+MASTER_MODEL = [{"host": "m1", "name": "m1", "address": "10.0.0.1", "hostnames": ["m1"]},
+                {"host": "m2", "name": "m2", "address": "10.0.0.2", "hostnames": ["m2"]}]
+
+
+@pytest.mark.parametrize(
+    ("host", "model", "port", "expected"),
+    [
+        # A master talks to its own apiserver over loopback, the second master too (not the first's address).
+        ("m1", MASTER_MODEL, 6443, "https://127.0.0.1:6443"),
+        ("m2", MASTER_MODEL, 8443, "https://127.0.0.1:8443"),
+        # A node talks to the first master's advertise address.
+        ("n1", MASTER_MODEL, 6443, "https://10.0.0.1:6443"),
+        ("n1", [{"host": "m6", "name": "m6", "address": "fd00::1", "hostnames": ["m6"]}], 6443,
+         "https://[fd00::1]:6443"),
+    ],
+)
+def test_apiserver_url(host: str, model: list, port: int, expected: str) -> None:
+    assert apiserver_url(host, model, port) == expected
+
+
+def test_apiserver_url_needs_a_master() -> None:
+    with pytest.raises(KubeClusterError, match="the masters group is empty"):
+        apiserver_url("n1", [], 6443)

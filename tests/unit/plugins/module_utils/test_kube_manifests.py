@@ -504,13 +504,60 @@ def test_modern_has_a_pod_cidr_by_default_and_it_can_be_off() -> None:
         pod = control_plane_pods("modern", {**MODERN, **settings})["kube-controller-manager.yaml"]
         return [flag for flag in command_of(pod) if "cidr" in flag]
 
-    assert cidr_flags({}) == ["--allocate-node-cidrs=true", "--cluster-cidr=10.244.0.0/16"]
+    # Each Node gets a /24 of the pod range by default, the controller-manager's own default for IPv4.
+    assert cidr_flags({}) == ["--allocate-node-cidrs=true", "--cluster-cidr=10.244.0.0/16", "--node-cidr-mask-size=24"]
     assert cidr_flags({"pod_cidr": False}) == []
     assert kube_proxy_configuration({})["clusterCIDR"] == "10.244.0.0/16"
     assert "clusterCIDR" not in kube_proxy_configuration({"pod_cidr": False})
     # A wide service_cidr now meets the default pod range.
     (error,) = errors_of(resolve_settings, "modern", {"service_cidr": "10.0.0.0/8"})
     assert "service_cidr '10.0.0.0/8' and pod_cidr '10.244.0.0/16' overlap" in error
+
+
+@pytest.mark.parametrize(
+    ("settings", "flag"),
+    [
+        ({"pod_cidr": "10.244.0.0/16", "node_cidr_mask_size": 25}, "--node-cidr-mask-size=25"),
+        ({"pod_cidr": "fd00:10:244::/56"}, "--node-cidr-mask-size=64"),  # the controller-manager's IPv6 default
+        ({"pod_cidr": "fd00:10:244::/56", "node_cidr_mask_size": 60}, "--node-cidr-mask-size=60"),
+    ],
+)
+def test_the_node_cidr_mask_size_reaches_the_controller_manager(settings: dict[str, Any], flag: str) -> None:
+    pod = control_plane_pods("modern", {**MODERN, **settings})["kube-controller-manager.yaml"]
+    assert [argument for argument in command_of(pod) if argument.startswith("--node-cidr-mask-size")] == [flag]
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        # A /26 leaves 64 - 3 = 61 pod addresses, fewer than the kubelet's default 110 pods.
+        ({"node_cidr_mask_size": 26}, "kube settings: node_cidr_mask_size: a /26 leaves 61 pod addresses per node, "
+                                      "fewer than max_pods (110)"),
+        ({"node_cidr_mask_size": 25, "max_pods": 200}, "kube settings: node_cidr_mask_size: a /25 leaves 125 pod "
+                                                       "addresses per node, fewer than max_pods (200)"),
+        ({"max_pods": 300}, "kube settings: node_cidr_mask_size: a /24 leaves 253 pod addresses per node"),
+        ({"node_cidr_mask_size": 15}, "kube settings: node_cidr_mask_size: /15 must be between pod_cidr's /16 and /30"),
+        ({"pod_cidr": "fd00::/48", "node_cidr_mask_size": 65},
+         "kube settings: node_cidr_mask_size: /65 must be between pod_cidr's /48 and /64"),
+        ({"node_cidr_mask_size": "24"}, "kube settings: node_cidr_mask_size '24' is not a whole number"),
+        ({"resolv_conf": "resolv.conf"}, "kube settings: resolv_conf 'resolv.conf' is not an absolute path"),
+        ({"extra_flags": {"kube-controller-manager": {"node-cidr-mask-size-ipv4": 25}}},
+         "kube settings: extra_flags.kube-controller-manager: --node-cidr-mask-size-ipv4 is managed by the setting "
+         "'node_cidr_mask_size'"),
+    ],
+)
+def test_bad_node_subnet_and_pod_resolver_settings_are_refused_naming_the_key(settings: dict[str, Any],
+                                                                              expected: str) -> None:
+    errors = errors_of(resolve_settings, "modern", {**MODERN, **settings})
+    assert any(error.startswith(expected) for error in errors), errors
+
+
+def test_node_subnets_that_hold_max_pods_are_accepted() -> None:
+    resolved = resolve_settings("modern", {**MODERN, "node_cidr_mask_size": 25})
+    assert (resolved["node_cidr_mask_size"], resolved["max_pods"]) == (25, 110)
+    assert resolve_settings("modern", {**MODERN, "node_cidr_mask_size": 26, "max_pods": 61})["max_pods"] == 61
+    assert resolve_settings("modern", {**MODERN})["node_cidr_mask_size"] == 24
+    assert resolve_settings("modern", {**MODERN, "pod_cidr": "fd00::/48"})["node_cidr_mask_size"] == 64
 
 
 def test_modern_pods_need_an_advertise_address() -> None:
@@ -605,6 +652,8 @@ def test_kubelet_configuration_defaults() -> None:
         "healthzPort": 10248,
         "clusterDNS": ["10.96.0.10"],
         "clusterDomain": "cluster.local",
+        "maxPods": 110,
+        "resolvConf": "/etc/resolv.conf",
         # The kubelet and containerd share a container without systemd: cgroupfs, and containerd's socket there.
         "cgroupDriver": "cgroupfs",
         "containerRuntimeEndpoint": "unix:///run/curtain/containerd/containerd.sock",
@@ -630,6 +679,12 @@ def test_kubelet_configuration_from_settings() -> None:
     assert config["containerRuntimeEndpoint"] == "unix:///var/run/cri-dockerd.sock"
     assert config["failCgroupV1"] is False
     assert config["cgroupRoot"] == "/curtain"
+
+
+def test_kubelet_configuration_takes_max_pods_and_the_pods_resolvers() -> None:
+    config = kubelet_configuration({"max_pods": 60, "node_cidr_mask_size": 26,
+                                    "resolv_conf": "/etc/kubernetes/resolv.conf"})
+    assert (config["maxPods"], config["resolvConf"]) == (60, "/etc/kubernetes/resolv.conf")
 
 
 @pytest.mark.parametrize(

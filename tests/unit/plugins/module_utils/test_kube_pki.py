@@ -1,4 +1,5 @@
-"""Subject alternative names and subjects of the control plane's certificates, and what goes to a master."""
+"""Subject alternative names and subjects of the control plane's and the kubelets' certificates, and what goes to a
+master and to a node."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     controller_files,
     first_service_ip,
     host_files,
+    node_certificates,
 )
 
 MASTERS = [
@@ -107,3 +109,56 @@ def test_controller_files_put_each_certificate_under_its_host_and_name_its_signe
     assert (certs["admin"]["signer_cert"], certs["admin"]["signer_key"]) == ("/ctl/pki/ca.crt", "/ctl/pki/ca.key")
     assert certs["apiserver-etcd-client"]["signer_cert"] == "/ctl/etcd/ca.crt"
     assert certs["front-proxy-client"]["signer_key"] == "/ctl/pki/front-proxy-ca.key"
+
+
+# --- a node: its kubelet's certificates alone -----------------------------------------------------------------------
+def test_a_node_s_certificates_are_its_kubelet_s_client_and_server_certificates() -> None:
+    certs = node_certificates("n1", ["10.0.0.7", "n1.example.org"])
+    assert [cert["name"] for cert in certs] == ["kubelet-client", "kubelet-server"]
+    client, server = certs
+    # The Node authorizer recognises a kubelet by exactly this subject.
+    assert (client["common_name"], client["organizations"], client["usages"], client["signer"]) == (
+        "system:node:n1", ["system:nodes"], ["clientAuth"], "ca")
+    assert (server["common_name"], server["organizations"], server["usages"], server["signer"]) == (
+        "n1", [], ["serverAuth"], "ca")
+    assert server["subject_alt_names"] == ["IP:10.0.0.7", "DNS:n1.example.org", "DNS:n1", "IP:127.0.0.1",
+                                           "DNS:localhost"]
+
+
+def test_a_master_s_kubelet_certificates_are_a_node_s() -> None:
+    on_master = {cert["name"]: cert for cert in control_plane_certificates("m1", ["10.0.0.1"], MASTERS,
+                                                                          "10.96.0.0/12")}
+    for cert in node_certificates("m1", ["10.0.0.1"]):
+        assert on_master[cert["name"]] == cert
+
+
+def test_node_certificates_need_a_node_name() -> None:
+    with pytest.raises(KubePkiError, match="node name: empty; set kube_node_name"):
+        node_certificates("", ["10.0.0.7"])
+
+
+def test_a_node_gets_the_cluster_ca_s_certificate_and_its_kubelet_s_files_and_no_signing_key() -> None:
+    certs = node_certificates("n1", ["10.0.0.7"])
+    files = host_files(certs, "/ctl/pki", "n1", "/ctl/etcd", "/etc/kubernetes/pki", control_plane=False)
+    assert files["certificates"] == [
+        {"src": "/ctl/pki/ca.crt", "dest": "/etc/kubernetes/pki/ca.crt", "mode": "0644"},
+        {"src": "/ctl/pki/n1/kubelet-client.crt", "dest": "/etc/kubernetes/pki/kubelet-client.crt", "mode": "0644"},
+        {"src": "/ctl/pki/n1/kubelet-server.crt", "dest": "/etc/kubernetes/pki/kubelet-server.crt", "mode": "0644"},
+    ]
+    assert files["private_keys"] == [
+        {"src": "/ctl/pki/n1/kubelet-client.key", "dest": "/etc/kubernetes/pki/kubelet-client.key", "mode": "0600"},
+        {"src": "/ctl/pki/n1/kubelet-server.key", "dest": "/etc/kubernetes/pki/kubelet-server.key", "mode": "0600"},
+    ]
+    every = [entry["dest"] for entry in files["certificates"] + files["private_keys"]]
+    for absent in ("ca.key", "sa.key", "sa.pub", "front-proxy-ca.crt", "etcd/ca.crt"):
+        assert f"/etc/kubernetes/pki/{absent}" not in every
+    assert not any("/ctl/etcd" in entry["src"] for entry in files["certificates"] + files["private_keys"])
+
+
+def test_a_master_still_gets_the_signing_keys_and_the_etcd_ca_by_default() -> None:
+    certs = control_plane_certificates("m1", ["10.0.0.1"], MASTERS, "10.96.0.0/12")
+    default = host_files(certs, "/ctl/pki", "m1", "/ctl/etcd", "/etc/kubernetes/pki")
+    assert default == host_files(certs, "/ctl/pki", "m1", "/ctl/etcd", "/etc/kubernetes/pki", control_plane=True)
+    keys = {entry["dest"] for entry in default["private_keys"]}
+    assert {"/etc/kubernetes/pki/ca.key", "/etc/kubernetes/pki/sa.key"} <= keys
+    assert "/etc/kubernetes/pki/etcd/ca.crt" in {entry["dest"] for entry in default["certificates"]}

@@ -23,9 +23,13 @@ APISERVER_ID = "a" * 64
 FOREIGN_ID = "f" * 64
 POD_CONTAINER_ID = "0a2be4dc" + "d" * 56  # a container of containerd's, in the kubelet container (not Docker's)
 
-# node1 runs everything (etcd, control plane, kube-proxy), node2 is etcd and a node, node3 is a node only.
+# node1 runs everything (etcd, control plane, kubelet, kube-proxy), node2 is etcd and a node, node3 is a node only;
+# a node runs a kubelet (and kube-proxy) of its own.
 GROUPS = pf.Groups.of({"etcd": ["node1", "node2"], "masters": ["node1"], "nodes": ["node2", "node3"]})
 ALL_IN_ONE = pf.Groups.of({"etcd": ["node1"], "masters": ["node1"], "nodes": []})
+# etcd-only runs etcd alone: no kubelet.
+WITH_ETCD_ONLY = pf.Groups.of({"etcd": ["node1", "node2", "etcd-only"], "masters": ["node1"],
+                               "nodes": ["node2", "node3"]})
 
 
 def inputs(host: str = "node1", **variables: Any) -> pf.HostInputs:
@@ -121,10 +125,31 @@ def test_kube_proxy_ports_are_kube_proxy_modules_ports():
 
 
 def test_components_by_group():
-    assert GROUPS.runs("node1") == ["etcd", "control plane", "kube-proxy"]
-    assert GROUPS.runs("node2") == ["etcd", "kube-proxy"]
-    assert GROUPS.runs("node3") == ["kube-proxy"]
+    assert GROUPS.runs("node1") == ["etcd", "control plane", "kubelet", "kube-proxy"]
+    assert GROUPS.runs("node2") == ["etcd", "kubelet", "kube-proxy"]
+    assert GROUPS.runs("node3") == ["kubelet", "kube-proxy"]
+    assert WITH_ETCD_ONLY.runs("etcd-only") == ["etcd"]
     assert GROUPS.runs("elsewhere") == []
+
+
+def test_the_kubelet_hosts_are_the_masters_then_the_nodes_each_once():
+    assert GROUPS.kubelet_hosts == ["node1", "node2", "node3"]
+    assert WITH_ETCD_ONLY.kubelet_hosts == ["node1", "node2", "node3"]
+    assert pf.Groups.of({"masters": ["b", "a"], "nodes": ["a", "c"]}).kubelet_hosts == ["b", "a", "c"]
+    assert pf.Groups.of({"etcd": ["a"]}).kubelet_hosts == []
+
+
+def test_port_needs_of_a_node_are_its_kubelet_s_and_kube_proxy_s():
+    needs = pf.port_needs("node3", inputs("node3"), GROUPS)
+    assert {need.port: (need.component, need.variable) for need in needs} == {
+        10248: ("kubelet healthz", "hyperkube_master_settings.kubelet_healthz_port"),
+        10250: ("kubelet", ""),
+        10256: ("kube-proxy healthz", "kube_proxy_settings.kube_proxy_healthz_bind_address"),
+        10249: ("kube-proxy metrics", "kube_proxy_settings.kube_proxy_metrics_bind_address"),
+    }
+    # No control plane port: the apiserver, controller-manager and scheduler run on the masters alone.
+    assert not {6443, 10257, 10259} & {need.port for need in needs}
+    assert [need.port for need in pf.port_needs("etcd-only", inputs("etcd-only"), WITH_ETCD_ONLY)] == [2379, 2380]
 
 
 def test_survey_request():
@@ -134,7 +159,8 @@ def test_survey_request():
     assert "/data/etcd/data/member" in request["paths"]
     assert {"/etc/kubernetes/pki/ca.crt", "/etc/kubernetes/manifests", *pf.KUBEADM_FILES} <= set(request["paths"])
     node = pf.survey_request("node3", inputs("node3"), GROUPS)
-    assert node["json_files"] == [] and node["ports"] == [10249, 10256]
+    # A node's kubelet (10248 healthz, 10250) and kube-proxy (10249 metrics, 10256 healthz).
+    assert node["json_files"] == [] and node["ports"] == [10248, 10249, 10250, 10256]
     assert "/etc/kubernetes/pki/ca.crt" not in node["paths"]
 
 
@@ -187,12 +213,20 @@ def test_kernel_check(kernel, words):
      ["cgroup v1", "hyperkube_master_settings.fail_cgroup_v1: false"]),
     ("node1", {"version": 1, "controllers": ["cpu"]}, {"hyperkube_master_profile": "seed"}, "warn",
      ["cgroup v1", "missing controllers: memory, pids"]),
-    ("node2", {"version": 1, "controllers": ["cpu", "memory", "pids"]}, {}, "warn", ["cgroup v1"]),
+    # A node's kubelet refuses cgroup v1 as a master's does, and needs the same controllers.
+    ("node2", {"version": 1, "controllers": ["cpu", "memory", "pids"]}, {}, "fail",
+     ["cgroup v1", "failCgroupV1", "hyperkube_master_settings.fail_cgroup_v1: false"]),
+    ("node3", {"version": 1, "controllers": ["cpu", "memory", "pids"]},
+     {"hyperkube_master_settings": {"fail_cgroup_v1": False}}, "warn", ["cgroup v1"]),
     ("node1", {"version": 2, "controllers": ["cpu", "pids"]}, {}, "warn", ["memory"]),
-    ("node3", {"version": 2, "controllers": ["cpu"]}, {}, "ok", []),
+    ("node3", {"version": 2, "controllers": ["cpu"]}, {}, "warn", ["memory, pids", "the kubelet cannot account"]),
+    # etcd alone runs no kubelet: cgroup v1 is a warning, and no controller is needed.
+    ("etcd-only", {"version": 1, "controllers": ["cpu", "memory", "pids"]}, {}, "warn", ["cgroup v1"]),
+    ("etcd-only", {"version": 2, "controllers": ["cpu"]}, {}, "ok", []),
 ])
 def test_cgroup_check(host, cgroup, variables, status, words):
-    assert_check(pf.cgroup_check(host, survey(cgroup=cgroup), inputs(host, **variables), GROUPS), status, *words)
+    assert_check(pf.cgroup_check(host, survey(cgroup=cgroup), inputs(host, **variables), WITH_ETCD_ONLY), status,
+                 *words)
 
 
 SWAP = {"active": True, "areas": [{"filename": "/swapfile", "type": "file", "size_kb": 2097152, "used_kb": 0}]}
@@ -203,10 +237,13 @@ SWAP = {"active": True, "areas": [{"filename": "/swapfile", "type": "file", "siz
     ("node1", SWAP, {}, "fail", ["/swapfile (2048 MiB)", "hyperkube_master_settings.fail_swap_on", "swapoff"]),
     ("node1", SWAP, {"hyperkube_master_settings": {"fail_swap_on": False}}, "warn", ["fail_swap_on is false"]),
     ("node1", SWAP, {"hyperkube_master_profile": "seed"}, "warn", ["/swapfile"]),
-    ("node2", SWAP, {}, "ok", ["no kubelet"]),
+    # A node's kubelet refuses swap as a master's does.
+    ("node2", SWAP, {}, "fail", ["/swapfile (2048 MiB)", "hyperkube_master_settings.fail_swap_on", "swapoff"]),
+    ("node3", SWAP, {"hyperkube_master_settings": {"fail_swap_on": False}}, "warn", ["fail_swap_on is false"]),
+    ("etcd-only", SWAP, {}, "ok", ["no kubelet"]),
 ])
 def test_swap_check(host, swap, variables, status, words):
-    assert_check(pf.swap_check(host, survey(swap=swap), inputs(host, **variables), GROUPS), status, *words)
+    assert_check(pf.swap_check(host, survey(swap=swap), inputs(host, **variables), WITH_ETCD_ONLY), status, *words)
 
 
 @pytest.mark.parametrize("host,sysctls,kernel,expected", [
@@ -442,8 +479,40 @@ def test_a_profile_that_does_not_resolve_is_reported_once():
     assert "master settings" not in found  # not a second message blaming hyperkube_master_settings
 
 
-def test_a_node_has_no_master_settings_check():
-    assert "master settings" not in _by_check(pf.profile_checks("node3", inputs("node3"), GROUPS))
+def test_a_node_s_kubelet_settings_are_checked_as_a_master_s():
+    """The hyperkube_master role runs the kubelet on a node from the same hyperkube_master_settings."""
+    (check,) = _by_check(pf.profile_checks("node3", inputs("node3"), GROUPS))["master settings"]
+    assert_check(check, "ok")
+    found = _by_check(pf.profile_checks("node3", inputs("node3", hyperkube_master_settings={"fail_swap_of": False}),
+                                        GROUPS))
+    assert_check(found["master settings"][0], "fail", "hyperkube_master_settings", "fail_swap_of")
+
+
+def test_a_host_without_a_kubelet_has_no_master_settings_check():
+    found = _by_check(pf.profile_checks("etcd-only", inputs("etcd-only", hyperkube_master_settings={"bogus": 1}),
+                                        WITH_ETCD_ONLY))
+    assert "master settings" not in found
+
+
+@pytest.mark.parametrize("host,settings,words", [
+    # The kubelet's default maxPods (110) does not fit the 61 pod addresses of a /26.
+    ("node1", {"node_cidr_mask_size": 26},
+     ["node_cidr_mask_size: a /26 leaves 61 pod addresses per node, fewer than max_pods (110)"]),
+    ("node3", {"node_cidr_mask_size": 25, "max_pods": 200},
+     ["node_cidr_mask_size: a /25 leaves 125 pod addresses per node, fewer than max_pods (200)"]),
+    ("node1", {"pod_cidr": "10.244.0.0/16", "node_cidr_mask_size": 12},
+     ["node_cidr_mask_size: /12 must be between pod_cidr's /16 and /30"]),
+])
+def test_node_subnets_that_do_not_fit_are_refused_by_the_master_settings_check(host, settings, words):
+    found = _by_check(pf.profile_checks(host, inputs(host, hyperkube_master_settings=settings), GROUPS))
+    assert_check(found["master settings"][0], "fail", "hyperkube_master_settings", *words)
+
+
+@pytest.mark.parametrize("settings", [{"node_cidr_mask_size": 26, "max_pods": 61}, {"node_cidr_mask_size": 25},
+                                      {"pod_cidr": "fd00:10:244::/56"}])
+def test_node_subnets_that_hold_max_pods_pass_the_master_settings_check(settings):
+    found = _by_check(pf.profile_checks("node3", inputs("node3", hyperkube_master_settings=settings), GROUPS))
+    assert_check(found["master settings"][0], "ok")
 
 
 # --- the inventory -----------------------------------------------------------------------------------------------
@@ -483,23 +552,127 @@ def test_address_checks(hostvars, play_hosts, status, words):
     assert "outside this run" not in check.detail or "b" not in play_hosts
 
 
+def test_a_node_s_address_is_checked_as_a_master_s():
+    groups = pf.Groups.of({"etcd": ["m"], "masters": ["m"], "nodes": ["m", "n1", "n2"]})
+    hostvars = {"m": {"etcd_advertise_address": "10.0.0.1", "kube_advertise_address": "10.0.0.1"},
+                "n1": {"kube_advertise_address": "10.0.0.2"}, "n2": {"ansible_host": "10.0.0.3"}}
+    checks, everyone = pf.address_checks(groups, hostvars, ["m", "n1", "n2"])
+    found = {check.check: check for check in checks}
+    assert list(found) == ["etcd addresses", "master addresses", "node addresses"]
+    # m is a master that is a node too: its address is the master's, not listed twice.
+    assert_check(found["node addresses"], "ok", "n1 10.0.0.2, n2 10.0.0.3")
+    assert "m " not in found["node addresses"].detail
+    assert everyone["n2 (kube_advertise_address)"] == "10.0.0.3"
+
+
+@pytest.mark.parametrize("hostvars,play_hosts,words", [
+    ({"n1": {"ansible_host": "node-1.example"}}, ["m"],
+     ["kube_advertise_address is not set for host n1", "n1 is outside this run's --limit"]),
+    ({"n1": {"kube_advertise_address": "node-1"}}, ["m", "n1"],
+     ["kube_advertise_address of n1 is 'node-1', not an IP address"]),
+    ({"n1": {"kube_advertise_address": "10.0.0.7"}, "n2": {"kube_advertise_address": "10.0.0.7"}}, ["m", "n1", "n2"],
+     ["n1 and n2 share the address 10.0.0.7 (kube_advertise_address): each needs its own"]),
+])
+def test_node_addresses_that_cannot_be_used_fail_naming_kube_advertise_address(hostvars, play_hosts, words):
+    groups = pf.Groups.of({"masters": ["m"], "nodes": ["n1", "n2"]})
+    every = {"m": {"kube_advertise_address": "10.0.0.1"}, "n2": {"kube_advertise_address": "10.0.0.3"}, **hostvars}
+    checks, _ = pf.address_checks(groups, every, play_hosts)
+    assert_check({check.check: check for check in checks}["node addresses"], "fail", *words)
+
+
+def test_node_names_of_every_kubelet_host_are_checked():
+    groups = pf.Groups.of({"etcd": ["Etcd_Only"], "masters": ["m1"], "nodes": ["Node_2", "n3"]})
+    check = pf.node_name_check(groups, {"n3": {"kube_node_name": "N3"}})
+    assert check.check == "node names"
+    assert_check(check, "fail", "Node_2: node name 'Node_2' has capital letters",
+                 "the inventory name (set kube_node_name)", "n3: node name 'N3' has capital letters",
+                 "kube_node_name must be a lower-case DNS subdomain")
+    assert "Etcd_Only" not in check.detail  # etcd alone registers no Node
+    ok = pf.node_name_check(groups, {"Node_2": {"kube_node_name": "node-2"}})
+    assert_check(ok, "ok", "every kubelet host's node name is a lower-case DNS subdomain")
+    assert pf.node_name_check(pf.Groups.of({"etcd": ["E_1"]}), {}) is None
+
+
+@pytest.mark.parametrize("taint", [True, "true", "yes", None])
+def test_a_master_in_nodes_with_the_control_plane_taint_fails_the_kubelet_groups_check(taint):
+    groups = pf.Groups.of({"etcd": ["a"], "masters": ["a", "b"], "nodes": ["a", "c"]})
+    hostvars = {} if taint is None else {"a": {"hyperkube_master_control_plane_taint": taint}}  # None: the default
+    check = pf.kubelet_group_check(groups, hostvars)
+    assert check is not None and check.check == "kubelet groups" and check.host == pf.INVENTORY
+    assert_check(check, "fail", "a is in both 'masters' and 'nodes'", "hyperkube_master_control_plane_taint is true",
+                 "set hyperkube_master_control_plane_taint: false for it", "take it out of 'nodes'")
+    assert "b " not in check.detail and "c " not in check.detail
+
+
+@pytest.mark.parametrize("taint", [False, "false", "False", "no"])
+def test_a_master_in_nodes_without_the_control_plane_taint_takes_workloads(taint):
+    groups = pf.Groups.of({"etcd": ["a"], "masters": ["a", "b"], "nodes": ["a", "c"]})
+    assert pf.kubelet_group_check(groups, {"a": {"hyperkube_master_control_plane_taint": taint}}) is None
+
+
+def test_the_kubelet_groups_check_is_silent_when_masters_and_nodes_are_apart():
+    assert pf.kubelet_group_check(GROUPS, {}) is None
+    assert pf.kubelet_group_check(ALL_IN_ONE, {}) is None
+
+
+def test_the_kubelet_groups_check_names_the_groups_the_inventory_uses():
+    """hyperkube_master_group (and the nodes' group) under other names: the check reads those groups."""
+    names = {"etcd": "kv", "masters": "cp", "nodes": "workers"}
+    apart = pf.Groups.of({"kv": ["a"], "cp": ["a"], "workers": ["b"]}, names)
+    assert pf.kubelet_group_check(apart, {}) is None
+    both = pf.Groups.of({"kv": ["a"], "cp": ["a"], "workers": ["a", "b"]}, names)
+    check = pf.kubelet_group_check(both, {})
+    assert check is not None
+    assert_check(check, "fail", "a is in both 'cp' and 'workers'", "take it out of 'workers'")
+    assert "neither" not in check.detail
+
+
+def test_evaluate_reports_the_kubelet_groups_check():
+    hostvars = _hostvars()
+    groups = pf.Groups.of({"etcd": ["node1", "node2"], "masters": ["node1"], "nodes": ["node1", "node2", "node3"]})
+    checks = pf.evaluate(hosts=["node1", "node2", "node3"], hostvars=hostvars, groups=groups,
+                         surveys={host: survey() for host in hostvars}, active=["node1", "node2", "node3"],
+                         controller_cas={})
+    (check,) = [check for check in checks if check.check == "kubelet groups"]
+    assert_check(check, "fail", "node1 is in both 'masters' and 'nodes'")
+    hostvars["node1"] = {**hostvars["node1"], "hyperkube_master_control_plane_taint": False}
+    checks = pf.evaluate(hosts=["node1", "node2", "node3"], hostvars=hostvars, groups=groups,
+                         surveys={host: survey() for host in hostvars}, active=["node1", "node2", "node3"],
+                         controller_cas={})
+    assert "kubelet groups" not in {check.check for check in checks}
+
+
+# The one host of ALL_IN_ONE takes one of pod_cidr's node subnets (/24 by default).
+ONE_SUBNET_OF_256 = ("ok", "256 node subnet(s) of /24 for 1 kubelet host(s)")
+
+
 @pytest.mark.parametrize("settings,addresses,expected", [
     ({}, {}, {"service_cidr": ("ok", "10.96.0.0/12"), "pod_cidr": ("ok", "hyperkube_master_settings.pod_cidr "
-                                                                          "10.244.0.0/16")}),
+                                                                          "10.244.0.0/16"),
+              "node subnets": ONE_SUBNET_OF_256}),
     # The modern default pod_cidr is checked like one given.
     ({}, {"node1 (kube_advertise_address)": "10.244.1.5"}, {
-        "service_cidr": ("ok", ""), "pod_cidr": ("fail", "10.244.0.0/16: contains 10.244.1.5 of node1")}),
+        "service_cidr": ("ok", ""), "pod_cidr": ("fail", "10.244.0.0/16: contains 10.244.1.5 of node1"),
+        "node subnets": ONE_SUBNET_OF_256}),
     ({"service_cidr": "10.96.0.0/12", "pod_cidr": "10.100.0.0/16"}, {}, {
         "service_cidr": ("fail", "overlaps hyperkube_master_settings.pod_cidr 10.100.0.0/16"),
-        "pod_cidr": ("ok", "")}),
+        "pod_cidr": ("ok", ""), "node subnets": ONE_SUBNET_OF_256}),
     ({"pod_cidr": "10.244.0.0/16"}, {"node1 (kube_advertise_address)": "10.244.1.5"}, {
-        "service_cidr": ("ok", ""), "pod_cidr": ("fail", "contains 10.244.1.5 of node1 (kube_advertise_address)")}),
+        "service_cidr": ("ok", ""), "pod_cidr": ("fail", "contains 10.244.1.5 of node1 (kube_advertise_address)"),
+        "node subnets": ONE_SUBNET_OF_256}),
     ({"service_cidr": "172.17.0.0/24"}, {}, {"service_cidr": ("warn", "Docker's default bridge 172.17.0.0/16"),
-                                             "pod_cidr": ("ok", "10.244.0.0/16")}),
+                                             "pod_cidr": ("ok", "10.244.0.0/16"), "node subnets": ONE_SUBNET_OF_256}),
     ({"service_cidr": "10.96.0.0/33"}, {}, {"service_cidr": ("fail", "hyperkube_master_settings.service_cidr "
                                                                      "'10.96.0.0/33' is not a CIDR"),
-                                            "pod_cidr": ("ok", "10.244.0.0/16")}),
-    ({"pod_cidr": False}, {}, {"service_cidr": ("ok", "")}),  # off: no pod range to check
+                                            "pod_cidr": ("ok", "10.244.0.0/16"), "node subnets": ONE_SUBNET_OF_256}),
+    ({"pod_cidr": False}, {}, {"service_cidr": ("ok", "")}),  # off: no pod range to check, no node subnets
+    # A pod_cidr that is no CIDR: no node subnets to count (the pod_cidr check says why).
+    ({"pod_cidr": "10.244.0.0/33"}, {}, {"service_cidr": ("ok", ""), "pod_cidr": ("fail", "is not a CIDR")}),
+    # IPv6: the controller-manager's default mask is /64.
+    ({"pod_cidr": "fd00:10:244::/56"}, {}, {"service_cidr": ("ok", ""), "pod_cidr": ("ok", "fd00:10:244::/56"),
+                                            "node subnets": ("ok", "256 node subnet(s) of /64 for 1 kubelet host")}),
+    ({"pod_cidr": "10.244.0.0/23", "node_cidr_mask_size": 25}, {}, {
+        "service_cidr": ("ok", ""), "pod_cidr": ("ok", ""), "node subnets": ("ok", "4 node subnet(s) of /25")}),
 ])
 def test_cidr_checks(settings, addresses, expected):
     taken = {"node1": inputs(hyperkube_master_settings=settings)}
@@ -518,12 +691,38 @@ def test_masters_must_agree_on_the_ranges():
     groups = pf.Groups.of({"masters": ["m1", "m2"]})
     taken = {"m1": inputs("m1"), "m2": inputs("m2", hyperkube_master_settings={"service_cidr": "10.32.0.0/16"})}
     found = _by_check(pf.cidr_checks(groups, taken, {}))
-    assert sorted(found) == ["pod_cidr", "service_cidr"]
+    assert sorted(found) == ["node subnets", "pod_cidr", "service_cidr"]
     (check,) = found["service_cidr"]
     assert_check(check, "fail", "hyperkube_master_settings.service_cidr differs between masters", "m1 10.96.0.0/12",
                  "m2 10.32.0.0/16")
     (pods,) = found["pod_cidr"]  # both take the default
     assert_check(pods, "ok", "hyperkube_master_settings.pod_cidr 10.244.0.0/16")
+
+
+# Three kubelet hosts: node1 (the master), node2 and node3 (the nodes).
+@pytest.mark.parametrize("settings,status,words", [
+    ({"pod_cidr": "10.244.0.0/23"}, "fail",
+     ["hyperkube_master_settings.pod_cidr 10.244.0.0/23 holds 2 node subnet(s) of /24 (node_cidr_mask_size)",
+      "fewer than the 3 hosts that run a kubelet", "widen pod_cidr or lengthen node_cidr_mask_size"]),
+    ({"pod_cidr": "10.244.0.0/23", "node_cidr_mask_size": 24}, "fail", ["2 node subnet(s) of /24"]),
+    ({"pod_cidr": "10.244.0.0/24", "node_cidr_mask_size": 24}, "fail", ["holds 1 node subnet(s) of /24"]),
+    # A longer mask cuts enough subnets (whether each holds max_pods is the master settings check's).
+    ({"pod_cidr": "10.244.0.0/23", "node_cidr_mask_size": 25}, "ok", ["4 node subnet(s) of /25 for 3 kubelet host(s)"]),
+    ({"pod_cidr": "10.244.0.0/22"}, "ok", ["4 node subnet(s) of /24 for 3 kubelet host(s)"]),
+])
+def test_pod_cidr_must_hold_a_node_subnet_for_every_kubelet_host(settings, status, words):
+    taken = {"node1": inputs(hyperkube_master_settings=settings)}  # the masters' settings decide
+    (check,) = _by_check(pf.cidr_checks(GROUPS, taken, {}))["node subnets"]
+    assert check.host == pf.INVENTORY
+    assert_check(check, status, *words)
+
+
+def test_node_subnets_count_every_kubelet_host_of_the_inventory_once():
+    # a is a master and a node (untainted): one kubelet, one subnet. 10.244.0.0/23 holds 2 /24s for a and b.
+    groups = pf.Groups.of({"masters": ["a"], "nodes": ["a", "b"]})
+    taken = {"a": inputs("a", hyperkube_master_settings={"pod_cidr": "10.244.0.0/23"})}
+    (check,) = _by_check(pf.cidr_checks(groups, taken, {}))["node subnets"]
+    assert_check(check, "ok", "2 node subnet(s) of /24 for 2 kubelet host(s)")
 
 
 def test_kube_proxy_pod_cidr_should_be_the_masters():
@@ -578,15 +777,18 @@ PINNED_IMAGES = {"hyperkube_master_images": {
 
 
 def _hostvars() -> dict[str, dict[str, Any]]:
+    """Every host's address in the inventory: the etcd members' for etcd, the nodes' (whose kubelets register
+    Nodes at them) as their IP ansible_host."""
     return {"node1": {"etcd_advertise_address": "10.0.0.1", **FACTS, "inventory_dir": "/inv", **PINNED_IMAGES},
-            "node2": {"etcd_advertise_address": "10.0.0.2", "inventory_dir": "/inv", **PINNED_IMAGES},
-            "node3": {"inventory_dir": "/inv", **PINNED_IMAGES}}
+            "node2": {"etcd_advertise_address": "10.0.0.2", "ansible_host": "10.0.0.2", "inventory_dir": "/inv",
+                      **PINNED_IMAGES},
+            "node3": {"ansible_host": "10.0.0.3", "inventory_dir": "/inv", **PINNED_IMAGES}}
 
 
 def test_evaluate_a_healthy_cluster_with_one_unreachable_host():
     surveys = {"node1": survey(ports=[free(port) for port in range(1, 65536) if port in {
                    2379, 2380, 6443, 10248, 10250, 10257, 10259, 10256, 10249}]),
-               "node2": survey(ports=[free(2379), free(2380), free(10256), free(10249)]),
+               "node2": survey(ports=[free(port) for port in (2379, 2380, 10248, 10250, 10256, 10249)]),
                "node3": {"unreachable": True, "msg": "no route"}}
     checks = pf.evaluate(hosts=["node1", "node2", "node3"], hostvars=_hostvars(), groups=GROUPS, surveys=surveys,
                          active=["node1", "node2", "node3"], controller_cas={})
@@ -594,6 +796,14 @@ def test_evaluate_a_healthy_cluster_with_one_unreachable_host():
     assert failed == [("node3", "reachable")]
     assert {check.host for check in checks} == {"node1", "node2", "node3", pf.INVENTORY}
     assert any(check.check == "port 2379" and check.host == "node2" for check in checks)
+    # node2's kubelet: its port is checked, as a master's is.
+    assert_check(next(check for check in checks if check.check == "port 10250" and check.host == "node2"), "ok",
+                 "free")
+    found = {check.check: check for check in checks if check.host == pf.INVENTORY}
+    assert_check(found["node addresses"], "ok", "node2 10.0.0.2, node3 10.0.0.3")
+    assert_check(found["node subnets"], "ok", "for 3 kubelet host(s)")
+    assert_check(found["node names"], "ok", "every kubelet host's node name")
+    assert "kubelet groups" not in found  # no host in both masters and nodes
 
 
 def test_evaluate_under_a_limit_needs_no_facts_of_the_hosts_outside():
@@ -605,6 +815,8 @@ def test_evaluate_under_a_limit_needs_no_facts_of_the_hosts_outside():
     assert_check(scope, "ok", "1 of 3 host(s) in this run", "--limit): node2, node3")
     addresses = next(check for check in checks if check.check == "etcd addresses")
     assert_check(addresses, "ok", "node2 10.0.0.2")
+    assert_check(next(check for check in checks if check.check == "node addresses"), "ok",
+                 "node2 10.0.0.2, node3 10.0.0.3")
     hostvars["node2"] = {}
     checks = pf.evaluate(hosts=["node1"], hostvars=hostvars, groups=GROUPS, surveys={"node1": survey()},
                          active=["node1"], controller_cas={})
@@ -679,12 +891,18 @@ def test_argument_specs_hold_every_entry_point_of_the_three_roles():
     ("node1", {"etcd_backup_keep": -1}, "fail", ["etcd_backup_keep is -1", "must be 1 or more"]),
     ("node1", {"kube_proxy_wait_timeout": "0"}, "fail", ["kube_proxy_wait_timeout is 0"]),
     ("node1", {"etcd_tls": "maybe", "kube_proxy_privilege": "root"}, "fail", ["etcd_tls", "kube_proxy_privilege"]),
-    # node3 is a node only: the etcd and control plane variables are not its inputs.
-    ("node3", {"etcd_tls": "maybe", "hyperkube_master_privilege": "all"}, "ok", ["0 role variable(s)"]),
+    # node3 is a node only: the etcd variables are not its inputs; the hyperkube_master role runs its kubelet.
+    ("node3", {"etcd_tls": "maybe"}, "ok", ["0 role variable(s)"]),
+    ("node3", {"etcd_tls": "maybe", "hyperkube_master_privilege": "all"}, "fail",
+     ["hyperkube_master_privilege must be one of: privileged, capabilities, got: all"]),
     ("node3", {"kube_proxy_privilege": "root"}, "fail", ["kube_proxy_privilege"]),
+    # etcd-only runs neither a kubelet nor kube-proxy.
+    ("etcd-only", {"hyperkube_master_privilege": "all", "kube_proxy_privilege": "root"}, "ok",
+     ["0 role variable(s)"]),
+    ("etcd-only", {"etcd_tls": "maybe"}, "fail", ["etcd_tls"]),
 ])
 def test_variable_checks(host, variables, status, words):
-    (check,) = pf.variable_checks(host, variables, GROUPS, SPECS)
+    (check,) = pf.variable_checks(host, variables, WITH_ETCD_ONLY, SPECS)
     assert check.check == "variables"
     assert_check(check, status, *words)
 
@@ -706,11 +924,16 @@ BUNDLE = "/bundle"
 TARBALL_SHA = "b" * 64
 
 
-def bundle_manifest(components=("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")):
+# What offline_bundle.yml bundles for the hyperkube_master role: the control plane, the kubelet and CoreDNS.
+MASTER_BUNDLE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "coredns")
+
+
+def bundle_manifest(components=MASTER_BUNDLE):
     images = {"kube-apiserver": "registry.k8s.io/kube-apiserver:v1.37.2",
               "kube-controller-manager": "registry.k8s.io/kube-controller-manager:v1.37.2",
               "kube-scheduler": "registry.k8s.io/kube-scheduler:v1.37.2", "kubelet": "my.registry/kubelet:v1.37.2",
-              "kube-proxy": "registry.k8s.io/kube-proxy:v1.37.2"}
+              "kube-proxy": "registry.k8s.io/kube-proxy:v1.37.2",
+              "coredns": "registry.k8s.io/coredns/coredns:v1.14.6"}
     return {"format": 1, "profile": "modern", "version": "v1.37.2", "artifacts": [
         {"component": component, "image": images[component], "kind": "image", "file": "images.tar",
          "sha256": TARBALL_SHA, "image_id": "sha256:" + "a" * 64} for component in components]}
@@ -732,7 +955,20 @@ DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_ima
       "no registry publishes it"]),
     ("node1", {"hyperkube_master_images": {"kubelet": {"repository": "my.registry/kubelet"}}}, {}, {}, "ok",
      ["registry.k8s.io/kube-apiserver:v1.37.2 (registry)", "my.registry/kubelet:v1.37.2 (registry)"]),
-    ("node3", {}, {}, {}, "ok", ["registry.k8s.io/kube-proxy:v1.37.2 (registry)"]),
+    # A node runs a kubelet too: curtain's kubelet image, built for the host's architecture, and CoreDNS's.
+    ("node3", {}, {}, {}, "fail", ["hyperkube_master_images['kubelet']: the release source needs the host's "
+                                   "architecture"]),
+    ("node3", {"ansible_facts": {"architecture": "x86_64"}}, {}, {}, "ok",
+     ["curtain/kubelet:v1.37.2 (release)", "registry.k8s.io/coredns/coredns:v1.14.6 (registry)",
+      "registry.k8s.io/kube-proxy:v1.37.2 (registry)"]),
+    # A node with the masters' shared group_vars: their components' entries are not its own, and not refused.
+    ("node3", PINNED_IMAGES, {}, {}, "ok", ["my.registry/kubelet:v1.37.2 (registry)",
+                                            "registry.k8s.io/coredns/coredns:v1.14.6 (registry)"]),
+    # An entry for a component no host of the role runs is still a mistake, on a node too.
+    ("node3", {"hyperkube_master_images": {**PINNED_IMAGES["hyperkube_master_images"], "kube-apiserverr": {}}}, {},
+     {}, "fail", ["hyperkube_master_images: kube-apiserverr is not one of the components: kubelet, coredns"]),
+    ("node1", {"hyperkube_master_images": {"coredns": {"repository": "my.registry/coredns", "tag": "v1.14.5"}},
+               "ansible_facts": {"architecture": "x86_64"}}, {}, {}, "ok", ["my.registry/coredns:v1.14.5 (registry)"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "registry"}, {}, {}, "fail",
      ["etcd_image_source=registry needs etcd_image_digest"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "registry", "etcd_image_digest": "sha256:" + "c" * 64}, {}, {},
@@ -759,6 +995,15 @@ DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_ima
      {BUNDLE: bundle_manifest()}, {f"{BUNDLE}/images.tar": TARBALL_SHA}, "ok", ["(directory)"]),
     ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest(("kube-apiserver",))}, {}, "fail",
      ["the bundle has nothing for kube-controller-manager"]),
+    # CoreDNS's image comes with the others; a bundle made before the cluster DNS lacks it, unless DNS is off.
+    ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest(MASTER_BUNDLE[:4])}, {}, "fail",
+     ["hyperkube_master_images directory /bundle: the bundle has nothing for coredns"]),
+    ("node1", {**PINNED_IMAGES, **DIRECTORY, "hyperkube_master_dns": False},
+     {BUNDLE: bundle_manifest(MASTER_BUNDLE[:4])}, {f"{BUNDLE}/images.tar": TARBALL_SHA}, "ok",
+     ["registry.k8s.io/kube-apiserver:v1.37.2 (directory)"]),
+    # A node installs its kubelet and CoreDNS from the same bundle.
+    ("node3", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest()}, {f"{BUNDLE}/images.tar": TARBALL_SHA},
+     "ok", ["my.registry/kubelet:v1.37.2 (directory)", "registry.k8s.io/coredns/coredns:v1.14.6 (directory)"]),
     ("node1", {**PINNED_IMAGES, **DIRECTORY}, {BUNDLE: bundle_manifest()}, {}, "fail", ["was not looked at"]),
 ])
 def test_image_check(host, variables, manifests, files, status, words):
@@ -768,6 +1013,44 @@ def test_image_check(host, variables, manifests, files, status, words):
     assert_check(check, status, *words)
 
 
+def _planned(host, groups=GROUPS, **variables):
+    sources = pf.image_sources(inputs(host, ansible_facts={"architecture": "x86_64"}, **variables), groups, {})
+    assert sources.problems == ()
+    return [(variable, plan["components"]) for variable, plan in sources.plans]
+
+
+def test_the_images_planned_for_each_host_are_those_its_roles_run():
+    assert _planned("node1") == [
+        ("hyperkube_master_images", ["kube-apiserver"]), ("hyperkube_master_images", ["kube-controller-manager"]),
+        ("hyperkube_master_images", ["kube-scheduler"]), ("hyperkube_master_images", ["kubelet"]),
+        ("hyperkube_master_images", ["coredns"]), ("kube_proxy_images", ["kube-proxy"])]
+    # A node: its kubelet, CoreDNS's image (its pods may run there), kube-proxy.
+    assert _planned("node3") == [("hyperkube_master_images", ["kubelet"]), ("hyperkube_master_images", ["coredns"]),
+                                 ("kube_proxy_images", ["kube-proxy"])]
+    assert _planned("etcd-only", WITH_ETCD_ONLY, etcd_image_source="registry",
+                    etcd_image_digest="sha256:" + "c" * 64) == []
+
+
+@pytest.mark.parametrize("value", [False, "false", "False"])
+def test_no_coredns_image_is_planned_when_the_cluster_dns_is_off(value):
+    assert ("hyperkube_master_images", ["coredns"]) not in _planned("node1", hyperkube_master_dns=value)
+    assert _planned("node3", hyperkube_master_dns=value) == [("hyperkube_master_images", ["kubelet"]),
+                                                             ("kube_proxy_images", ["kube-proxy"])]
+
+
+def test_the_seed_profile_plans_no_coredns_image():
+    """As the role (CoreDNS only where the profile has TLS) and offline_bundle.yml (modern only): the seed's
+    cluster has no cluster DNS, so no image of it is planned, and a seed bundle needs none."""
+    seed = {"hyperkube_master_profile": "seed", "etcd_profile": "seed", "kube_proxy_profile": "seed"}
+    planned = [components for _, components in _planned("node1", ALL_IN_ONE, **seed)]
+    assert ["coredns"] not in planned
+
+
+def test_hyperkube_master_dns_defaults_to_on():
+    assert inputs("node1").hyperkube_master_dns is True
+    assert role_defaults.DEFAULTS["hyperkube_master_dns"] is True
+
+
 def test_the_controller_reads_the_bundles_and_stats_their_files():
     hosts = {"node1": inputs("node1", **PINNED_IMAGES, **DIRECTORY),
              "node2": inputs("node2", **PINNED_IMAGES, etcd_image_source="tarball", etcd_image_tarball="/x/e.tar")}
@@ -775,6 +1058,17 @@ def test_the_controller_reads_the_bundles_and_stats_their_files():
     assert pf.image_files(["node1", "node2"], hosts, GROUPS, {BUNDLE: bundle_manifest()}) == [
         {"path": f"{BUNDLE}/images.tar", "checksum": True}, {"path": "/x/e.tar", "checksum": False}]
     assert pf.image_files(["node1"], hosts, GROUPS, {}) == []  # no manifest, no files: the check says so
+
+
+def test_a_node_installs_its_kubelet_from_the_bundle_the_controller_reads():
+    hosts = {"node3": inputs("node3", **PINNED_IMAGES, hyperkube_master_image_source="directory",
+                             hyperkube_master_image_directory="/node-bundle")}
+    assert pf.bundle_manifest_paths(["node3"], hosts, GROUPS) == ["/node-bundle/manifest.json"]
+    manifest = bundle_manifest(("kubelet", "coredns"))
+    assert pf.image_files(["node3"], hosts, GROUPS, {"/node-bundle": manifest}) == [
+        {"path": "/node-bundle/images.tar", "checksum": True}]
+    etcd_only = {"etcd-only": inputs("etcd-only", hyperkube_master_image_directory="/node-bundle")}
+    assert pf.bundle_manifest_paths(["etcd-only"], etcd_only, WITH_ETCD_ONLY) == []
 
 
 # --- the etcd cluster model ----------------------------------------------------------------------------------------

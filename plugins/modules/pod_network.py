@@ -1,0 +1,133 @@
+#!/usr/bin/python
+# Copyright: curtain contributors
+# Apache License 2.0
+
+DOCUMENTATION = r"""
+module: pod_network
+short_description: The host's routes to the other nodes' pods and the pods' masquerade rule
+description:
+  - Host-gw pod network (module_utils/pod_network.py). With O(state=present), the host's routes of curtain's own
+    protocol (213) become exactly O(routes), and one nat POSTROUTING rule masquerades pod traffic leaving
+    O(pod_cidr). With O(state=absent), every route of that protocol and every such rule goes; nothing else is
+    touched.
+  - Needs C(ip) (iproute2) and C(iptables) (C(ip6tables) for an IPv6 O(pod_cidr)) on the host to add them; without
+    them there is nothing to remove. With O(state=absent) only the IPv4 table is looked at.
+options:
+  state:
+    description: Whether curtain's routes and rule are present or absent.
+    type: str
+    choices: [present, absent]
+    default: present
+  routes:
+    description: The routes, each V(subnet) (another node's podCIDR) through V(via) (that node's address).
+    type: list
+    elements: dict
+    default: []
+  pod_cidr:
+    description: The cluster's pod range; required with O(state=present).
+    type: str
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+author: curtain contributors
+"""
+
+EXAMPLES = r"""
+- name: Network | Route to the other nodes' pods
+  curtain.kube.pod_network:
+    routes: [{subnet: 10.244.1.0/24, via: 172.18.0.3}]
+    pod_cidr: 10.244.0.0/16
+"""
+
+RETURN = r"""
+replaced:
+  description: The routes added or changed (in check mode, that would be).
+  returned: always
+  type: list
+  elements: dict
+deleted:
+  description: The subnets whose routes were removed.
+  returned: always
+  type: list
+  elements: str
+masquerade:
+  description: What happened to the masquerade rules (added, removed, or nothing).
+  returned: always
+  type: dict
+"""
+
+import json
+import shlex
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
+    MASQUERADE_COMMENT,
+    ROUTE_PROTOCOL,
+    PodNetworkError,
+    masquerade_rule,
+    route_changes,
+)
+
+
+def _run(module, argv):
+    rc, out, err = module.run_command(argv)
+    if rc != 0:
+        module.fail_json(msg=f"{' '.join(argv)} failed: {err.strip() or out.strip()}", rc=rc)
+    return out
+
+
+def _our_masquerade_rules(module, iptables):
+    """Our rules in nat POSTROUTING, each as the arguments after `-A POSTROUTING` (as `iptables -S` prints them,
+    which is the order masquerade_rule gives)."""
+    rules = []
+    for line in _run(module, [iptables, "-t", "nat", "-S", "POSTROUTING"]).splitlines():
+        words = shlex.split(line)
+        if MASQUERADE_COMMENT in words and words[:2] == ["-A", "POSTROUTING"]:
+            rules.append(words[2:])
+    return rules
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "routes": {"type": "list", "elements": "dict", "default": []},
+            "pod_cidr": {"type": "str"},
+        },
+        required_if=[("state", "present", ["pod_cidr"])],
+        supports_check_mode=True,
+    )
+    state = module.params["state"]
+    # Without ip or iptables a host has none of our routes or rules to remove; to add them they are required.
+    ip = module.get_bin_path("ip", required=state == "present")
+    # The masquerade rule lives in the table of the pod range's family.
+    family_v6 = state == "present" and ":" in (module.params["pod_cidr"] or "")
+    iptables = module.get_bin_path("ip6tables" if family_v6 else "iptables", required=state == "present")
+    current = json.loads(_run(module, [ip, "-j", "route", "show", "proto", str(ROUTE_PROTOCOL)]) or "[]") if ip else []
+    try:
+        changes = route_changes(current, module.params["routes"] if state == "present" else [])
+        wanted_rule = masquerade_rule(module.params["pod_cidr"]) if state == "present" else None
+    except (PodNetworkError, KeyError, ValueError) as error:
+        module.fail_json(msg=f"routes: {error}")
+    present_rules = _our_masquerade_rules(module, iptables) if iptables else []
+    keep = wanted_rule is not None and wanted_rule in present_rules
+    stale_rules = [rule for rule in present_rules if rule != wanted_rule]
+    stale_rules += [wanted_rule] * max(0, present_rules.count(wanted_rule) - 1) if keep else []
+    masquerade = {"added": wanted_rule is not None and not keep, "removed": len(stale_rules)}
+    changed = bool(changes["replace"] or changes["delete"] or masquerade["added"] or stale_rules)
+    if changed and not module.check_mode:
+        for subnet in changes["delete"]:
+            _run(module, [ip, "route", "del", subnet, "proto", str(ROUTE_PROTOCOL)])
+        for route in changes["replace"]:
+            _run(module, [ip, "route", "replace", route["subnet"], "via", route["via"], "proto", str(ROUTE_PROTOCOL)])
+        for rule in stale_rules:
+            _run(module, [iptables, "-t", "nat", "-D", "POSTROUTING", *rule])
+        if masquerade["added"]:
+            _run(module, [iptables, "-t", "nat", "-A", "POSTROUTING", *wanted_rule])
+    module.exit_json(changed=changed, replaced=changes["replace"], deleted=changes["delete"], masquerade=masquerade)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The filters a node's run uses (its kubelet role and apiserver, its certificates, its pod network, CoreDNS): the
+same data as the module_utils they wrap, and every refusal as an AnsibleFilterError naming the variable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.filter import container_runtime, kube_cluster, kube_pki, pod_network
+from ansible_collections.curtain.kube.plugins.module_utils import cluster_dns
+from ansible_collections.curtain.kube.plugins.module_utils import container_runtime as runtime
+from ansible_collections.curtain.kube.plugins.module_utils import kube_pki as pki
+
+FILTERS: dict[str, Any] = {
+    **container_runtime.FilterModule().filters(), **kube_cluster.FilterModule().filters(),
+    **kube_pki.FilterModule().filters(), **pod_network.FilterModule().filters(),
+}
+NODES = [{"metadata": {"name": "n1"}, "spec": {"podCIDR": "10.244.0.0/24", "podCIDRs": ["10.244.0.0/24"]},
+          "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}]}},
+         {"metadata": {"name": "n2"}, "spec": {"podCIDR": "10.244.1.0/24", "podCIDRs": ["10.244.1.0/24"]},
+          "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.2"}]}}]
+
+
+def test_the_pod_network_filters_are_registered() -> None:
+    assert set(pod_network.FilterModule().filters()) == {
+        "kube_own_pod_subnet", "kube_node_routes", "kube_loopback_only_resolvers", "kube_resolv_conf",
+        "kube_coredns_objects"}
+    assert {"kube_kubelet_role", "kube_apiserver_url"} <= set(kube_cluster.FilterModule().filters())
+    assert "kube_node_certificates" in kube_pki.FilterModule().filters()
+    assert "kube_cni_config" in container_runtime.FilterModule().filters()
+
+
+def test_the_cni_config_filter_gives_the_node_s_file_for_its_pod_subnet() -> None:
+    assert FILTERS["kube_cni_config"]("10.244.1.0/24") == {
+        "/etc/cni/net.d/10-curtain.conflist": runtime.cni_config("10.244.1.0/24")}
+    with pytest.raises(AnsibleFilterError, match="pod_subnet"):
+        FILTERS["kube_cni_config"]("")
+
+
+def test_the_runtime_files_filter_takes_no_pod_network() -> None:
+    files = FILTERS["kube_runtime_files"](runtime.DEFAULT_SANDBOX_IMAGE, False, [], None)
+    assert not [path for path in files if path.startswith("/etc/cni/")]
+
+
+def test_the_node_s_pod_network_filters() -> None:
+    assert FILTERS["kube_own_pod_subnet"](NODES, "n2") == "10.244.1.0/24"
+    assert FILTERS["kube_own_pod_subnet"](NODES, "n3") is None
+    assert FILTERS["kube_node_routes"](NODES, "n2") == [{"subnet": "10.244.0.0/24", "via": "10.0.0.1", "node": "n1"}]
+    assert FILTERS["kube_loopback_only_resolvers"]("nameserver 127.0.0.53\n") == ["127.0.0.53"]
+    assert FILTERS["kube_resolv_conf"](["192.0.2.53"]) == "nameserver 192.0.2.53\n"
+
+
+@pytest.mark.parametrize(("name", "args", "expected"), [
+    ("kube_resolv_conf", (["resolver.example"],), "hyperkube_master_pod_nameservers: 'resolver.example'"),
+    ("kube_coredns_objects", ("registry.k8s.io/coredns/coredns:v1.14.6", ["10.96.0.10"], "cluster.local", 0),
+     "hyperkube_master_dns_replicas: 0"),
+    ("kube_coredns_objects", ("", ["10.96.0.10"]), "hyperkube_master_images.coredns"),
+    ("kube_kubelet_role", ("both", {"masters": ["both"], "nodes": ["both"]}, "masters", "nodes", True),
+     "hyperkube_master_control_plane_taint"),
+    ("kube_kubelet_role", ("e1", {"masters": ["m1"]}), "hyperkube_master_node_group"),
+    ("kube_apiserver_url", ("n1", [], 6443), "the masters group is empty"),
+    ("kube_node_certificates", ("", ["10.0.0.7"]), "node name: empty"),
+])
+def test_refusals_are_filter_errors_naming_the_variable(name: str, args: tuple[Any, ...], expected: str) -> None:
+    with pytest.raises(AnsibleFilterError) as raised:
+        FILTERS[name](*args)
+    assert expected in str(raised.value), str(raised.value)
+
+
+def test_the_cluster_filters_give_the_module_utils_answers() -> None:
+    groups = {"masters": ["m1"], "nodes": ["n1", "m1"]}
+    assert FILTERS["kube_kubelet_role"]("n1", groups, "masters", "nodes", True) == "node"
+    assert FILTERS["kube_kubelet_role"]("m1", groups, "masters", "nodes", False) == "master"
+    masters = [{"host": "m1", "name": "m1", "address": "10.0.0.1", "hostnames": ["m1"]}]
+    assert FILTERS["kube_apiserver_url"]("n1", masters, 6443) == "https://10.0.0.1:6443"
+    assert FILTERS["kube_node_certificates"]("n1", ["10.0.0.7"]) == pki.node_certificates("n1", ["10.0.0.7"])
+    assert FILTERS["kube_coredns_objects"](cluster_dns.DEFAULT_IMAGE, ["10.96.0.10"]) == cluster_dns.coredns_objects(
+        cluster_dns.DEFAULT_IMAGE, ["10.96.0.10"])
