@@ -49,9 +49,12 @@ def test_modern_apiserver_is_ready_for_the_admin_kubeconfig_and_both_masters_are
     for name in (MODERN, MODERN_2):
         found = wait_for(lambda name=name: node_ready(kubectl, name), 120, f"node {name} Ready")
         assert found["status"]["nodeInfo"]["kubeletVersion"] == "v1.37.2"
-        pods = wait_for(lambda name=name: len(found := mirror_pods(kubectl, name)) == 3 and found, 120,
-                        f"the mirror pods of {name}")
-        assert all(pod["status"]["phase"] == "Running" for pod in pods.values()), name
+        # A mirror pod's phase follows the kubelet's status updates, which a node that has just turned Ready (its
+        # pod network came with its podCIDR) may not have sent yet: wait for Running, as default's test does.
+        pods = wait_for(lambda name=name: len(found := mirror_pods(kubectl, name)) == 3
+                        and all(pod["status"]["phase"] == "Running" for pod in found.values()) and found, 120,
+                        f"the three mirror pods of {name} Running")
+        assert set(pods) == {"kube-apiserver", "kube-controller-manager", "kube-scheduler"}, name
 
 
 @pytest.mark.parametrize("name", [MODERN, MODERN_2])

@@ -52,8 +52,10 @@ def newer_images() -> dict:
 
     return {
         "upgrade_kubernetes_version": "v1.37.2",
+        # Extra vars replace the inventory's whole mapping: CoreDNS's entry (the same image) goes along.
         "hyperkube_master_images": {name: image(name) for name in
-                                    ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")},
+                                    ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",
+                                     "coredns")},
         "kube_proxy_images": {"kube-proxy": image("kube-proxy")},
     }
 
