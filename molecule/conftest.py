@@ -82,6 +82,17 @@ def run_check_mode(playbook: str = "converge.yml") -> dict:
 
 
 PROJECT = Path(__file__).resolve().parents[1]
+# Figures the scenarios measure (recovery and upgrade times), kept after the test hosts are gone; docs quote them.
+FIGURES_DIR = PROJECT / ".local/figures"
+
+
+def record_figures(name: str, figures: dict) -> None:
+    """Merge `figures` into FIGURES_DIR/<name>.json."""
+    path = FIGURES_DIR / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    kept.update({key: round(value, 1) if isinstance(value, float) else value for key, value in figures.items()})
+    path.write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n")
 
 
 @pytest.fixture(scope="session")
@@ -122,13 +133,15 @@ def etcd_json(host, url: str, path: str, body: dict | None = None) -> dict:
     return json.loads(result.stdout)
 
 
-def etcd_key_count(host, url: str, prefix: str | None = None) -> int:
-    """How many keys the whole key space holds (from "\\0" to the range end "\\0"), or those under `prefix`."""
+def etcd_key_count(host, url: str, prefix: str | None = None, serializable: bool = False) -> int:
+    """How many keys the whole key space holds (from "\\0" to the range end "\\0"), or those under `prefix`.
+    serializable: as the member at `url` holds them itself (else as the cluster's quorum agrees)."""
     if prefix:
         end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         body = {"key": b64(prefix), "range_end": b64(end), "count_only": True}
     else:
         body = {"key": b64("\0"), "range_end": b64("\0"), "count_only": True}
+    body["serializable"] = serializable
     return int(etcd_json(host, url, "/v3/kv/range", body).get("count", 0))
 
 

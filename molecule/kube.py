@@ -118,6 +118,46 @@ def workload(name: str, digest: str, replicas: int = 1) -> list[dict]:
     return [deployment, service]
 
 
+def echo_daemonset(name: str, digest: str) -> list[dict]:
+    """An http-echo DaemonSet (a pod on every node that takes workloads) and its ClusterIP Service."""
+    labels = {"app": name}
+    daemonset = {
+        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
+            "containers": [{
+                "name": name, "image": f"{REGISTRY}/curtain/http-echo@{digest}",
+                "args": [f"-message=hello from {name}"], "ports": [{"containerPort": 8080}],
+                "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2}}]}}},
+    }
+    service = {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
+    return [daemonset, service]
+
+
+def ready_pods(kubectl: Kubectl, app: str) -> list[dict]:
+    """The Ready pods labelled app=`app` in the default namespace."""
+    return [pod for pod in kubectl.json("get", "pods", "-n", "default", "-l", f"app={app}")["items"]
+            if any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))]
+
+
+def by_node(pods: list[dict]) -> dict[str, dict]:
+    """Pods by the node they run on (one each, as a DaemonSet's)."""
+    return {pod["spec"]["nodeName"]: pod for pod in pods}
+
+
+def echo_on_every_node(kubectl: Kubectl, name: str, nodes: tuple[str, ...]) -> dict[str, dict]:
+    """Apply the http-echo DaemonSet `name` and wait for its Ready pod on each of `nodes`; those pods, by node."""
+    kubectl.apply(*echo_daemonset(name, os.environ["CURTAIN_TEST_DIGEST_HTTP_ECHO"]))
+
+    def ready() -> dict[str, dict] | None:
+        found = by_node(ready_pods(kubectl, name))
+        return found if sorted(found) == sorted(nodes) else None
+
+    return wait_for(ready, 240, f"a Ready {name} pod on each of {', '.join(nodes)}")
+
+
 GET = r"""
 import sys, urllib.request
 try:

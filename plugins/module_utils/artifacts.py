@@ -292,7 +292,7 @@ def plan_images(
 
 
 # Images of the cluster's add-ons, which no Kubernetes profile names: {component: (repository, tag)}.
-ADDON_IMAGES = {"coredns": tuple(cluster_dns.DEFAULT_IMAGE.rsplit(":", 1))}
+ADDON_IMAGES = {cluster_dns.NAME: tuple(cluster_dns.DEFAULT_IMAGE.rsplit(":", 1))}
 
 
 def wanted_images(reference: str, components: list[str] | tuple[str, ...],

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-DNS_COMPONENT = "coredns"
+from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import NAME as DNS_COMPONENT
 
 
 class KubeClusterError(ValueError):

@@ -7,6 +7,8 @@ Why host-gw and not an overlay or a CNI project (docs/hyperkube_master.md says m
 host-local, loopback, portmap) are all a node needs when the hosts share a layer-2 network, which is what the seed's
 hosts did; there is no encapsulation to tune and nothing more to build. A route is a plain kernel route that survives
 a restart of Docker Engine and of every container. Hosts on different subnets need an overlay: use a CNI project then.
+A host's boot loses the routes and the rule: the module writes them as a script too (RESTORE_SCRIPT, restore_script),
+which the node container's entrypoint runs at each start, before the kubelet (roles/artifacts/files/node-image).
 
 The routes carry their own protocol number (ROUTE_PROTOCOL, `ip route ... proto 213`), so that the role finds and
 removes its own routes and never another's. Traffic from pods to anywhere outside the cluster's pod range leaves
@@ -19,6 +21,7 @@ Standard library only.
 from __future__ import annotations
 
 import ipaddress
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +29,8 @@ from typing import Any
 # routing daemons': bird 12, zebra 11, calico uses 80): `ip route show proto 213` lists exactly curtain's.
 ROUTE_PROTOCOL = 213
 MASQUERADE_COMMENT = "curtain: pod traffic leaving the pod network"
+# In /etc/kubernetes, which the kubelet container mounts at the same place (container_runtime.KUBELET_VOLUMES).
+RESTORE_SCRIPT = "/etc/kubernetes/pod-network.sh"
 
 
 class PodNetworkError(ValueError):
@@ -134,6 +139,22 @@ def resolv_conf_text(nameservers: Sequence[str]) -> str:
         except ValueError:
             raise PodNetworkError(f"hyperkube_master_pod_nameservers: {server!r} is not an IP address") from None
     return "".join(f"nameserver {server}\n" for server in nameservers)
+
+
+def restore_script(routes: Sequence[Mapping[str, str]], pod_cidr: str) -> str:
+    """The shell script that puts the routes and the masquerade rule back on a host that lost them (a boot), and
+    changes nothing on a host that has them: `ip route replace`, and the rule appended only when `iptables -C` does
+    not find it."""
+    iptables = "ip6tables" if _network(pod_cidr, "pod_cidr").version == 6 else "iptables"
+    rule = shlex.join(masquerade_rule(pod_cidr))
+    lines = [
+        "# Written by curtain.kube.pod_network; the node container's entrypoint runs it before the kubelet starts.",
+        *(shlex.join(["ip", "route", "replace", _canonical(route["subnet"]),
+                      "via", str(ipaddress.ip_address(route["via"])), "proto", str(ROUTE_PROTOCOL)])
+          for route in routes),
+        f"{iptables} -t nat -C POSTROUTING {rule} 2>/dev/null || {iptables} -t nat -A POSTROUTING {rule}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def masquerade_rule(pod_cidr: str) -> list[str]:

@@ -37,6 +37,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
 )
 from ansible_collections.curtain.kube.plugins.module_utils.inventory import InventoryError, advertise_address
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
+    DNS_COMPONENT,
     KubeClusterError,
     kubelet_role,
     node_name_problem,
@@ -944,7 +945,7 @@ def _kube_plans(variable: str, reference: str, components: Sequence[str], source
         return [], None  # reported by the profiles check
     specs = component_specs(tuple(components), {"source": source, "directory": directory, "kubernetes_version": version,
                                                 "machine": architecture}, _plain(images), wanted,
-                            (*HYPERKUBE_COMPONENTS, "coredns") if variable == "hyperkube_master_images" else ())
+                            (*HYPERKUBE_COMPONENTS, DNS_COMPONENT) if variable == "hyperkube_master_images" else ())
     # manifests are keyed without a trailing slash (bundle_manifest_paths); the plans look them up as given.
     seen = {str(directory): manifests.get(str(directory).rstrip("/"))} if directory else {}
     try:
@@ -989,7 +990,7 @@ def image_sources(inputs: HostInputs, groups: Groups, manifests: Mapping[str, An
     if "kubelet" in runs:
         # As the role's preflight: a node's kubelet alone, CoreDNS's image on every kubelet host while it is on.
         components = HYPERKUBE_COMPONENTS if "control plane" in runs else ("kubelet",)
-        components += (("coredns",) if str(inputs.hyperkube_master_dns).lower() != "false"
+        components += ((DNS_COMPONENT,) if str(inputs.hyperkube_master_dns).lower() != "false"
                        and _profile_name(inputs.hyperkube_master_profile) == "modern" else ())
         kube.append(("hyperkube_master_images", "hyperkube_master_image_directory", inputs.master_reference,
                      components, inputs.hyperkube_master_image_source,

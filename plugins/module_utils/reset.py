@@ -60,6 +60,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfileError, get_profile
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import POD_NAME as KUBE_PROXY_POD
+from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
+    RESTORE_SCRIPT as POD_NETWORK_RESTORE_SCRIPT,
+)
 
 MANAGED_BY_LABEL = "io.curtain.managed-by"
 COMPONENT_LABEL = "io.curtain.component"
@@ -189,8 +192,9 @@ def reset_paths(
                                                "authentication_config_file", "kubelet_config_file",
                                                "kube_proxy_config_file"))
     # The kubelet's containerd: its images, snapshots and state, its configuration, the addresses the pod network
-    # gave out; and the kernel parameter files the roles wrote (the values stay set until the next boot).
-    files += [CNI_CONF_FILE, *SYSCTL_FILES]
+    # gave out; the kernel parameter files the roles wrote (the values stay set until the next boot); the script that
+    # restores the pod network's routes at a boot (the pod_network module removes it too, with the routes).
+    files += [CNI_CONF_FILE, *SYSCTL_FILES, POD_NETWORK_RESTORE_SCRIPT]
     whole_dirs = [resolved[0]["pki_dir"], KUBELET_ROOT_DIR, etcd_pki_dir, CONTAINERD_ROOT, CONTAINERD_STATE,
                   SHIM_SOCKETS, RUNTIME_CONFIG_DIR, CNI_NETWORK_STATE_DIR]
     whole = {_normal(path) for path in whole_dirs}

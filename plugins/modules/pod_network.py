@@ -10,6 +10,9 @@ description:
     protocol (213) become exactly O(routes), and one nat POSTROUTING rule masquerades pod traffic leaving
     O(pod_cidr). With O(state=absent), every route of that protocol and every such rule goes; nothing else is
     touched.
+  - A host's boot loses routes and rules. With O(state=present), the module also writes O(restore_script): a shell
+    script that puts them back and changes nothing where they are, which the node container's entrypoint runs at
+    each start before the kubelet. With O(state=absent), the script is removed.
   - Needs C(ip) (iproute2) and C(iptables) (C(ip6tables) for an IPv6 O(pod_cidr)) on the host to add them; without
     them there is nothing to remove. With O(state=absent) only the IPv4 table is looked at.
 options:
@@ -26,6 +29,11 @@ options:
   pod_cidr:
     description: The cluster's pod range; required with O(state=present).
     type: str
+  restore_script:
+    description: Where the script that restores the routes and the rule goes (in a directory the kubelet container
+      mounts at the same place).
+    type: path
+    default: /etc/kubernetes/pod-network.sh
 attributes:
   check_mode:
     support: full
@@ -56,17 +64,25 @@ masquerade:
   description: What happened to the masquerade rules (added, removed, or nothing).
   returned: always
   type: dict
+restore_script:
+  description: Whether the restore script was written or removed (in check mode, would be).
+  returned: always
+  type: bool
 """
 
 import json
+import os
 import shlex
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
     MASQUERADE_COMMENT,
+    RESTORE_SCRIPT,
     ROUTE_PROTOCOL,
     PodNetworkError,
     masquerade_rule,
+    restore_script,
     route_changes,
 )
 
@@ -89,12 +105,31 @@ def _our_masquerade_rules(module, iptables):
     return rules
 
 
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _write(module, path, text):
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(dir=directory, prefix=".pod-network.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(scratch, 0o644)
+    module.atomic_move(scratch, path)
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "routes": {"type": "list", "elements": "dict", "default": []},
             "pod_cidr": {"type": "str"},
+            "restore_script": {"type": "path", "default": RESTORE_SCRIPT},
         },
         required_if=[("state", "present", ["pod_cidr"])],
         supports_check_mode=True,
@@ -109,6 +144,7 @@ def main():
     try:
         changes = route_changes(current, module.params["routes"] if state == "present" else [])
         wanted_rule = masquerade_rule(module.params["pod_cidr"]) if state == "present" else None
+        wanted_script = restore_script(module.params["routes"], module.params["pod_cidr"]) if wanted_rule else None
     except (PodNetworkError, KeyError, ValueError) as error:
         module.fail_json(msg=f"routes: {error}")
     present_rules = _our_masquerade_rules(module, iptables) if iptables else []
@@ -116,7 +152,9 @@ def main():
     stale_rules = [rule for rule in present_rules if rule != wanted_rule]
     stale_rules += [wanted_rule] * max(0, present_rules.count(wanted_rule) - 1) if keep else []
     masquerade = {"added": wanted_rule is not None and not keep, "removed": len(stale_rules)}
-    changed = bool(changes["replace"] or changes["delete"] or masquerade["added"] or stale_rules)
+    script_path = module.params["restore_script"]
+    script_changed = _read(script_path) != wanted_script
+    changed = bool(changes["replace"] or changes["delete"] or masquerade["added"] or stale_rules or script_changed)
     if changed and not module.check_mode:
         for subnet in changes["delete"]:
             _run(module, [ip, "route", "del", subnet, "proto", str(ROUTE_PROTOCOL)])
@@ -126,7 +164,12 @@ def main():
             _run(module, [iptables, "-t", "nat", "-D", "POSTROUTING", *rule])
         if masquerade["added"]:
             _run(module, [iptables, "-t", "nat", "-A", "POSTROUTING", *wanted_rule])
-    module.exit_json(changed=changed, replaced=changes["replace"], deleted=changes["delete"], masquerade=masquerade)
+        if script_changed and wanted_script is None:
+            os.remove(script_path)
+        elif script_changed:
+            _write(module, script_path, wanted_script)
+    module.exit_json(changed=changed, replaced=changes["replace"], deleted=changes["delete"], masquerade=masquerade,
+                     restore_script=script_changed)
 
 
 if __name__ == "__main__":

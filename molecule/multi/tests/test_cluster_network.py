@@ -9,58 +9,19 @@ Runs before test_multi.py (file order), whose last test makes a node new again."
 from __future__ import annotations
 
 import json
-import os
 import re
 from itertools import permutations
-from pathlib import Path
 
-import pytest
-import testinfra
-from kube import REGISTRY, Kubectl, http_get_from, wait_for
+from kube import Kubectl, http_get_from, wait_for
+from multi_cluster import ECHO, HOSTS, MASTER, NODES, node
 
-HOSTS = ("curtain-multi-1", "curtain-multi-2", "curtain-multi-3", "curtain-multi-4")
-MASTER, NODES = HOSTS[0], HOSTS[1:]
-INVENTORY = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent"))
-ADMIN_KUBECONFIG = INVENTORY.parent / "artifacts/admin.conf"
-NAME = "echo"
+pytest_plugins = ["multi_fixtures"]  # kubectl, pods
+
 CNI_FILE = "/etc/cni/net.d/10-curtain.conflist"
 
 
-def node(name: str):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
-
-
-@pytest.fixture(scope="module")
-def kubectl() -> Kubectl:
-    return Kubectl(ADMIN_KUBECONFIG)
-
-
-@pytest.fixture(scope="module")
-def pods(kubectl: Kubectl) -> dict[str, dict]:
-    """The DaemonSet's Ready pod on each node, by node name."""
-    labels = {"app": NAME}
-    kubectl.apply(
-        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": NAME, "namespace": "default"},
-         "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
-             "containers": [{
-                 "name": NAME, "image": f"{REGISTRY}/curtain/http-echo@{os.environ['CURTAIN_TEST_DIGEST_HTTP_ECHO']}",
-                 "args": [f"-message=hello from {NAME}"], "ports": [{"containerPort": 8080}],
-                 "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2}}]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": NAME, "namespace": "default"},
-         "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]}},
-    )
-
-    def ready() -> dict[str, dict] | None:
-        found = {pod["spec"]["nodeName"]: pod
-                 for pod in kubectl.json("get", "pods", "-n", "default", "-l", f"app={NAME}")["items"]
-                 if any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))}
-        return found if sorted(found) == sorted(NODES) else None
-
-    return wait_for(ready, 240, f"a Ready {NAME} pod on each of {', '.join(NODES)}")
-
-
 def test_the_daemonset_runs_on_every_node_and_not_on_the_tainted_master(kubectl: Kubectl, pods: dict) -> None:
-    everywhere = kubectl.json("get", "pods", "-n", "default", "-l", f"app={NAME}")["items"]
+    everywhere = kubectl.json("get", "pods", "-n", "default", "-l", f"app={ECHO}")["items"]
     assert MASTER not in {pod["spec"]["nodeName"] for pod in everywhere}
     subnets = {item["metadata"]["name"]: item["spec"]["podCIDR"] for item in kubectl.json("get", "nodes")["items"]}
     for name, pod in pods.items():  # each pod's address comes from its own node's subnet
@@ -79,12 +40,12 @@ def test_a_pod_on_one_node_reaches_the_pod_on_every_other_by_its_pod_ip_without_
 
 
 def test_the_service_answers_on_every_host(kubectl: Kubectl, pods: dict) -> None:
-    cluster_ip = kubectl.json("get", "service", NAME, "-n", "default")["spec"]["clusterIP"]
+    cluster_ip = kubectl.json("get", "service", ECHO, "-n", "default")["spec"]["clusterIP"]
     for name in HOSTS:
         # Several answers, so that kube-proxy's random choice reaches pods on other hosts too.
         answered = {re.search(r"^host (\S+)$", text, re.MULTILINE).group(1)
                     for text in (wait_for(lambda name=name: http_get_from(node(name), f"http://{cluster_ip}/"), 60,
-                                          f"{NAME} answering on {name}") for _ in range(12))}
+                                          f"{ECHO} answering on {name}") for _ in range(12))}
         assert answered <= {pod["metadata"]["name"] for pod in pods.values()} and answered, (name, answered)
 
 
@@ -93,14 +54,14 @@ def test_a_pod_resolves_the_service_and_kubernetes_default_through_coredns(kubec
     assert deployment["status"].get("availableReplicas") == 2
     dns = kubectl.json("get", "service", "kube-dns", "-n", "kube-system")["spec"]["clusterIP"]
     assert dns == "10.96.0.10"  # the clusterDNS every kubelet's configuration names
-    service_ip = kubectl.json("get", "service", NAME, "-n", "default")["spec"]["clusterIP"]
+    service_ip = kubectl.json("get", "service", ECHO, "-n", "default")["spec"]["clusterIP"]
     api_ip = kubectl.json("get", "service", "kubernetes", "-n", "default")["spec"]["clusterIP"]
     for pod in pods.values():
         def resolve(name: str, pod: dict = pod) -> list[str]:
             return kubectl.run("exec", "-n", "default", pod["metadata"]["name"], "--",
                                "/http-echo", "resolve", name).stdout.split()
-        assert resolve(f"{NAME}.default.svc.cluster.local") == [service_ip]
-        assert resolve(NAME) == [service_ip]  # the pod's search domains
+        assert resolve(f"{ECHO}.default.svc.cluster.local") == [service_ip]
+        assert resolve(ECHO) == [service_ip]  # the pod's search domains
         assert resolve("kubernetes.default") == [api_ip]
 
 

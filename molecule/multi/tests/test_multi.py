@@ -10,25 +10,18 @@ import os
 import re
 from pathlib import Path
 
-import testinfra
 import yaml
 from conftest import PROJECT, etcd_call, etcd_key_count, run_playbook
 from kube import Kubectl, node_ready, wait_for
+from multi_cluster import ADMIN_KUBECONFIG, HOSTS, INVENTORY, MASTER, NODES, node
 
-HOSTS = ("curtain-multi-1", "curtain-multi-2", "curtain-multi-3", "curtain-multi-4")
-MASTER, NODE = "curtain-multi-1", "curtain-multi-4"
+NODE = NODES[-1]
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
 ROUTE_PROTOCOL = "213"  # curtain's own (module_utils/pod_network.py)
-INVENTORY = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent"))
-ADMIN_KUBECONFIG = INVENTORY.parent / "artifacts/admin.conf"
 GET = r"""
 import sys, urllib.request
 print(urllib.request.urlopen(sys.argv[1], timeout=10).status)
 """
-
-
-def node(name: str):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
 
 
 def inventory_hosts() -> dict:

@@ -29,8 +29,9 @@ BACKUPS = "/var/lib/curtain/backups/etcd"
 CURTAINS_FILES = [
     "/etc/kubernetes/pki", "/etc/kubernetes/admin.conf", "/etc/kubernetes/controller-manager.conf",
     "/etc/kubernetes/scheduler.conf", "/etc/kubernetes/kubelet.conf", "/etc/kubernetes/kube-proxy.conf",
-    "/etc/kubernetes/audit-policy.yaml", "/etc/kubernetes/authentication-config.yaml", "/var/lib/kubelet",
-    "/var/lib/kube-proxy", "/var/log/kubernetes", "/etc/curtain", "/var/lib/curtain/containerd", "/run/curtain",
+    "/etc/kubernetes/audit-policy.yaml", "/etc/kubernetes/authentication-config.yaml", "/etc/kubernetes/pod-network.sh",
+    "/var/lib/kubelet", "/var/lib/kube-proxy", "/var/log/kubernetes", "/etc/curtain", "/var/lib/curtain/containerd",
+    "/run/curtain",
     "/etc/cni/net.d/10-curtain.conflist", "/var/lib/cni/networks/curtain", "/etc/sysctl.d/90-curtain-kubelet.conf",
 ]
 # The processes of the kubelet, its runtime and its pods (the pods run in the host's PID namespace of the test host).
@@ -185,6 +186,9 @@ def test_check_mode_tells_what_would_go_and_changes_nothing() -> None:
     found = states()
     assert {name: host["fingerprint"] for name, host in found.items()} == BEFORE_RESET
     assert set(found[HALF]["processes"]) >= POD_PROCESSES - {"http-echo"}  # the pods the kubelet left run on
+    # What the reset must take away is there to take: on both hosts, whole and half-finished.
+    for name, host in found.items():
+        assert [path for path in CURTAINS_FILES if path not in host["exists"]] == [], name
 
 
 def test_reset_removes_curtains_containers_pods_and_files() -> None:

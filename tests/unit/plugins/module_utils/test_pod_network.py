@@ -3,6 +3,8 @@ the masquerade rule, the pods' resolvers, and the node subnets the controller-ma
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
     own_pod_subnet,
     pod_addresses_per_node,
     resolv_conf_text,
+    restore_script,
     route_changes,
 )
 
@@ -130,6 +133,57 @@ def test_the_masquerade_rule_covers_pod_traffic_leaving_the_pod_network_only() -
     assert masquerade_rule("10.244.3.7/16")[1] == "10.244.0.0/16"
     with pytest.raises(PodNetworkError, match=r"^pod_cidr: 'pods' is not a CIDR"):
         masquerade_rule("pods")
+
+
+# --- the script that restores both after a boot ------------------------------------------------------------------
+# Records its name and arguments, separated by the unit separator (\\037), one line per call.
+RECORDING_BINARY = """#!/bin/sh
+{ printf '%s' "$(basename "$0")"; for word in "$@"; do printf '\\037%s' "$word"; done; echo; } >>"$RECORD"
+case " $* " in *" -C "*) exit "$CHECK_EXIT";; esac
+"""
+
+
+def run_restore_script(tmp_path: Path, script: str, rule_present: bool) -> list[list[str]]:
+    """Run the script under sh with `ip` and `iptables` that record their arguments (`iptables -C` finds the rule
+    when rule_present); the commands it ran."""
+    bin_dir, record = tmp_path / "bin", tmp_path / "record"
+    bin_dir.mkdir(exist_ok=True)
+    for name in ("ip", "iptables", "ip6tables"):
+        (bin_dir / name).write_text(RECORDING_BINARY)
+        (bin_dir / name).chmod(0o755)
+    record.write_text("")
+    (tmp_path / "restore.sh").write_text(script)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "RECORD": str(record), "CHECK_EXIT": "0" if rule_present else "1"}
+    subprocess.run(["sh", "-e", str(tmp_path / "restore.sh")], env=env, check=True)
+    return [line.split("\037") for line in record.read_text().splitlines()]
+
+
+def test_the_restore_script_puts_back_each_route_and_the_rule_once(tmp_path: Path) -> None:
+    routes = [{"subnet": "10.244.1.0/24", "via": "10.0.0.2"}, {"subnet": "10.244.2.0/24", "via": "10.0.0.3"}]
+    script = restore_script(routes, "10.244.0.0/16")
+    rule = masquerade_rule("10.244.0.0/16")
+    assert run_restore_script(tmp_path, script, rule_present=False) == [
+        ["ip", "route", "replace", "10.244.1.0/24", "via", "10.0.0.2", "proto", "213"],
+        ["ip", "route", "replace", "10.244.2.0/24", "via", "10.0.0.3", "proto", "213"],
+        ["iptables", "-t", "nat", "-C", "POSTROUTING", *rule],
+        ["iptables", "-t", "nat", "-A", "POSTROUTING", *rule],
+    ]
+    # Where the rule is there already (the kubelet container restarted, the host did not), it is not added again.
+    assert run_restore_script(tmp_path, script, rule_present=True)[-1] == ["iptables", "-t", "nat", "-C",
+                                                                           "POSTROUTING", *rule]
+
+
+def test_the_restore_script_of_an_ipv6_pod_network_uses_ip6tables(tmp_path: Path) -> None:
+    script = restore_script([{"subnet": "fd00:10:244:1::/64", "via": "fd00::2"}], "fd00:10:244::/56")
+    commands = run_restore_script(tmp_path, script, rule_present=False)
+    assert [command[0] for command in commands] == ["ip", "ip6tables", "ip6tables"]
+
+
+@pytest.mark.parametrize("route", [{"subnet": "10.244.1.0/24", "via": "10.0.0.2; reboot"},
+                                   {"subnet": "10.244.1.0/24; reboot", "via": "10.0.0.2"}])
+def test_the_restore_script_takes_only_addresses(route: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        restore_script([route], "10.244.0.0/16")
 
 
 # --- the pods' resolvers -------------------------------------------------------------------------------------------

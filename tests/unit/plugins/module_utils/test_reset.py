@@ -246,6 +246,9 @@ def test_paths_follow_the_settings_and_ignore_everything_else() -> None:
     assert [path for path in paths.files if path.startswith(("/etc/cni/", "/etc/sysctl.d/", "/var/lib/cni/"))] == [
         "/etc/cni/net.d/10-curtain.conflist", "/etc/sysctl.d/90-curtain-kube-proxy.conf",
         "/etc/sysctl.d/90-curtain-kubelet.conf"]
+    # The script that restores the pod network at a boot: without it in the plan, /etc/kubernetes would look held by a
+    # foreign file and stay until a second reset.
+    assert "/etc/kubernetes/pod-network.sh" in paths.files
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,17 @@ import json
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
-from ansible_collections.curtain.kube.plugins.module_utils.pod_network import MASQUERADE_COMMENT, masquerade_rule
+from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
+    MASQUERADE_COMMENT,
+    masquerade_rule,
+    restore_script,
+)
 from ansible_collections.curtain.kube.plugins.modules import pod_network
 
 IP, IPTABLES = "/usr/sbin/ip", "/usr/sbin/iptables"
@@ -34,6 +39,10 @@ class FakeHost:
     binaries: tuple[str, ...] = ("ip", "iptables")
     fail: str = ""  # a command starting with this fails
     commands: list[list[str]] = field(default_factory=list)
+    script: Path = Path("/nonexistent")  # where the module is told to write its restore script
+
+    def args(self, **given: Any) -> dict[str, Any]:
+        return {"restore_script": str(self.script), **given}
 
     def run(self, argv: list[str]) -> tuple[int, str, str]:
         self.commands.append(list(argv))
@@ -68,8 +77,8 @@ class FakeHost:
 
 
 @pytest.fixture
-def host() -> Iterator[FakeHost]:
-    fake = FakeHost()
+def host(tmp_path: Path) -> Iterator[FakeHost]:
+    fake = FakeHost(script=tmp_path / "kubernetes/pod-network.sh")
 
     def get_bin_path(self: basic.AnsibleModule, name: str, required: bool = False, **_: Any) -> str | None:
         if name in fake.binaries:
@@ -88,7 +97,7 @@ def host() -> Iterator[FakeHost]:
 def test_a_new_node_gets_every_route_and_the_masquerade_rule_then_nothing_to_do(host: FakeHost,
                                                                                 module_runner: Any) -> None:
     host.routes["172.18.0.0/16"] = {"gateway": "", "protocol": "kernel"}
-    first = module_runner(pod_network.main, {"routes": ROUTES, "pod_cidr": POD_CIDR})
+    first = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR))
     assert not first.failed, first.result
     assert first.result["changed"] is True
     assert first.result["replaced"] == ROUTES and first.result["deleted"] == []
@@ -100,11 +109,15 @@ def test_a_new_node_gets_every_route_and_the_masquerade_rule_then_nothing_to_do(
     ]
     assert host.rules == [DOCKER_RULE, masquerade_rule(POD_CIDR)]
     assert host.routes["172.18.0.0/16"] == {"gateway": "", "protocol": "kernel"}  # not curtain's
+    # The script that puts them back after a boot, readable by the node container (run by its entrypoint).
+    assert first.result["restore_script"] is True
+    assert host.script.read_text() == restore_script(ROUTES, POD_CIDR)
+    assert host.script.stat().st_mode & 0o777 == 0o644
 
     host.commands.clear()
-    again = module_runner(pod_network.main, {"routes": ROUTES, "pod_cidr": POD_CIDR})
+    again = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR))
     assert again.result == {"changed": False, "replaced": [], "deleted": [],
-                            "masquerade": {"added": False, "removed": 0}}
+                            "masquerade": {"added": False, "removed": 0}, "restore_script": False}
     assert host.changes() == []
 
 
@@ -114,7 +127,7 @@ def test_a_moved_node_s_route_is_replaced_and_a_departed_node_s_deleted(host: Fa
                         "10.244.7.0/24": {"gateway": "10.0.0.7", "protocol": "213"},
                         "10.99.0.0/24": {"gateway": "10.0.0.1", "protocol": "static"}})
     host.rules.append(masquerade_rule(POD_CIDR))
-    result = module_runner(pod_network.main, {"routes": ROUTES, "pod_cidr": POD_CIDR}).result
+    result = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR)).result
     assert result["changed"] is True
     assert result["replaced"] == [{"subnet": "10.244.2.0/24", "via": "10.0.0.3"}]
     assert result["deleted"] == ["10.244.7.0/24"]
@@ -126,7 +139,7 @@ def test_a_moved_node_s_route_is_replaced_and_a_departed_node_s_deleted(host: Fa
 def test_the_masquerade_rule_follows_pod_cidr_and_is_kept_once(host: FakeHost, module_runner: Any) -> None:
     old = masquerade_rule("10.32.0.0/16")
     host.rules += [old, masquerade_rule(POD_CIDR), masquerade_rule(POD_CIDR)]
-    result = module_runner(pod_network.main, {"routes": [], "pod_cidr": POD_CIDR}).result
+    result = module_runner(pod_network.main, host.args(routes=[], pod_cidr=POD_CIDR)).result
     assert result["changed"] is True
     assert result["masquerade"] == {"added": False, "removed": 2}
     assert host.rules == [DOCKER_RULE, masquerade_rule(POD_CIDR)]
@@ -136,21 +149,26 @@ def test_the_masquerade_rule_follows_pod_cidr_and_is_kept_once(host: FakeHost, m
 def test_check_mode_says_what_would_change_and_runs_nothing_that_changes(host: FakeHost,
                                                                           module_runner: Any) -> None:
     host.routes["10.244.7.0/24"] = {"gateway": "10.0.0.7", "protocol": "213"}
-    result = module_runner(pod_network.main, {"routes": ROUTES, "pod_cidr": POD_CIDR}, check_mode=True).result
+    result = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR),
+                           check_mode=True).result
     assert result["changed"] is True
     assert result["replaced"] == ROUTES and result["deleted"] == ["10.244.7.0/24"]
     assert result["masquerade"] == {"added": True, "removed": 0}
     assert host.changes() == []
     assert host.routes == {"10.244.7.0/24": {"gateway": "10.0.0.7", "protocol": "213"}}
     assert host.rules == [DOCKER_RULE]
+    assert result["restore_script"] is True and not host.script.exists()
 
 
 def test_absent_removes_curtain_s_routes_and_rule_only(host: FakeHost, module_runner: Any) -> None:
     host.routes.update({"10.244.1.0/24": {"gateway": "10.0.0.2", "protocol": "213"},
                         "10.99.0.0/24": {"gateway": "10.0.0.1", "protocol": "static"}})
     host.rules.append(masquerade_rule(POD_CIDR))
-    result = module_runner(pod_network.main, {"state": "absent"}).result
-    assert result["changed"] is True
+    host.script.parent.mkdir()
+    host.script.write_text(restore_script(ROUTES, POD_CIDR))
+    result = module_runner(pod_network.main, host.args(state="absent")).result
+    assert result["changed"] is True and result["restore_script"] is True
+    assert not host.script.exists()
     assert result["deleted"] == ["10.244.1.0/24"] and result["masquerade"] == {"added": False, "removed": 1}
     assert host.routes == {"10.99.0.0/24": {"gateway": "10.0.0.1", "protocol": "static"}}
     assert host.rules == [DOCKER_RULE]
@@ -158,19 +176,30 @@ def test_absent_removes_curtain_s_routes_and_rule_only(host: FakeHost, module_ru
 
 def test_absent_on_a_host_without_ip_or_iptables_has_nothing_to_remove(host: FakeHost, module_runner: Any) -> None:
     host.binaries = ()
-    result = module_runner(pod_network.main, {"state": "absent"})
+    result = module_runner(pod_network.main, host.args(state="absent"))
     assert not result.failed, result.result
     assert result.result["changed"] is False and host.commands == []
 
 
+def test_a_host_with_the_routes_and_rule_but_no_script_gets_the_script_alone(host: FakeHost,
+                                                                             module_runner: Any) -> None:
+    """A cluster made before the script existed: the run writes it and changes nothing else."""
+    host.routes.update({route["subnet"]: {"gateway": route["via"], "protocol": "213"} for route in ROUTES})
+    host.rules.append(masquerade_rule(POD_CIDR))
+    result = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR)).result
+    assert result["changed"] is True and result["restore_script"] is True
+    assert host.changes() == []
+    assert host.script.read_text() == restore_script(ROUTES, POD_CIDR)
+
+
 def test_present_needs_ip_and_iptables(host: FakeHost, module_runner: Any) -> None:
     host.binaries = ("ip",)
-    result = module_runner(pod_network.main, {"routes": ROUTES, "pod_cidr": POD_CIDR})
+    result = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR))
     assert result.failed and "iptables" in result.result["msg"]
 
 
 def test_present_needs_pod_cidr(host: FakeHost, module_runner: Any) -> None:
-    result = module_runner(pod_network.main, {"routes": ROUTES})
+    result = module_runner(pod_network.main, host.args(routes=ROUTES))
     assert result.failed and "pod_cidr" in result.result["msg"]
 
 
@@ -181,7 +210,7 @@ def test_present_needs_pod_cidr(host: FakeHost, module_runner: Any) -> None:
 ])
 def test_bad_routes_or_pod_cidr_fail_before_anything_changes(host: FakeHost, module_runner: Any, args: dict,
                                                               words: list[str]) -> None:
-    result = module_runner(pod_network.main, args)
+    result = module_runner(pod_network.main, host.args(**args))
     assert result.failed
     for word in words:
         assert word in result.result["msg"], result.result["msg"]
@@ -190,7 +219,7 @@ def test_bad_routes_or_pod_cidr_fail_before_anything_changes(host: FakeHost, mod
 
 def test_a_failing_command_fails_the_module_naming_it(host: FakeHost, module_runner: Any) -> None:
     host.fail = f"{IP} route replace 10.244.2.0/24"
-    result = module_runner(pod_network.main, {"routes": ROUTES, "pod_cidr": POD_CIDR})
+    result = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR))
     assert result.failed
     assert result.result["msg"] == (f"{IP} route replace 10.244.2.0/24 via 10.0.0.3 proto 213 failed: "
                                     "RTNETLINK answers: Network is unreachable")
