@@ -10,7 +10,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import NAME as DNS_COMPONENT
+try:
+    from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import NAME as DNS_COMPONENT
+except ImportError:  # run as plain modules in the unit tests' and the scenarios' path setups
+    from cluster_dns import NAME as DNS_COMPONENT  # type: ignore[no-redef]
 
 
 class KubeClusterError(ValueError):

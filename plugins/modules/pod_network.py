@@ -10,9 +10,9 @@ description:
     protocol (213) become exactly O(routes), and one nat POSTROUTING rule masquerades pod traffic leaving
     O(pod_cidr). With O(state=absent), every route of that protocol and every such rule goes; nothing else is
     touched.
-  - A host's boot loses routes and rules. With O(state=present), the module also writes O(restore_script): a shell
-    script that puts them back and changes nothing where they are, which the node container's entrypoint runs at
-    each start before the kubelet. With O(state=absent), the script is removed.
+  - A host's boot loses routes and rules. With O(state=present), the module also writes the shell script
+    O(restore_script), which puts them back and changes nothing where they are; the node container's entrypoint
+    runs it at each start, before the kubelet. With O(state=absent), the script is removed.
   - Needs C(ip) (iproute2) and C(iptables) (C(ip6tables) for an IPv6 O(pod_cidr)) on the host to add them; without
     them there is nothing to remove. With O(state=absent) only the IPv4 table is looked at.
 options:
