@@ -35,13 +35,17 @@ def recap(output: str) -> dict[str, int]:
 def up():
     first = make_up()
     yield first
+    # etcd's data goes too (after the reset's backup): the next fresh clone makes new CAs, and on the old data the
+    # cluster would keep objects of this one (CoreDNS's pods trusting this CA, which that apiserver does not use).
     reset = subprocess.run(["ansible-playbook", "playbooks/reset.yml", "-e", "reset_confirm=yes",
+                            "-e", "reset_remove_etcd_data=true",
                             *(["-e", "@.local/host.yml"] if (ROOT / ".local/host.yml").exists() else [])],
                            cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert reset.returncode == 0, reset.stdout[-4000:]
     left = subprocess.run(["docker", "ps", "-aq", "--filter", "label=io.curtain.managed-by=curtain"],
                           capture_output=True, text=True, check=True).stdout
     assert left == "", "reset left curtain's containers"
+    assert not Path("/var/lib/curtain/etcd").exists(), "reset left etcd's data"
     assert not pods_left(), "reset left pods of the kubelet running"
     # kube-proxy's rules went with its --cleanup, the kubelet's own chains with the reset; Docker's stay.
     rules = subprocess.run(["iptables-save"], capture_output=True, text=True, check=True).stdout
