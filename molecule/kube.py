@@ -97,15 +97,16 @@ def restart_counts(pods: dict[str, dict]) -> dict[str, int]:
             for name, pod in pods.items()}
 
 
-def workload(name: str, digest: str, replicas: int = 1) -> list[dict]:
-    """A Deployment of our http-echo image (pulled by containerd from the test registry) and its ClusterIP Service."""
+def _echo(kind: str, name: str, digest: str, container: str, spec: dict) -> list[dict]:
+    """A controller (`kind`, with `spec` added to its spec) of our http-echo image, pulled by containerd from the test
+    registry, and its ClusterIP Service."""
     labels = {"app": name}
-    deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": {
+    controller = {
+        "apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name, "namespace": "default"},
+        "spec": {**spec, "selector": {"matchLabels": labels}, "template": {
             "metadata": {"labels": labels},
             "spec": {"containers": [{
-                "name": WORKLOAD, "image": f"{REGISTRY}/curtain/http-echo@{digest}",
+                "name": container, "image": f"{REGISTRY}/curtain/http-echo@{digest}",
                 "args": [f"-message=hello from {name}"], "ports": [{"containerPort": 8080}],
                 "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2},
             }]},
@@ -115,25 +116,17 @@ def workload(name: str, digest: str, replicas: int = 1) -> list[dict]:
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
         "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]},
     }
-    return [deployment, service]
+    return [controller, service]
+
+
+def workload(name: str, digest: str, replicas: int = 1) -> list[dict]:
+    """A Deployment of http-echo and its ClusterIP Service."""
+    return _echo("Deployment", name, digest, WORKLOAD, {"replicas": replicas})
 
 
 def echo_daemonset(name: str, digest: str) -> list[dict]:
     """An http-echo DaemonSet (a pod on every node that takes workloads) and its ClusterIP Service."""
-    labels = {"app": name}
-    daemonset = {
-        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name, "namespace": "default"},
-        "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
-            "containers": [{
-                "name": name, "image": f"{REGISTRY}/curtain/http-echo@{digest}",
-                "args": [f"-message=hello from {name}"], "ports": [{"containerPort": 8080}],
-                "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2}}]}}},
-    }
-    service = {
-        "apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
-        "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]},
-    }
-    return [daemonset, service]
+    return _echo("DaemonSet", name, digest, name, {})
 
 
 def ready_pods(kubectl: Kubectl, app: str) -> list[dict]:
