@@ -61,7 +61,7 @@ lint:
 	$(MAKE) --no-print-directory build
 
 unit:
-	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit tests/doubles
+	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit
 
 # Each test image's digest as CURTAIN_TEST_DIGEST_<NAME> (kube-apiserver -> KUBE_APISERVER) for the newest tag of
 # that name, CURTAIN_TEST_DIGEST_<NAME>_V<MAJOR>_<MINOR> for older pinned versions (..._KUBE_APISERVER_V1_36); the
@@ -69,7 +69,7 @@ unit:
 molecule:
 	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
 	export CURTAIN_TEST_ETCD_TARBALL=$$(scripts/images etcd-tarball-path); \
-	images="$$(scripts/images kubernetes-names) $$(tests/doubles/build names)"; \
+	images="$$(scripts/images kubernetes-names)"; \
 	for image in $$images; do \
 	  name=$${image#*/}; name=$${name%%:*}; tag=$${image##*:}; \
 	  variable=CURTAIN_TEST_DIGEST_$$(echo $$name | tr a-z- A-Z_); \

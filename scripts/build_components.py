@@ -12,6 +12,9 @@ build caches live under CACHE/go, so a rebuild after a recipe change recompiles 
     scripts/build_components.py --print-dir NAME  print the directory of one finished build (kubernetes-v1.37.2, ...)
     scripts/build_components.py --list          the builds and whether each is present
 
+The seed's hyperkube v1.1.8 is a GOPATH build of its module with a few edits for today's Go and Docker
+(scripts/seed_hyperkube.py says which and why); its build directory also holds the image's master.json.
+
 Stdlib only: it runs before the project's venv exists.
 """
 
@@ -31,6 +34,8 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import seed_hyperkube
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("CURTAIN_CACHE_DIR", "/var/cache/curtain-dev"))
@@ -86,6 +91,8 @@ class Recipe:
     cgo: bool = False
     tags: tuple[str, ...] = ()
     wrapper: bool = False  # k8s.io/kubernetes: needs a wrapper module that undoes its staging replaces
+    gopath: bool = False  # a module from before Go modules: built in GOPATH mode with its Godeps workspace
+    edits: tuple[seed_hyperkube.SourceEdit | seed_hyperkube.SourceRename, ...] = ()  # gopath only
 
     @property
     def key(self) -> str:
@@ -153,6 +160,17 @@ def recipes() -> list[Recipe]:
         for version in pinned_kubernetes_versions()
     ]
     table += [
+        Recipe(
+            name="hyperkube",
+            module=seed_hyperkube.MODULE,
+            version=seed_hyperkube.VERSION,
+            packages=seed_hyperkube.PACKAGES,
+            ldflags=seed_hyperkube.LDFLAGS,
+            cgo=True,
+            tags=seed_hyperkube.TAGS,
+            gopath=True,
+            edits=seed_hyperkube.EDITS,
+        ),
         Recipe(
             name="containerd",
             module="github.com/containerd/containerd/v2",
@@ -231,9 +249,9 @@ def run(command: list[str], cwd: Path | None = None, capture: bool = False, env:
     return result.stdout if capture else ""
 
 
-def go_build_with_progress(recipe: Recipe, workdir: Path, output: Path) -> None:
+def go_build_with_progress(recipe: Recipe, workdir: Path, output: Path, env: dict | None = None) -> None:
     """`go build -v` names each package as it compiles it: count them and say so every 30 s."""
-    env = {**os.environ, **GO_ENV, "CGO_ENABLED": "1" if recipe.cgo else "0"}
+    env = {**os.environ, **GO_ENV, "CGO_ENABLED": "1" if recipe.cgo else "0", **(env or {})}
     command = ["go", "build", "-v", "-trimpath", "-o", str(output) + "/"]
     if recipe.tags:
         command += ["-tags", ",".join(recipe.tags)]
@@ -295,6 +313,23 @@ def prepare_module(recipe: Recipe, workdir: Path) -> None:
     run(["go", "mod", "tidy"], cwd=workdir)
 
 
+def build_in_gopath(recipe: Recipe, workdir: Path, output: Path) -> None:
+    """A copy of the module at GOPATH/src/<module>, edited, built with its Godeps workspace on the GOPATH."""
+    info = json.loads(run(["go", "mod", "download", "-json", f"{recipe.module}@{recipe.version}"], cwd=workdir,
+                          capture=True))
+    gopath = workdir / "gopath"
+    source = gopath / "src" / recipe.module
+    shutil.copytree(info["Dir"], source)
+    for directory, _, files in os.walk(source):  # the module cache is read-only
+        os.chmod(directory, 0o755)
+        for name in files:
+            os.chmod(os.path.join(directory, name), 0o644)
+    seed_hyperkube.apply_edits(source)
+    go_build_with_progress(recipe, source, output, env={
+        "GO111MODULE": "off", "GOPATH": f"{gopath}:{source / 'Godeps/_workspace'}"})
+    seed_hyperkube.write_manifests(source, output)
+
+
 def build(recipe: Recipe) -> Path:
     target = recipe.directory()
     if (target / STAMP).exists():
@@ -307,8 +342,11 @@ def build(recipe: Recipe) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix=f"curtain-build-{recipe.key}-") as workdir:
-        prepare_module(recipe, Path(workdir))
-        go_build_with_progress(recipe, Path(workdir), partial)
+        if recipe.gopath:
+            build_in_gopath(recipe, Path(workdir), partial)
+        else:
+            prepare_module(recipe, Path(workdir))
+            go_build_with_progress(recipe, Path(workdir), partial)
     (partial / STAMP).write_text(
         json.dumps({"module": recipe.module, "version": recipe.version, "go": go_version(),
                     "seconds": round(time.monotonic() - started)}) + "\n"

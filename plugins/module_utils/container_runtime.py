@@ -249,15 +249,19 @@ KUBELET_HOST_DIRECTORIES = {
 }
 
 
-# The seed's kubelet container (the contract double of hyperkube 1.1 drives Docker Engine itself): the seed mounted
-# /, /sys, /var/lib/docker, /var/lib/kubelet, /var/run and /dev; /dev is left out unless asked for (mount_dev), and
-# the configuration directory is read-only.
+# The seed's kubelet container: the guide's mounts, less /dev (mount_dev puts it back: it broke new ptys on the
+# host). The 1.1 kubelet drives the host's Docker Engine through its socket in /var/run, and with --containerized
+# mounts pods' volumes in the host's mount namespace through /rootfs/proc/1/ns/mnt. /var/lib/docker is writable,
+# not read-only as in the guide: the 1.1 kubelet writes the ndots option into each pod's resolv.conf there, and with
+# :ro no pod off the host network started ("open /var/lib/docker/containers/<id>/resolv.conf: read-only file
+# system"). /etc/kubernetes carries the manifests curtain writes, over the image's own master.json.
 SEED_KUBELET_VOLUMES = (
+    "/:/rootfs:ro",
     "/etc/kubernetes:/etc/kubernetes:ro",
+    "/sys:/sys:ro",
+    "/var/lib/docker:/var/lib/docker:rw",
     "/var/lib/kubelet:/var/lib/kubelet:rw",
     "/var/run:/var/run:rw",
-    "/sys:/sys:ro",
-    "/var/lib/docker:/var/lib/docker:ro",
 )
 
 
@@ -291,7 +295,7 @@ def kubelet_container(
 
     modern: host network, PID and cgroup namespaces, as the kubelet of a real node has them; /dev/kmsg (the
     kubelet's OOM watcher reads it, and the kubelet exits without it); privileged, or the capabilities listed with
-    the confinement lifted. seed: the seed's mounts, host network and PID namespace, privileged or capabilities.
+    the confinement lifted. seed: the guide's mounts, host network and PID namespace, privileged or capabilities.
     The host's /dev is mounted only with mount_dev: the seed did, and it broke new ptys on the host. host_paths
     (pod_host_paths) are mounted at the same place, for the static pods' hostPath volumes."""
     if privilege not in PRIVILEGES:

@@ -13,10 +13,11 @@ parse_args("kube-apiserver", "v1.37.2", ["--secure-port", "6443", "--x"]) raises
 Wherever a release is asked for, a profile reference ("modern", "modern@v1.36.3", "seed"; kube_profiles.py) or a
 Kubernetes version ("v1.37.2", "1.36") may be given.
 
-parse_args is the interface the contract doubles of the binaries use, so it follows pflag, the flag parser all
-Kubernetes components use: `--name=value`, `--name value`, bare `--name` for bool flags, `-v 2`/`-v=2`/`-v2` for
-shorthands, `--` ends the flags, `_` and `-` are the same in names (WordSepNormalizeFunc), and an unknown flag fails
-with exactly the message the binaries print before their usage text (exit status 1): `unknown flag: --x`.
+parse_args reads a generated command line back the way the binary would, for the unit tests that hold the roles'
+commands against a release. So it follows pflag, the flag parser all Kubernetes components use: `--name=value`,
+`--name value`, bare `--name` for bool flags, `-v 2`/`-v=2`/`-v2` for shorthands, `--` ends the flags, `_` and `-`
+are the same in names (WordSepNormalizeFunc), and an unknown flag fails with exactly the message the binaries print
+before their usage text (exit status 1): `unknown flag: --x`.
 
 Standard library only, like kube_flagsets.py and kube_profiles.py.
 """
@@ -42,7 +43,7 @@ try:
         removal,
     )
     from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import kubernetes_version
-except ImportError:  # copied next to kube_flagsets.py and kube_profiles.py into a contract double's image
+except ImportError:  # run as a plain module next to kube_flagsets.py and kube_profiles.py by the scenarios' tests
     from kube_flagsets import (  # type: ignore[no-redef]
         MEANING_CHANGES,
         FlagSet,
@@ -430,21 +431,12 @@ def parse_args(component: str, version: str, argv: Sequence[str]) -> dict[str, s
     return parsed
 
 
-def deprecation_notice(component: str, version: str, name: str) -> str | None:
-    """The line pflag prints to stderr when a deprecated flag is used, or None."""
-    spec = _flags_for(component, version).lookup(name.lstrip("-"))
-    if spec is None or not spec.deprecated:
-        return None
-    return f"Flag --{spec.name} has been deprecated, {spec.deprecated}"
-
-
 __all__ = [
     "CheckResult",
     "KubeArgsError",
     "KubeFlagsError",
     "check_flags",
     "component_name",
-    "deprecation_notice",
     "flag_name",
     "parse_args",
     "render_flags",

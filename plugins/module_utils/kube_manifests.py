@@ -53,9 +53,9 @@ seed kubelet's --hostname-override). Profile columns give the default; "-" means
     key                          seed                       modern                            meaning
     images                       hyperkube v1.1.8 for all   registry.k8s.io/<component>:<version> (v1.37.2, or
                                                             the pinned version the reference names, e.g. v1.36.3)
-                                 components -> image reference; entries given replace the profile's (e.g. contract
-                                 doubles). Keys: kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
-                                 kube-proxy.
+                                 components -> image reference; entries given replace the profile's (e.g. a
+                                 registry of your own). Keys: kube-apiserver, kube-controller-manager,
+                                 kube-scheduler, kubelet, kube-proxy.
     advertise_address            -                          required for the pods (IP)   --advertise-address; the
                                  apiserver probes' host when bind_address is a wildcard
     bind_address                 127.0.0.1                  0.0.0.0         seed: apiserver --address (the insecure

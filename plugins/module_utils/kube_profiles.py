@@ -61,7 +61,7 @@ try:
         MODERN_VERSION,
         SEED_VERSION,
     )
-except ImportError:  # copied next to kube_flagsets.py into a contract double's image
+except ImportError:  # run as plain modules in the unit tests' and the scenarios' path setups
     from kube_flagsets import (  # type: ignore[no-redef]
         COMPONENTS,
         HYPERKUBE_SUBCOMMANDS,
@@ -216,6 +216,8 @@ SEED = KubeProfile(
         "kube-proxy}.md @ de1dd5d26d2e9049619e63987bd5eafda6476cad (flags, defaults, ports, proxy modes)",
         "kubernetes/website v1.1/docs/getting-started-guides/docker.md (the topology, hyperkube subcommands)",
         "kubernetes/kubernetes#21968 (hyperkube v1.1.8 image)",
+        "k8s.io/kubernetes@v1.1.8, built here from the Go module proxy (scripts/build_components.py, with the edits "
+        "in scripts/seed_hyperkube.py): the binary and image the tests run",
     ),
     notes=(
         "No image digest: none could be read from a citable source.",

@@ -1,1 +1,1 @@
-"""Code shared by the test trees (tests/unit, tests/doubles); each tree's conftest.py puts tests/ on sys.path."""
+"""Helpers of tests/unit that are not tests themselves (tests/unit/conftest.py puts tests/ on sys.path)."""

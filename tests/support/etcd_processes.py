@@ -1,8 +1,6 @@
-"""Real etcd processes on loopback and the TLS material they serve with, for tests/unit and tests/doubles alike.
-
-The two trees start etcd differently (the unit tests from the model's own command line, the doubles' tests as a
-bare single member) but need the same things around it: a free port, the binary, a log to show when it does not
-come up, stopping whatever was started, and a CA with server and client certificates. That part lives here.
+"""Real etcd processes on loopback and the TLS material they serve with, for the unit tests of the etcd client and
+modules: a free port, the binary, a log to show when it does not come up, stopping whatever was started, and a CA
+with server and client certificates.
 """
 
 from __future__ import annotations
@@ -45,12 +43,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("0.0.0.0", 0))
         return int(probe.getsockname()[1])
-
-
-def flag_args(flags: dict[str, Any]) -> list[str]:
-    """`--name=value` for each flag, booleans as etcd spells them."""
-    rendered = {name: str(value).lower() if isinstance(value, bool) else value for name, value in flags.items()}
-    return [f"--{name}={value}" for name, value in rendered.items()]
 
 
 # --- finding etcd ---------------------------------------------------------------------------------------------

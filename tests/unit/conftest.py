@@ -2,7 +2,7 @@
 
 The repository root is the collection; `collections/ansible_collections/curtain/kube` is a committed
 symlink to it, so putting `collections/` on sys.path is all the import machinery needs. `tests/` goes on it too,
-for the `support` package that tests/doubles shares.
+for the `support` package.
 """
 
 import sys

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import testinfra
 from conftest import run_playbook
-from kube import Kubectl, mirror_pods, node_ready, wait_for
+from kube import REGISTRY, Kubectl, mirror_pods, node_ready, wait_for
 
 MODERN, MODERN_2, SEED = "curtain-master-modern", "curtain-master-modern-2", "curtain-master-seed"
 ADMIN_KUBECONFIG = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent")).parent / "artifacts/admin.conf"
@@ -81,13 +81,38 @@ def test_modern_apiserver_refuses_a_client_without_a_certificate() -> None:
     assert result.rc == 3 and ("401" in result.stdout or "403" in result.stdout), result.stdout
 
 
+SEED_API = r"""
+import json, sys, urllib.request
+method, path, body = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None
+request = urllib.request.Request("http://127.0.0.1:8080" + path, method=method, data=body and body.encode(),
+                                 headers={"Content-Type": "application/json"})
+try:
+    print(urllib.request.urlopen(request, timeout=10).read().decode())
+except Exception as error:
+    print(f"failed: {error} {getattr(error, 'read', lambda: b'')().decode()}")
+    sys.exit(3)
+"""
+SEED_SETTINGS = {"extra_flags": {"kubelet": {"pod-infra-container-image": f"{REGISTRY}/curtain/pause:1.0"}}}
+
+
+def seed_api(method: str, path: str, body: dict | None = None):
+    """The seed's apiserver, over its insecure port as the guide used it (on the host: it listens on loopback)."""
+    args = [method, path] + ([json.dumps(body)] if body else [])
+    result = node(SEED).run("python3 -c %s" + " %s" * len(args), SEED_API, *args)
+    assert result.rc == 0, f"{method} {path}: {result.stdout}"
+    text = result.stdout.strip()
+    return json.loads(text) if text.startswith("{") else text
+
+
 def test_seed_serves_the_insecure_port_8080_and_its_health_ports() -> None:
     assert get(SEED, "http://127.0.0.1:8080/healthz") == "ok"
     assert get(SEED, "http://127.0.0.1:10252/healthz") == "ok"
     assert get(SEED, "http://127.0.0.1:10251/healthz") == "ok"
+    assert seed_api("GET", "/version")["gitVersion"] == "v1.1.8"
 
 
 def test_seed_runs_the_seeds_master_pod_and_kubelet_flags() -> None:
+    """master.json is the seed's, command for command the one built into the hyperkube image."""
     pod = json.loads(node(SEED).check_output("cat /etc/kubernetes/manifests/master.json"))
     commands = {container["name"]: container["command"] for container in pod["spec"]["containers"]}
     assert commands["apiserver"][:2] == ["/hyperkube", "apiserver"]
@@ -95,14 +120,64 @@ def test_seed_runs_the_seeds_master_pod_and_kubelet_flags() -> None:
                                          "--etcd-servers=http://127.0.0.1:4001", "--cluster-name=kubernetes", "--v=2"]
     assert commands["controller-manager"][2:] == commands["scheduler"][2:] == ["--master=127.0.0.1:8080", "--v=2"]
     kubelet = json.loads(node(SEED).check_output("docker inspect curtain-kubelet"))[0]
+    image = json.loads(node(SEED).check_output(
+        "docker run --rm --entrypoint cat %s /etc/kubernetes/manifests/master.json", kubelet["Config"]["Image"]))
+    assert {container["name"]: container["command"] for container in image["spec"]["containers"]} == commands
     assert kubelet["Path"] == "/hyperkube"
     assert kubelet["Args"][1:] == ["--containerized", "--hostname-override=127.0.0.1", "--address=0.0.0.0",
-                                   "--api-servers=http://localhost:8080", "--config=/etc/kubernetes/manifests"]
+                                   "--api-servers=http://localhost:8080", "--config=/etc/kubernetes/manifests",
+                                   f"--pod-infra-container-image={REGISTRY}/curtain/pause:1.0"]
+
+
+def test_seed_node_is_registered_and_its_master_pod_runs_as_docker_containers() -> None:
+    """What the post's author saw: the kubelet registered as node 127.0.0.1, and `docker ps` on the host listing the
+    pod's three containers (and its infrastructure container) beside the kubelet's own."""
+    found = wait_for(lambda: [node for node in seed_api("GET", "/api/v1/nodes")["items"]
+                              if any(c["type"] == "Ready" and c["status"] == "True"
+                                     for c in node["status"].get("conditions") or [])], 60, "node 127.0.0.1 Ready")
+    assert [node["metadata"]["name"] for node in found] == ["127.0.0.1"]
+    assert found[0]["status"]["nodeInfo"]["kubeletVersion"] == "v1.1.8"
+    # The kubelet's mirror of its static pod in the API (made once the apiserver it runs answers).
+    mirror = wait_for(lambda: [pod for pod in seed_api("GET", "/api/v1/namespaces/default/pods")["items"]
+                               if pod["metadata"]["name"] == "k8s-master-127.0.0.1"
+                               and pod["status"].get("phase") == "Running"], 60, "the mirror pod k8s-master-127.0.0.1")
+    assert sorted(status["name"] for status in mirror[0]["status"]["containerStatuses"]) == [
+        "apiserver", "controller-manager", "scheduler"]
+    running = node(SEED).check_output("docker ps --format '{{.Names}}'").split()
+    pod_containers = sorted(name.split("_")[1].split(".")[0] for name in running
+                            if name.startswith("k8s_") and "_k8s-master-127.0.0.1_default_" in name)
+    assert pod_containers == ["POD", "apiserver", "controller-manager", "scheduler"]
+
+
+def test_seed_runs_a_pod_a_service_reaches_it_through_the_userspace_proxy_and_its_log_is_served() -> None:
+    """A v1 pod of the test workload on Docker's bridge, a Service in front of it, a request to the Service's portal
+    address from the host (the 1.1 proxy's userspace mode: iptables sends it to a port the proxy listens on), and
+    the pod's log read through the apiserver, which fetches it from the kubelet."""
+    labels = {"app": "seed-echo"}
+    seed_api("POST", "/api/v1/namespaces/default/pods", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "seed-echo", "labels": labels},
+        "spec": {"containers": [{"name": "echo", "image": f"{REGISTRY}/curtain/http-echo:1.0",
+                                 "args": ["--message", "behind the curtain"], "ports": [{"containerPort": 8080}]}]}})
+    seed_api("POST", "/api/v1/namespaces/default/services", {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "seed-echo"},
+        "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]}})
+    pod = wait_for(lambda: (found := seed_api("GET", "/api/v1/namespaces/default/pods/seed-echo"))
+                   ["status"].get("phase") == "Running" and found, 120, "pod seed-echo Running")
+    assert pod["spec"]["nodeName"] == "127.0.0.1" and pod["status"]["podIP"]
+    portal = seed_api("GET", "/api/v1/namespaces/default/services/seed-echo")["spec"]["clusterIP"]
+    assert portal.startswith("10.0.0.")  # --portal-net=10.0.0.1/24
+    answer = wait_for(lambda: (result := node(SEED).run("python3 -c %s %s", HTTP_GET, f"http://{portal}/")).rc == 0
+                      and result.stdout, 60, f"an answer from the Service at {portal}")
+    assert answer.splitlines()[0] == "behind the curtain"
+    assert "Using userspace Proxier." in node(SEED).run("docker logs curtain-kube-proxy").stderr
+    log = seed_api("GET", "/api/v1/namespaces/default/pods/seed-echo/log")
+    assert "http-echo listening on :8080" in log and "request GET /" in log
 
 
 def test_seed_runs_the_seeds_service_proxy_container() -> None:
     """Step three: `hyperkube proxy --master=http://127.0.0.1:8080 --v=2` on the host network, its healthz on
-    127.0.0.1:10249 answering once it reaches the apiserver; no privileged mode and no mounts."""
+    127.0.0.1:10249 answering once it reaches the apiserver; no mounts, and the capabilities it needs instead of
+    --privileged (kube_proxy_privilege)."""
     proxy = json.loads(node(SEED).check_output("docker inspect curtain-kube-proxy"))[0]
     assert [proxy["Path"], *proxy["Args"]] == ["/hyperkube", "proxy", "--master=http://127.0.0.1:8080", "--v=2"]
     assert proxy["HostConfig"]["NetworkMode"] == "host"
@@ -170,10 +245,10 @@ def test_one_apiserver_flag_restarts_only_the_apiserver_pod() -> None:
     mtimes = node(MODERN).check_output("stat -c '%n %Y' /etc/kubernetes/manifests/*")
 
     # Extra vars replace the inventory's settings: the test hosts' own (.config/molecule/config.yml) go along, and
-    # the seed's master keeps its empty ones.
+    # the seed's master keeps its own (molecule.yml).
     settings = ("{{ {'fail_cgroup_v1': false, 'cgroup_root': '/curtain-' ~ inventory_hostname, "
                 "'extra_flags': {'kube-apiserver': {'event-ttl': '2h0m0s'}}} "
-                "if hyperkube_master_profile == 'modern' else {} }}")
+                f"if hyperkube_master_profile == 'modern' else {json.dumps(SEED_SETTINGS)} }}}}")
     run_playbook("converge.yml", {"hyperkube_master_settings": settings})
 
     rewritten = [old.split()[0] for old, new in zip(mtimes.splitlines(),

@@ -15,7 +15,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import (
     KubeArgsError,
     KubeFlagsError,
     check_flags,
-    deprecation_notice,
     flag_name,
     parse_args,
     render_flags,
@@ -595,13 +594,6 @@ def test_the_seed_kubelet_on_modern_fails_on_its_first_removed_flag() -> None:
 def test_parse_normalises_underscores_and_seed_ignores_positional_arguments() -> None:
     assert parse_args("kube-proxy", "modern", ["--log_flush_frequency=5s"]) == {"log-flush-frequency": "5s"}
     assert parse_args("proxy", "seed", ["--log_dir", "/var/log", "extra"]) == {"log-dir": "/var/log"}
-
-
-def test_deprecation_notice_is_what_pflag_prints() -> None:
-    assert deprecation_notice("apiserver", "seed", "--portal-net") == (
-        "Flag --portal-net has been deprecated, see --service-cluster-ip-range instead."
-    )
-    assert deprecation_notice("kube-apiserver", "modern", "secure-port") is None
 
 
 # --- the kube_flags filter -----------------------------------------------------------------------------------------
