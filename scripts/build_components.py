@@ -101,6 +101,8 @@ class Recipe:
     def recipe_hash(self) -> str:
         """What the binaries depend on: the recipe itself, the build method's revision and the Go version."""
         described = {**asdict(self), "method": BUILD_METHOD_REVISION, "go": go_version()}
+        if self.gopath:  # how the copy is edited and what else the build writes (the manifests) live there
+            described["seed_hyperkube.py"] = hashlib.sha256(Path(seed_hyperkube.__file__).read_bytes()).hexdigest()
         return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
 
     def directory(self) -> Path:

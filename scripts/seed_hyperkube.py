@@ -16,8 +16,10 @@ from pathlib import Path
 
 MODULE = "k8s.io/kubernetes"
 VERSION = "v1.1.8"
-# cAdvisor (the kubelet's machine and container stats) and the OOM score code are built only with cgo
-# ("cAdvisor is unsupported in this build" otherwise); static, as the release binaries were.
+# The recipe builds with cgo: cAdvisor (the kubelet's machine and container stats) and the OOM score code are built
+# only with it ("cAdvisor is unsupported in this build" otherwise). The binary is linked static so that it runs on
+# any base image; these tags take Go's own DNS and user lookups instead of glibc's NSS, which a static binary cannot
+# load.
 TAGS = ("netgo", "osusergo")
 LDFLAGS = (
     "-s",
@@ -50,6 +52,8 @@ class SourceEdit:
 
 @dataclass(frozen=True)
 class SourceRename:
+    """Rename one file of the module."""
+
     path: str
     to: str
     reason: str
@@ -144,9 +148,9 @@ EDITS: tuple[SourceEdit | SourceRename, ...] = (
 )
 
 
-def apply_edits(source: Path) -> None:
-    """Apply EDITS to a writable copy of the module at `source`; stop at the first one that does not match."""
-    for edit in EDITS:
+def apply_edits(source: Path, edits: tuple[SourceEdit | SourceRename, ...] = EDITS) -> None:
+    """Apply the edits to a writable copy of the module at `source`; stop at the first one that does not match."""
+    for edit in edits:
         path = source / edit.path
         if isinstance(edit, SourceRename):
             if not path.is_file():
@@ -154,6 +158,8 @@ def apply_edits(source: Path) -> None:
             path.rename(source / edit.to)
             continue
         text = path.read_text()
+        if edit.new in text:  # some edits keep their `old` text inside `new`: without this they would apply twice
+            raise SystemExit(f"components: ERROR: seed edit: {edit.path} is edited already ({edit.reason})")
         if text.count(edit.old) != 1:
             raise SystemExit(f"components: ERROR: seed edit: {edit.path} has {text.count(edit.old)} matches of "
                              f"{edit.old!r}, not 1 ({edit.reason})")

@@ -335,6 +335,17 @@ def kubelet_container(
     return container
 
 
+# --- pods the seed's kubelet runs in Docker ------------------------------------------------------------------------
+def docker_pod_key(labels: Mapping[str, Any]) -> tuple[str, str]:
+    """(namespace, pod name) of a pod's Docker container, from the kubelet's labels: the seed's 1.1 kubelet sets only
+    io.kubernetes.pod.name, as <namespace>/<name>; later kubelets set io.kubernetes.pod.namespace apart."""
+    name = str(labels.get("io.kubernetes.pod.name") or "")
+    namespace = labels.get("io.kubernetes.pod.namespace")
+    if namespace is None and "/" in name:
+        namespace, name = name.split("/", 1)
+    return str(namespace or ""), name
+
+
 # --- images in the runtime ------------------------------------------------------------------------------------------
 def normalized_image(reference: str) -> str:
     """An image reference as containerd names it: Docker Hub's implicit registry and library/ made explicit

@@ -3,7 +3,7 @@
 """Where each component answers for its health on its own host, and how to ask it.
 
 One list per component set, used by the roles' health steps (which wait for them) and by site.yml's summary (which
-looks once): {component, url, ca_file, cert_file, key_file, validate_certs, container | container_label |
+looks once): {component, url, ca_file, cert_file, key_file, validate_certs, container | docker_pod_container |
 pod_container and kubelet_container}.
 Everything is asked over loopback on the host itself, so no address from the inventory is needed.
 """
@@ -60,7 +60,7 @@ def control_plane(profile_reference: str, settings: Mapping[str, Any] | None,
                "url": f"http://127.0.0.1:{profile.ports.kubelet_healthz}/healthz"}
     if profile.features.insecure_port:  # the seed: everything on the insecure ports
         return [kubelet] + [
-            {"component": name, "container_label": name, "url": f"http://127.0.0.1:{port}/healthz"}
+            {"component": name, "docker_pod_container": name, "url": f"http://127.0.0.1:{port}/healthz"}
             for name, port in (("apiserver", resolved["insecure_port"]),
                                ("controller-manager", profile.ports.controller_manager),
                                ("scheduler", profile.ports.scheduler))
@@ -88,7 +88,7 @@ def kube_proxy(profile_reference: str, settings: Mapping[str, Any] | None, deplo
     if deployment == "container":
         where = {"container": container}
     elif get_profile(profile_reference).features.insecure_port:  # the seed's kubelet: pods are Docker containers
-        where = {"container_label": "kube-proxy"}
+        where = {"docker_pod_container": "kube-proxy"}
     else:
         where = {"pod_container": "kube-proxy", "kubelet_container": kubelet_container}
     return [{"component": "kube-proxy", "url": kube_proxy_health_url(profile_reference, settings or {}), **where}]

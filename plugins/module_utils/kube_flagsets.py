@@ -24,8 +24,8 @@ Versions and sources (see the comment above each table):
   the same `--help` output, and stay a cross-check. `--help` leaves out the flags pflag marks deprecated-and-hidden
   (the binary still accepts them, with a warning); the flag check refuses them, which errs on the safe side.
 
-Pure data and lookups, standard library only: the same file serves the filters, the modules and the tests that
-import it as a plain module.
+Pure data and lookups, standard library only: the same file serves the filters, the modules, the scenarios' tests
+and the benches.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from types import MappingProxyType
 try:
     from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets_modern import FLAGS as MODERN_FLAGS
     from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets_modern import SOURCES as MODERN_SOURCES
-except ImportError:  # run as plain modules in the unit tests' and the scenarios' path setups
+except ImportError:  # imported as plain modules by the scenarios' tests and the benches
     from kube_flagsets_modern import FLAGS as MODERN_FLAGS  # type: ignore[no-redef]
     from kube_flagsets_modern import SOURCES as MODERN_SOURCES  # type: ignore[no-redef]
 

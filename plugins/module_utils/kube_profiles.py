@@ -61,7 +61,7 @@ try:
         MODERN_VERSION,
         SEED_VERSION,
     )
-except ImportError:  # run as plain modules in the unit tests' and the scenarios' path setups
+except ImportError:  # imported as plain modules by the scenarios' tests and the benches
     from kube_flagsets import (  # type: ignore[no-redef]
         COMPONENTS,
         HYPERKUBE_SUBCOMMANDS,

@@ -30,6 +30,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
     plan_images,
     wanted_images,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import docker_pod_key
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     EtcdModelError,
     build_cluster,
@@ -567,13 +568,14 @@ def _container_label(container: Mapping[str, Any]) -> str:
 
 def is_ours(container: Mapping[str, Any], containers: Sequence[Mapping[str, Any]]) -> bool:
     """A container curtain made (labelled io.curtain.managed-by=curtain), or a static pod of ours: labelled
-    app.kubernetes.io/managed-by=curtain, or a kube-system pod with one of our pod names on a host that runs
-    curtain's kubelet (a kubeadm cluster's pods have the same names, but another kubelet)."""
+    app.kubernetes.io/managed-by=curtain, or a pod with one of our pod names (in kube-system; the seed's master pod
+    in default) on a host that runs curtain's kubelet (a kubeadm cluster's pods have the same names, but another
+    kubelet)."""
     labels = container.get("labels") or {}
     if any(labels.get(label) == "curtain" for label in MANAGED_BY_LABELS):
         return True
-    pod = str(labels.get("io.kubernetes.pod.name") or "")
-    if labels.get("io.kubernetes.pod.namespace") != "kube-system" or not any(
+    namespace, pod = docker_pod_key(labels)
+    if namespace not in ("kube-system", "default") or not any(
             pod == name or pod.startswith(f"{name}-") for name in OUR_PODS):
         return False
     return _runs_our_kubelet(containers)

@@ -50,6 +50,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.container_runtime imp
     RUNTIME_TASKS_DIR,
     SHIM_SOCKETS,
     SYSCTL_FILES,
+    docker_pod_key,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import flagset
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
@@ -404,7 +405,7 @@ def classify_containers(
     others: list[str] = []
     for container in containers:
         labels = _labels(container)
-        key = (labels.get(POD_NAMESPACE_LABEL, ""), labels.get(POD_NAME_LABEL, ""))
+        key = docker_pod_key(labels)
         if is_curtains(container):
             removals.append(ContainerRemoval(container["Id"], container_name(container),
                                              labels.get(COMPONENT_LABEL) or "unknown",

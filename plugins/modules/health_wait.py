@@ -48,9 +48,9 @@ options:
   container:
     description: Name of the container whose logs are shown on failure.
     type: str
-  container_label:
-    description: Value of the C(io.kubernetes.container.name) label of the Docker container whose logs are shown on
-      failure (the seed's kubelet runs pods as Docker containers).
+  docker_pod_container:
+    description: Name of the pod container whose logs are shown on failure, as the seed's kubelet runs it in Docker
+      (the newest Docker container named C(k8s_<name>.<hash>_<pod>_...); the 1.1 kubelet labels only the pod).
     type: str
   pod_container:
     description: Name of the pod container whose logs are shown on failure, found with C(crictl) in the runtime of
@@ -74,7 +74,7 @@ EXAMPLES = r"""
     ca_file: /etc/kubernetes/pki/ca.crt
     cert_file: /etc/kubernetes/pki/admin.crt
     key_file: /etc/kubernetes/pki/admin.key
-    container_label: kube-apiserver
+    docker_pod_container: apiserver
 """
 
 RETURN = r"""
@@ -92,7 +92,7 @@ skipped_in_check_mode:
   type: bool
 container_logs:
   description: The last lines of the container's logs.
-  returned: on failure, when O(container) or O(container_label) finds a container
+  returned: on failure, when O(container) or O(docker_pod_container) finds a container
   type: list
   elements: str
 """
@@ -103,18 +103,17 @@ from ansible_collections.curtain.kube.plugins.module_utils.health import failure
 LOG_LINES = 20
 
 
-def container_logs(module: AnsibleModule, name: str | None, label: str | None) -> list[str] | None:
+def container_logs(module: AnsibleModule, name: str | None, pod_container: str | None) -> list[str] | None:
     docker = module.get_bin_path("docker")
-    if docker is None or not (name or label):
+    if docker is None or not (name or pod_container):
         return None
     if not name:
         rc, stdout, _ = module.run_command(
-            [docker, "ps", "-a", "--latest", "--filter", f"label=io.kubernetes.container.name={label}",
-             "--format", "{{.Names}}"]
+            [docker, "ps", "-a", "--latest", "--filter", f"name=^k8s_{pod_container}\\.", "--format", "{{.Names}}"]
         )
         name = stdout.strip()
         if rc != 0 or not name:
-            return [f"(no container labelled io.kubernetes.container.name={label}: the kubelet has not started it)"]
+            return [f"(no container k8s_{pod_container}.*: the kubelet has not started it)"]
     rc, stdout, stderr = module.run_command([docker, "logs", "--tail", str(LOG_LINES), name])
     lines = (stdout + stderr).splitlines()[-LOG_LINES:]
     return lines if rc == 0 else [f"(docker logs {name} failed, rc={rc})", *lines]
@@ -145,7 +144,7 @@ def main() -> None:
             "validate_certs": {"type": "bool", "default": True},
             "timeout": {"type": "int", "default": 120},
             "container": {"type": "str"},
-            "container_label": {"type": "str"},
+            "docker_pod_container": {"type": "str"},
             "pod_container": {"type": "str"},
             "kubelet_container": {"type": "str"},
         },
@@ -172,7 +171,7 @@ def main() -> None:
         if params["pod_container"] and params["kubelet_container"]:
             logs = pod_container_logs(module, params["kubelet_container"], params["pod_container"])
         else:
-            logs = container_logs(module, params["container"], params["container_label"])
+            logs = container_logs(module, params["container"], params["docker_pod_container"])
         module.fail_json(msg=failure_message(params["component"], params["url"], params["timeout"], result, logs),
                          healthy=False, **({"container_logs": logs} if logs is not None else {}))
     module.exit_json(changed=False, healthy=True, body=result.detail)

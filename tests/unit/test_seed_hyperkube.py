@@ -64,8 +64,9 @@ def test_every_edit_applies_once_and_an_edited_copy_is_refused(edited_files: Pat
             assert not (edited_files / edit.path).exists() and (edited_files / edit.to).is_file()
         else:
             assert edit.new in (edited_files / edit.path).read_text()
-    with pytest.raises(SystemExit, match=r"seed edit: .* (has 0 matches|is missing)"):
-        seed_hyperkube.apply_edits(edited_files)
+    for edit in seed_hyperkube.EDITS:  # each one on its own, not only the first that the loop meets
+        with pytest.raises(SystemExit, match=r"seed edit: .* (is edited already|has 0 matches|is missing)"):
+            seed_hyperkube.apply_edits(edited_files, (edit,))
 
 
 def test_every_edit_says_why() -> None:

@@ -139,3 +139,13 @@ def test_the_runtime_files_are_containerd_s_config_and_the_registry_hosts() -> N
     }
     assert list(runtime.runtime_files(runtime.DEFAULT_SANDBOX_IMAGE, False, [], None)) == [
         "/etc/curtain/containerd/config.toml"]
+
+
+@pytest.mark.parametrize(("labels", "key"), [
+    ({"io.kubernetes.pod.name": "default/k8s-master-127.0.0.1"}, ("default", "k8s-master-127.0.0.1")),  # 1.1
+    ({"io.kubernetes.pod.name": "kube-apiserver-a", "io.kubernetes.pod.namespace": "kube-system"},
+     ("kube-system", "kube-apiserver-a")),
+    ({}, ("", "")),
+])
+def test_docker_pod_key_reads_both_label_forms(labels: dict, key: tuple[str, str]) -> None:
+    assert runtime.docker_pod_key(labels) == key

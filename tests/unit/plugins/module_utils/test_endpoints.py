@@ -29,7 +29,7 @@ def test_modern_control_plane_in_start_order_over_tls() -> None:
     assert found[0]["container"] == "curtain-kubelet"
     for item in found[1:]:
         assert item["pod_container"] == item["component"] and item["kubelet_container"] == "curtain-kubelet", item
-        assert "container_label" not in item and "container" not in item
+        assert "docker_pod_container" not in item and "container" not in item
 
 
 def test_modern_control_plane_names_the_kubelet_container_given() -> None:
@@ -61,9 +61,9 @@ def test_kube_proxy_names_the_containers_given() -> None:
 
 
 def test_seed_kube_proxy_pod_is_a_docker_container() -> None:
-    # the seed's kubelet runs its pods as Docker containers, found by the label the kubelet puts on them
+    # the seed's kubelet runs its pods as Docker containers, found by the names the kubelet gives them
     [pod] = endpoints.kube_proxy("seed", {}, "static_pod")
-    assert pod["container_label"] == "kube-proxy"
+    assert pod["docker_pod_container"] == "kube-proxy"
     assert "pod_container" not in pod and "kubelet_container" not in pod
 
 

@@ -342,7 +342,7 @@ def test_modern_etcd_files_outside_pki_dir_are_mounted() -> None:
 
 
 def test_modern_images_can_be_substituted() -> None:
-    images = {"images": {"kube-apiserver": "localhost:5000/curtain/kube-apiserver-double@sha256:" + "a" * 64}}
+    images = {"images": {"kube-apiserver": "localhost:5000/curtain/kube-apiserver-custom@sha256:" + "a" * 64}}
     pods = control_plane_pods("modern", {**MODERN, **images})
     assert pods["kube-apiserver.yaml"]["spec"]["containers"][0]["image"] == images["images"]["kube-apiserver"]
     assert pods["kube-scheduler.yaml"]["spec"]["containers"][0]["image"] == "registry.k8s.io/kube-scheduler:v1.37.2"

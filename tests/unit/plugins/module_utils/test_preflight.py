@@ -285,6 +285,15 @@ SCHEDULER = pf.PortNeed(10259, "kube-scheduler", "")
     ([APISERVER], [listening(6443, process="kube-apiserver", container_id=APISERVER_ID)],
      [container(APISERVER_ID, "k8s_kube-apiserver", **{"app.kubernetes.io/managed-by": "curtain"})], "ok",
      ["curtain's"]),
+    # the seed's master pod, run by curtain's 1.1 kubelet in Docker, which labels it <namespace>/<name>
+    ([APISERVER], [listening(6443, process="hyperkube", container_id=APISERVER_ID)],
+     [CURTAIN_KUBELET, container(APISERVER_ID, "k8s_apiserver.ab5d15a4_k8s-master-127.0.0.1_default_7d44_c479abc8",
+                                 **{"io.kubernetes.pod.name": "default/k8s-master-127.0.0.1"})],
+     "ok", ["curtain's k8s_apiserver"]),
+    ([APISERVER], [listening(6443, pid=31, process="hyperkube", container_id=APISERVER_ID)],
+     [CURTAIN_KUBELET, container(APISERVER_ID, "k8s_apiserver.ab5d15a4_their-pod-127.0.0.1_default_7d44_c479abc8",
+                                 **{"io.kubernetes.pod.name": "default/their-pod-127.0.0.1"})],
+     "fail", ["which curtain did not create"]),
     # the same static pod without curtain's kubelet on the host: another cluster's (kubeadm's) apiserver
     ([APISERVER], [listening(6443, pid=31, process="kube-apiserver", container_id=APISERVER_ID)],
      [STATIC_APISERVER], "fail",

@@ -49,6 +49,11 @@ def pod(name: str, namespace: str = "kube-system", container_name: str = "c") ->
             "io.kubernetes.container.name": container_name}
 
 
+def seed_pod(name: str, namespace: str = "default") -> dict[str, str]:
+    """The one pod label the seed's 1.1 kubelet sets (pkg/kubelet/dockertools/manager.go of v1.1.8)."""
+    return {"io.kubernetes.pod.name": f"{namespace}/{name}"}
+
+
 # --- manifests ----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "content", "ours", "pod_name", "namespace"),
@@ -133,7 +138,7 @@ PODS = {("kube-system", f"kube-apiserver-{NODE}"): "/m/kube-apiserver.yaml",
              container("b", "k8s_kube-apiserver_other", pod("kube-apiserver-other-node")),
              container("c", "k8s_foreign", pod(f"foreign-{NODE}")),
              container("d", "k8s_apiserver_default", pod(f"kube-apiserver-{NODE}", namespace="default")),
-             container("s", "k8s_apiserver_seed", pod("k8s-master-127.0.0.1", namespace="default"))],
+             container("s", "k8s_apiserver_seed", seed_pod("k8s-master-127.0.0.1"))],
             ["k8s_apiserver_seed", "k8s_kube-apiserver"],
             ["container k8s_kube-apiserver_other", "container k8s_foreign", "container k8s_apiserver_default"],
             id="only the pods of curtain's manifests on this node"),
@@ -483,7 +488,7 @@ def test_the_seed_kubelets_pods_are_docker_containers_and_go_with_the_plan() -> 
                  for name, content in SEED_PODS.items()}
     looked = {"entries": {**INSTALLED, "/etc/kubernetes/manifests": [Path(path).name for path in manifests]},
               "mounts": [], "hostname": "ignored", "manifests": manifests}
-    master = container("s", "k8s_apiserver_seed", pod("k8s-master-127.0.0.1", namespace="default"))
+    master = container("s", "k8s_apiserver_seed", seed_pod("k8s-master-127.0.0.1"))
     result = reset.plan(PATHS, looked, [master], inventory_node_names=[NODE], kube_profile="seed",
                         kube_settings={}, proxy_profile="seed", proxy_privilege="capabilities",
                         proxy_capabilities=["NET_ADMIN"], remove_etcd_data=False)
