@@ -151,8 +151,24 @@ def changed(stats: dict) -> dict[str, int]:
     return {name: stats[name]["changed"] for name in HOSTS}
 
 
-def test_the_hosts_hold_curtains_things_and_someone_elses() -> None:
+def settled_states(timeout: float = 180, interval: float = 10) -> dict[str, dict]:
+    """The hosts' states once two looks `interval` apart see the same fingerprints: a cluster just converged still
+    changes on its own for a while (kube-proxy rewrites its rules as CoreDNS's endpoints come up), and the tests
+    after this one compare against what is taken here."""
+    deadline = time.monotonic() + timeout
     found = states()
+    while True:
+        time.sleep(interval)
+        again = states()
+        if {name: host["fingerprint"] for name, host in again.items()} == {
+                name: host["fingerprint"] for name, host in found.items()}:
+            return again
+        assert time.monotonic() < deadline, f"the hosts did not settle within {timeout} s"
+        found = again
+
+
+def test_the_hosts_hold_curtains_things_and_someone_elses() -> None:
+    found = settled_states()
     BEFORE_RESET.update({name: host["fingerprint"] for name, host in found.items()})
     full, half = found[FULL], found[HALF]
     assert {"curtain-etcd", "curtain-kubelet", "curtain-kube-proxy"} <= set(full["ours"])
