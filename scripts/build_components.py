@@ -326,7 +326,7 @@ def build_in_gopath(recipe: Recipe, workdir: Path, output: Path) -> None:
         os.chmod(directory, 0o755)
         for name in files:
             os.chmod(os.path.join(directory, name), 0o644)
-    seed_hyperkube.apply_edits(source)
+    seed_hyperkube.apply_edits(source, recipe.edits)
     go_build_with_progress(recipe, source, output, env={
         "GO111MODULE": "off", "GOPATH": f"{gopath}:{source / 'Godeps/_workspace'}"})
     seed_hyperkube.write_manifests(source, output)

@@ -93,7 +93,8 @@ except Exception as error:
     sys.exit(3)
 """
 # The seed master's settings in molecule.yml, which the one-flag test below passes again (extra vars replace them).
-SEED_SETTINGS = {"extra_flags": {"kubelet": {"pod-infra-container-image": f"{REGISTRY}/curtain/pause:1.0"}}}
+SEED_PAUSE_IMAGE = f"{REGISTRY}/curtain/pause:1.0"
+SEED_SETTINGS = {"extra_flags": {"kubelet": {"pod-infra-container-image": SEED_PAUSE_IMAGE}}}
 
 
 def seed_api(method: str, path: str, body: dict | None = None, check: bool = True) -> dict | str | None:
@@ -130,7 +131,7 @@ def test_seed_runs_the_seeds_master_pod_and_kubelet_flags() -> None:
     assert kubelet["Path"] == "/hyperkube"
     assert kubelet["Args"][1:] == ["--containerized", "--hostname-override=127.0.0.1", "--address=0.0.0.0",
                                    "--api-servers=http://localhost:8080", "--config=/etc/kubernetes/manifests",
-                                   f"--pod-infra-container-image={REGISTRY}/curtain/pause:1.0"]
+                                   f"--pod-infra-container-image={SEED_PAUSE_IMAGE}"]
 
 
 def test_seed_node_is_registered_and_its_master_pod_runs_as_docker_containers() -> None:

@@ -134,8 +134,12 @@ def states(since: int | None = None) -> dict[str, dict]:
         return dict(zip(HOSTS, pool.map(lambda name: state(name, since), HOSTS), strict=True))
 
 
+def fingerprints_of(found: dict[str, dict]) -> dict[str, str]:
+    return {name: host["fingerprint"] for name, host in found.items()}
+
+
 def fingerprints() -> dict[str, str]:
-    return {name: found["fingerprint"] for name, found in states().items()}
+    return fingerprints_of(states())
 
 
 def reset_failing(extra_vars: dict) -> str:
@@ -160,8 +164,7 @@ def settled_states(timeout: float = 180, interval: float = 10) -> dict[str, dict
     while True:
         time.sleep(interval)
         again = states()
-        if {name: host["fingerprint"] for name, host in again.items()} == {
-                name: host["fingerprint"] for name, host in found.items()}:
+        if fingerprints_of(again) == fingerprints_of(found):
             return again
         assert time.monotonic() < deadline, f"the hosts did not settle within {timeout} s"
         found = again
@@ -169,7 +172,7 @@ def settled_states(timeout: float = 180, interval: float = 10) -> dict[str, dict
 
 def test_the_hosts_hold_curtains_things_and_someone_elses() -> None:
     found = settled_states()
-    BEFORE_RESET.update({name: host["fingerprint"] for name, host in found.items()})
+    BEFORE_RESET.update(fingerprints_of(found))
     full, half = found[FULL], found[HALF]
     assert {"curtain-etcd", "curtain-kubelet", "curtain-kube-proxy"} <= set(full["ours"])
     assert "foreign" in full["running"]
@@ -200,7 +203,7 @@ def test_check_mode_tells_what_would_go_and_changes_nothing() -> None:
     stats = run_playbook(RESET, check=True)
     assert all(count > 0 for count in changed(stats).values()), stats
     found = states()
-    assert {name: host["fingerprint"] for name, host in found.items()} == BEFORE_RESET
+    assert fingerprints_of(found) == BEFORE_RESET
     assert set(found[HALF]["processes"]) >= POD_PROCESSES - {"http-echo"}  # the pods the kubelet left run on
     # What the reset must take away is there to take: on both hosts, whole and half-finished.
     for name, host in found.items():
