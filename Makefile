@@ -11,7 +11,7 @@ export CURTAIN_TEST_RELEASE_MIRROR ?= 172.17.0.1:5080
 # Molecule scenarios run by `make test`, in this order. For CI's 90 minutes, `etcd_cluster` (the etcd role's own
 # membership, backup, restore and replacement checks; every other scenario runs etcd, multi a three-member cluster)
 # is in `make test-extra` (docs/development.md has the times).
-SCENARIOS ?= offline hyperkube_master default multi upgrade reset faults
+SCENARIOS ?= offline hyperkube_master default multi upgrade etcd_upgrade reset faults
 EXTRA_SCENARIOS = etcd_cluster
 # The Molecule command each scenario runs: `make molecule SCENARIOS=reset MOLECULE_STEP=converge` to work on one.
 MOLECULE_STEP ?= test
@@ -41,7 +41,7 @@ faults: setup-test
 # bench/site_bench.py makes and removes its own test hosts (curtain-bench-*); BENCH_SITE_ARGS and
 # BENCH_ETCD_ARGS pass options (e.g. --runs 2) to the two benches.
 bench: setup-test
-	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
+	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:$$(scripts/images etcd-default)); \
 	python3 bench/site_bench.py $(BENCH_SITE_ARGS); \
 	python3 bench/etcd.py $(BENCH_ETCD_ARGS)
 
@@ -61,14 +61,18 @@ lint:
 	$(MAKE) --no-print-directory build
 
 unit:
-	CURTAIN_ETCD_BIN_DIR=$${CURTAIN_CACHE_DIR:-/var/cache/curtain-dev}/etcd-3.5.1 pytest tests/unit
+	CURTAIN_ETCD_BIN_DIR=$$(scripts/images etcd-bin-dir) pytest tests/unit
 
-# Each test image's digest as CURTAIN_TEST_DIGEST_<NAME> (kube-apiserver -> KUBE_APISERVER) for the newest tag of
+# The etcd images' digests as CURTAIN_TEST_ETCD_DIGEST (the modern default) and CURTAIN_TEST_ETCD_DIGEST_<X_Y_Z>;
+# each other test image's digest as CURTAIN_TEST_DIGEST_<NAME> (kube-apiserver -> KUBE_APISERVER) for the newest tag of
 # that name, CURTAIN_TEST_DIGEST_<NAME>_V<MAJOR>_<MINOR> for older pinned versions (..._KUBE_APISERVER_V1_36); the
 # kubectl of each pinned version as CURTAIN_TEST_KUBECTL (the default version) and CURTAIN_TEST_KUBECTL_V<MAJOR>_<MINOR>.
 molecule:
-	@set -e; export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:3.5.1); \
-	export CURTAIN_TEST_ETCD_TARBALL=$$(scripts/images etcd-tarball-path); \
+	@set -e; for image in $$(scripts/images etcd-names); do \
+	  export CURTAIN_TEST_ETCD_DIGEST_$$(echo $${image##*:} | tr . _)=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) $$image); \
+	done; \
+	export CURTAIN_TEST_ETCD_DIGEST=$$(scripts/registry digest $(CURTAIN_TEST_REGISTRY) curtain/etcd:$$(scripts/images etcd-default)); \
+	export CURTAIN_TEST_ETCD_TARBALL=$$(scripts/images etcd-tarball-path) CURTAIN_TEST_ETCD_BIN_DIR=$$(scripts/images etcd-bin-dir); \
 	images="$$(scripts/images kubernetes-names)"; \
 	for image in $$images; do \
 	  name=$${image#*/}; name=$${name%%:*}; tag=$${image##*:}; \

@@ -169,7 +169,8 @@ def digests() -> dict[str, str]:
         name, tag = image.rsplit(":", 1)
         if name not in newest or version_key(tag) > version_key(newest[name]):
             newest[name] = tag
-    found = {"etcd": digest("curtain/etcd:3.5.1")}
+    etcd_default = run([str(ROOT / "scripts/images"), "etcd-default"]).stdout.strip()
+    found = {"etcd": digest(f"curtain/etcd:{etcd_default}")}
     for name, tag in newest.items():
         found[name.split("/")[-1]] = digest(f"{name}:{tag}")
     return found

@@ -6,9 +6,11 @@ import base64
 import json
 import os
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import pytest
+import testinfra
 
 
 def run_playbook_document(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,
@@ -120,6 +122,18 @@ def etcd_call(host, url: str, path: str, body: dict | None = None, cert: bool = 
     """Call etcd's v3 JSON API from the test host itself, outside the etcd container."""
     payload = json.dumps(body) if body is not None else ""
     return host.run("python3 -c %s %s %s %s %s", ETCD_CLIENT, url, path, payload, "cert" if cert else "nocert")
+
+
+@cache
+def node(name: str):
+    """The scenario's test host of that name."""
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}")
+
+
+@cache
+def etcd_client_url(name: str) -> str:
+    """The modern profile's client URL of the etcd member on that test host."""
+    return f"https://{node(name).check_output('hostname -i').split()[0]}:2379"
 
 
 def b64(text: str) -> str:

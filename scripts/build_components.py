@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Builds the real Kubernetes components, the container runtime, the CNI plugins and crictl from their Go
+"""Builds the real Kubernetes components, the container runtime, the CNI plugins, crictl and etcd from their Go
 modules, version-stamped, into a cache outside the clone.
 
 No registry or download site these machines reach carries the binaries, but the Go module proxy serves every module,
-so `make up` and `make test` build them here. A finished build lives in CACHE/components/<name>-<version>-<recipe>/,
-where <recipe> hashes the recipe (module, version, packages, flags) and the Go version; it is reused as long as
-they are unchanged. The Go module and
-build caches live under CACHE/go, so a rebuild after a recipe change recompiles only what changed.
+so `make up` and `make test` build them here: the pinned Kubernetes versions (kube_flagsets), the runtime's
+(node_release) and etcd's releases (etcd_release). A finished build lives in
+CACHE/components/<name>-<version>-<recipe>/, where <recipe> hashes the recipe (module, version, packages, flags)
+and the Go version; it is reused as long as they are unchanged. The Go module and build caches live under CACHE/go,
+so a rebuild after a recipe change recompiles only what changed.
 
     scripts/build_components.py                 build everything the pinned versions need
     scripts/build_components.py --print-dir NAME  print the directory of one finished build (kubernetes-v1.37.2, ...)
@@ -57,6 +58,8 @@ KUBERNETES_COMMANDS = (
 )
 # Bump when the way of building changes (the wrapper module, the go build flags): every build is then redone.
 BUILD_METHOD_REVISION = 1
+# Recipe fields added after revision 1, which enter a recipe's hash only when set.
+LATER_FIELDS = ("modules", "renames")
 STAMP = "BUILT"  # written last into a finished build directory: its absence means the build did not finish
 
 
@@ -93,6 +96,8 @@ class Recipe:
     wrapper: bool = False  # k8s.io/kubernetes: needs a wrapper module that undoes its staging replaces
     gopath: bool = False  # a module from before Go modules: built in GOPATH mode with its Godeps workspace
     edits: tuple[seed_hyperkube.SourceEdit | seed_hyperkube.SourceRename, ...] = ()  # gopath only
+    modules: tuple[str, ...] = ()  # more modules at the same version that the packages come from
+    renames: tuple[tuple[str, str], ...] = ()  # (binary as built, name it is installed as)
 
     @property
     def key(self) -> str:
@@ -101,6 +106,9 @@ class Recipe:
     def recipe_hash(self) -> str:
         """What the binaries depend on: the recipe itself, the build method's revision and the Go version."""
         described = {**asdict(self), "method": BUILD_METHOD_REVISION, "go": go_version()}
+        for field in LATER_FIELDS:  # unset, they leave the hash of every build made before they existed as it was
+            if not described[field]:
+                del described[field]
         if self.gopath:  # how the copy is edited and what else the build writes (the manifests) live there
             described["seed_hyperkube.py"] = hashlib.sha256(Path(seed_hyperkube.__file__).read_bytes()).hexdigest()
         return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
@@ -131,17 +139,18 @@ def build_date() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _node_release():
-    """The runtime's pinned versions, which the product's release image source downloads (standard library only,
-    so it loads by path without the collection's package)."""
-    spec = importlib.util.spec_from_file_location("node_release", ROOT / "plugins/module_utils/node_release.py")
+def _load_module_util(name: str):
+    """A module of pinned versions (the runtime's, which the product's release image source downloads; etcd's),
+    standard library only, so it loads by path without the collection's package."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / f"plugins/module_utils/{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-NODE_RELEASE = _node_release()
+NODE_RELEASE = _load_module_util("node_release")
+ETCD_RELEASE = _load_module_util("etcd_release")
 CONTAINERD_VERSION = NODE_RELEASE.CONTAINERD_VERSION
 RUNC_VERSION = NODE_RELEASE.RUNC_VERSION
 CNI_PLUGINS_VERSION = NODE_RELEASE.CNI_PLUGINS_VERSION
@@ -225,6 +234,20 @@ def recipes() -> list[Recipe]:
             # The module zip has no commit; `coredns -version` prints the version and this in its place.
             ldflags=("-s", "-w", "-X github.com/coredns/coredns/coremain.GitCommit=curtain-module-build"),
         ),
+    ]
+    table += [
+        Recipe(
+            name="etcd",
+            module="go.etcd.io/etcd/server/v3",
+            version=f"v{version}",
+            modules=("go.etcd.io/etcd/etcdctl/v3", "go.etcd.io/etcd/etcdutl/v3"),
+            packages=("go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/etcdctl/v3", "go.etcd.io/etcd/etcdutl/v3"),
+            # The version is a constant of the api module the server requires at its own version; the module zip
+            # has no commit. etcd's release builds with cgo off too (scripts/build-binary.sh).
+            ldflags=("-s", "-w", "-X go.etcd.io/etcd/api/v3/version.GitSHA=curtain-module-build"),
+            renames=(("server", "etcd"),),
+        )
+        for version in ETCD_RELEASE.PINNED
     ]
     return table
 
@@ -311,7 +334,7 @@ def prepare_module(recipe: Recipe, workdir: Path) -> None:
         + "".join(f'\t_ "{package}"\n' for package in recipe.packages)
         + ")\n"
     )
-    run(["go", "get", f"{recipe.module}@{recipe.version}"], cwd=workdir)
+    run(["go", "get", *(f"{module}@{recipe.version}" for module in (recipe.module, *recipe.modules))], cwd=workdir)
     run(["go", "mod", "tidy"], cwd=workdir)
 
 
@@ -349,6 +372,12 @@ def build(recipe: Recipe) -> Path:
         else:
             prepare_module(recipe, Path(workdir))
             go_build_with_progress(recipe, Path(workdir), partial)
+    for built, installed in recipe.renames:
+        (partial / built).rename(partial / installed)
+    # As a release publishes them: what the offline test's http source checks its downloads against.
+    (partial / "SHA256SUMS").write_text("".join(
+        f"{hashlib.sha256(binary.read_bytes()).hexdigest()}  {binary.name}\n"
+        for binary in sorted(partial.iterdir()) if binary.is_file()))
     (partial / STAMP).write_text(
         json.dumps({"module": recipe.module, "version": recipe.version, "go": go_version(),
                     "seconds": round(time.monotonic() - started)}) + "\n"

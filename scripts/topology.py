@@ -28,6 +28,7 @@ OUTPUT = ROOT / "docs" / "topology.svg"
 COMMAND = "python3 scripts/topology.py"
 sys.path.insert(0, str(ROOT / "collections"))  # the checkout is the collection curtain.kube
 
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import release_plan
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import MODERN
 
@@ -73,7 +74,7 @@ def facts(root: Path = ROOT) -> dict[str, Any]:
     return {
         "version": MODERN.version,
         "etcd_container": etcd_defaults["etcd_container_name"],
-        "etcd_image": etcd_defaults["etcd_image"],
+        "etcd_image": etcd_defaults["etcd_image"] or release_plan(etcd_defaults["etcd_version"], "modern")["image"],
         "etcd_client_port": etcd_modern["client_port"],
         "etcd_peer_port": etcd_modern["peer_port"],
         "etcd_data_dir": etcd_defaults["etcd_data_dir"],

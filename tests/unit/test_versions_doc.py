@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.curtain.kube.plugins.module_utils import node_release
+from ansible_collections.curtain.kube.plugins.module_utils import etcd_release, node_release
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
     PINNED,
     PROFILES,
@@ -66,7 +66,6 @@ def _image_cell(profile: KubeProfile, component: str) -> str:
 
 
 def _expected_kubernetes_table() -> dict[str, list[str]]:
-    etcd_defaults = yaml.safe_load((ROOT / "roles" / "etcd" / "defaults" / "main.yml").read_text())
     etcd_profiles = yaml.safe_load((ROOT / "roles" / "etcd" / "vars" / "main.yml").read_text())["_etcd_profiles"]
     rows: dict[str, list[str]] = {"Kubernetes": [], "etcd": [], "etcd client / peer port": [],
                                   "kube-apiserver port": [], "kube-controller-manager port": [],
@@ -86,7 +85,7 @@ def _expected_kubernetes_table() -> dict[str, list[str]]:
         for component in COMPONENT_ROWS:
             rows[f"{component} image"].append(_image_cell(profile, component))
         rows["etcd"].append(
-            f"`{etcd_defaults['etcd_image']}`, "
+            f"`curtain/etcd:{etcd_release.DEFAULTS[profile.name]}`, "
             + ("TLS" if etcd["tls"] else "plain HTTP")
             + (", v2 API on" if etcd["enable_v2"] else ", v3 API only")
         )

@@ -116,6 +116,13 @@ def test_seed_serves_the_insecure_port_8080_and_its_health_ports() -> None:
     assert seed_api("GET", "/version")["gitVersion"] == "v1.1.8"
 
 
+def test_seed_etcd_is_the_newest_3_5_serving_the_v2_api_the_1_1_apiserver_stores_in() -> None:
+    assert json.loads(get(SEED, "http://127.0.0.1:4001/version"))["etcdserver"] == "3.5.36"
+    # The apiserver of 1.1 keeps its objects under /registry in the v2 store: the default namespace is there.
+    namespace = json.loads(get(SEED, "http://127.0.0.1:4001/v2/keys/registry/namespaces/default"))
+    assert json.loads(namespace["node"]["value"])["metadata"]["name"] == "default"
+
+
 def test_seed_runs_the_seeds_master_pod_and_kubelet_flags() -> None:
     """master.json is the seed's, command for command the one built into the hyperkube image."""
     pod = json.loads(node(SEED).check_output("cat /etc/kubernetes/manifests/master.json"))

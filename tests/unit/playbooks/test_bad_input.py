@@ -45,6 +45,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.container_runtime imp
     KUBELET_HOST_DIRECTORIES,
     SYSCTL_FILES,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import DEFAULTS as ETCD_DEFAULTS
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import SETTINGS
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import PROFILES, pinned_versions
 from support.docker_engine import requires_docker_engine
@@ -121,8 +122,9 @@ def local_images() -> set[str]:
 
 # The images a run could put on the host: the etcd role's default, every profile's component images, and the
 # images inventory/local installs.
-IMAGES = sorted({"curtain/etcd:3.5.1", DEFAULT_DNS_IMAGE, *(image.reference for profile in PROFILES.values()
-                                         for image in profile.images.values()), *local_images()})
+IMAGES = sorted({*(f"curtain/etcd:{version}" for version in ETCD_DEFAULTS.values()), DEFAULT_DNS_IMAGE,
+                 *(image.reference for profile in PROFILES.values() for image in profile.images.values()),
+                 *local_images()})
 
 
 def _tree(root: Path) -> dict[str, Any] | None:
@@ -266,6 +268,8 @@ ROWS = [
     Row("unpinned version", "profiles", ("hyperkube_master_version 'v1.34.0'", "not pinned in profile modern",
                                          "v1.36.3, v1.37.2"),
         {"hyperkube_master_version": "v1.34.0"}),
+    Row("etcd release not pinned", "images", ("etcd_version: 3.5.2 is not a release curtain pins",),
+        {"etcd_version": "3.5.2"}),
     Row("negative etcd_backup_keep", "variables", ("etcd_backup_keep is -1", "must be 1 or more"),
         {"etcd_backup_keep": -1}),
     Row("non-boolean tls", "variables", ("etcd_tls", "'maybe' is not a valid boolean"), {"etcd_tls": "maybe"}),
