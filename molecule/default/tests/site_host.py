@@ -21,6 +21,9 @@ os.environ.pop("ANSIBLE_VERBOSITY", None)
 
 HOST = "curtain-site"
 INVENTORY_DIR = Path(os.environ.get("MOLECULE_INVENTORY_FILE", "/nonexistent")).parent
+# The control plane's restart counts, recorded by test_cluster.py and again by test_docker_restart.py once the
+# outage it causes has settled; test_site.py's last test compares with them.
+RESTARTS_FILE = INVENTORY_DIR / "restart-counts.json"
 ETCD_URL = "https://127.0.0.1:2379"
 
 # Runs on the host: wait until every endpoint answers 200, or print the ones that do not.

@@ -24,9 +24,7 @@ from kube import (
     wait_for,
     workload,
 )
-from site_host import HOST, INVENTORY_DIR, host
-
-RESTARTS_FILE = INVENTORY_DIR / "restart-counts.json"
+from site_host import HOST, INVENTORY_DIR, RESTARTS_FILE, host
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 
 from conftest import PROJECT, run_playbook, run_playbook_document, task_results
 from kube import CONTROL_PLANE, Kubectl, mirror_pods, pod_containers, restart_counts
-from site_host import HOST, INVENTORY_DIR, host
+from site_host import HOST, INVENTORY_DIR, RESTARTS_FILE, host
 
 ADMIN_KUBECONFIG = INVENTORY_DIR / "artifacts/admin.conf"
 SUMMARY_TASK = "Summary | Print the endpoints, their health, the versions and what to try"
@@ -58,7 +58,7 @@ def test_preflight_report_says_every_check_passed_or_warned() -> None:
 
 
 def test_the_control_plane_did_not_restart_during_verify() -> None:
-    """The last test of the scenario (file order): the restart counts test_cluster.py recorded first are the same
-    after the Docker Engine restart, the kube-proxy moves and the site's re-runs."""
-    recorded = json.loads((INVENTORY_DIR / "restart-counts.json").read_text())
+    """The last test of the scenario (file order): the restart counts test_docker_restart.py recorded once the
+    Docker Engine restart had settled are the same after the kube-proxy moves and the site's re-runs."""
+    recorded = json.loads(RESTARTS_FILE.read_text())
     assert restart_counts(mirror_pods(Kubectl(ADMIN_KUBECONFIG), HOST)) == recorded

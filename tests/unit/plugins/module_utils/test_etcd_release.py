@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.filter.etcd import FilterModule
 from ansible_collections.curtain.kube.plugins.module_utils import etcd_release, kube_flagsets
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import (
     DEFAULTS,
@@ -132,3 +134,20 @@ def test_the_role_refuses_a_path_longer_than_one_rolling_upgrade() -> None:
 def test_bad_input_is_refused_naming_the_variable(version: str, profile: str, enable_v2: bool, message: str) -> None:
     with pytest.raises(EtcdReleaseError, match=re.escape(message)):
         release_plan(version, profile, enable_v2)
+
+
+def test_the_upgrade_filter_resumes_an_interrupted_upgrade_from_the_oldest_member() -> None:
+    upgrade_plan = FilterModule().filters()["etcd_upgrade_plan"]
+    # Members that did not answer give no version; the snapshot is taken with the newest release running.
+    assert upgrade_plan("3.7.4", ["3.6.17", "3.7.4", "", "3.6.17"]) == {
+        "from": "3.6.17", "current": "3.7.4", "path": ["3.7.4"]}
+    assert upgrade_plan("3.6.17", ["3.5.1", "3.5.36"]) == {
+        "from": "3.5.1", "current": "3.5.36", "path": ["3.5.36", "3.6.17"]}
+    with pytest.raises(AnsibleFilterError, match=re.escape("etcd_upgrade_version: 3.6.17 is older than the 3.7.4")):
+        upgrade_plan("3.6.17", ["3.7.4"])
+
+
+def test_the_release_filter_keeps_an_image_the_inventory_names() -> None:
+    release_filter = FilterModule().filters()["etcd_release_plan"]
+    assert release_filter("", "modern", image="registry.example/etcd")["image"] == "registry.example/etcd"
+    assert release_filter("", "modern", running=["", "3.7.4"])["image"] == "curtain/etcd:3.7.4"
