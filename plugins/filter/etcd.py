@@ -13,6 +13,7 @@ etcd_snapshots_to_prune(paths, keep) -> the snapshot paths beyond the newest `ke
 etcd_replacement(cluster_members, health, name) -> {remove_id, reason}, or an error when quorum would be lost
 etcd_release_plan(version, profile, enable_v2, running, image) -> {version, image, path, warnings} (etcd_release.py)
 etcd_upgrade_plan(target, running, enable_v2) -> {from, current, path}: oldest and newest running, releases in turn
+  (`running`: what the members run, as version strings or as the members' registered `etcd --version` runs)
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     replacement,
     snapshots_to_prune,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import (
+    binary_version,
+    release_plan,
+    upgrade_path,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import parse as parse_version
-from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import release_plan, upgrade_path
 from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
     reported_as_filter_errors as _filter_errors,
 )
@@ -151,21 +156,31 @@ def etcd_replacement(cluster_members: list[dict[str, Any]], health: dict[str, di
     return replacement(_cluster(cluster_members), dict(health), name)
 
 
+def _running_versions(running: list[Any] | None) -> list[str]:
+    """The releases the members run. Each item is a version string, or a host's registered `etcd --version` in its
+    running container (roles/etcd/tasks/look.yml; skipped where no container runs, failed where it could not run)."""
+    versions = []
+    for item in running or []:
+        found = binary_version(item.get("stdout", "")) if isinstance(item, dict) else str(item or "")
+        if found:
+            versions.append(found)
+    return versions
+
+
 @_filter_errors
 def etcd_release_plan(
-    version: str, profile: str, enable_v2: bool = False, running: list[str] | None = None, image: str = ""
+    version: str, profile: str, enable_v2: bool = False, running: list[Any] | None = None, image: str = ""
 ) -> dict[str, Any]:
     """The release the role runs and its image (`image` when set, else curtain/etcd:<version>)."""
-    plan = release_plan(str(version or ""), str(profile), bool(enable_v2),
-                        [str(found) for found in running or [] if found])
+    plan = release_plan(str(version or ""), str(profile), bool(enable_v2), _running_versions(running))
     return {**plan, "image": str(image)} if image else plan
 
 
 @_filter_errors
-def etcd_upgrade_plan(target: str, running: list[str], enable_v2: bool = False) -> dict[str, Any]:
+def etcd_upgrade_plan(target: str, running: list[Any], enable_v2: bool = False) -> dict[str, Any]:
     """What playbooks/etcd_upgrade.yml does: {from, current, path}: the oldest and the newest release the members
     run (they differ while an interrupted upgrade is resumed), and the releases to run in turn."""
-    running = [str(found) for found in running if found]
+    running = _running_versions(running)
     path = upgrade_path(running, str(target), bool(enable_v2), variable="etcd_upgrade_version")
     ordered = sorted(running, key=lambda version: parse_version(version, "running etcd version"))
     return {"from": ordered[0] if ordered else "", "current": ordered[-1] if ordered else "", "path": path}

@@ -9,14 +9,15 @@ registry   pull `repository@digest` (the digest is the pin), then tag it `reposi
            `repository:tag`, once: a tag already on the host is not pulled again (a digest pins what a tag may not).
 http       binaries downloaded on the controller, each checked against its sha256, built into a minimal image
            (FROM `base`, the binaries in /usr/local/bin). For mirrors.
-release    the node image (the kubelet's) built on the host from the official release downloads of the kubelet
-           and its runtime, each checked against the sha256 file its project publishes beside it (node_release.py).
+release    an image built on the host from official release downloads, each checked against the sha256 file its
+           project publishes beside it: the node image (the kubelet's) from those of the kubelet and its runtime
+           (node_release.py), and etcd's from etcd's release archive (etcd_release.py).
 directory  a directory on the controller with a manifest.json (an offline bundle, see bundle_entry): per component
            either a `docker save` tarball or binaries, each with its sha256. No network at all.
 local      the image is already in the host's Docker Engine (built or loaded there by other means, as `make up`
            does with the images it builds); nothing is fetched, and a missing image is an error.
 
-Standard library and the sibling node_release only.
+Standard library and the sibling module_utils only.
 """
 
 from __future__ import annotations
@@ -24,16 +25,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ansible_collections.curtain.kube.plugins.module_utils import cluster_dns, node_release
+from ansible_collections.curtain.kube.plugins.module_utils import cluster_dns, etcd_release, node_release
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 
 SOURCES = ("registry", "http", "release", "directory", "local")
-# The one component the release source builds an image for: upstream publishes the kubelet as a binary only.
-RELEASE_COMPONENT = "kubelet"
+# The components the release source builds an image for, each from its recipe: upstream publishes the kubelet as a
+# binary only; etcd publishes images too, but its release archives are what a mirror of GitHub's downloads serves.
+RELEASE_RECIPES = {"kubelet": "node-image", "etcd": "etcd-image"}
+# The recipes' directories, in the artifacts role (the collection keeps this file two levels under its root).
+# scripts/images builds the same recipes.
+RECIPES_DIR = Path(__file__).resolve().parents[2] / "roles" / "artifacts" / "files"
 # The images curtain builds itself (the modern kubelet's, the test workloads'), named without a registry.
 OWN_IMAGES_PREFIX = "curtain/"
 MANIFEST_NAME = "manifest.json"
@@ -72,6 +78,9 @@ class ImagePlan:
     base: str = "scratch"
     downloads: tuple[node_release.Download, ...] = ()  # release: fetched on the controller
     context_files: tuple[node_release.ContextFile, ...] = ()  # release: the build context's files from them
+    recipe: str = ""  # release: the recipe's directory under RECIPES_DIR
+    context_dirs: tuple[str, ...] = ()  # release: the directories the recipe copies from, made before the files
+    build_args: dict[str, str] = field(default_factory=dict)  # release: the recipe's build arguments
     fingerprint: str = ""  # built images carry it as a label; equal label, nothing to build
 
     @property
@@ -90,6 +99,7 @@ class ImagePlan:
         data["downloads"] = [{**asdict(download), "key": download.key, "file": download.file}
                              for download in self.downloads]
         data["context_files"] = [asdict(context_file) for context_file in self.context_files]
+        data["context_dirs"] = list(self.context_dirs)
         data["build"] = bool(self.binaries or self.downloads)
         return data
 
@@ -227,27 +237,70 @@ def plan_image(
     raise ArtifactError(f"{where} bundle entry: kind {entry.get('kind')!r} is not image or binaries")
 
 
+def recipe_hash(recipe: str) -> str:
+    """Changes when any file of the recipe does, so that hosts rebuild the images made from it."""
+    digest = hashlib.sha256()
+    for path in sorted((RECIPES_DIR / recipe).iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _release_plan(where: str, component: str, image: str, spec: dict[str, Any]) -> ImagePlan:
+    if component not in RELEASE_RECIPES:
+        raise ArtifactError(f"{where}: the release source builds the kubelet's node image and etcd's image only; "
+                            f"upstream publishes {component} as an image: use the registry source")
+    try:
+        if component == "etcd":
+            return _etcd_release_plan(image, spec)
+        return _node_release_plan(where, image, spec)
+    except (node_release.ReleaseError, etcd_release.EtcdReleaseError) as error:
+        raise ArtifactError(str(error)) from None
+
+
+def _node_release_plan(where: str, image: str, spec: dict[str, Any]) -> ImagePlan:
     """The node image from the release downloads of `kubernetes_version` for the host's `machine` (both put in the
     spec by the role), on `base` (a Debian image; the recipe installs what it lacks of the node's packages)."""
-    if component != RELEASE_COMPONENT:
-        raise ArtifactError(f"{where}: the release source builds the kubelet's node image only; upstream publishes "
-                            f"{component} as an image: use the registry source")
     version = spec.get("kubernetes_version")
     if not isinstance(version, str) or not re.match(r"^v\d+\.\d+\.\d+$", version):
         raise ArtifactError(f"{where}: the release source needs kubernetes_version (vX.Y.Z), got {version!r}")
     base = spec.get("base") or node_release.DEFAULT_BASE
     if not isinstance(base, str) or not _REFERENCE.match(base.split("@")[0]):
         raise ArtifactError(f"{where}: base {base!r} is not an image name")
-    try:
-        downloads, context_files = node_release.downloads(
-            where, version, spec.get("machine"), spec.get("release_urls"), spec.get("sha256"))
-    except node_release.ReleaseError as error:
-        raise ArtifactError(str(error)) from None
-    return ImagePlan(components=(component,), image=image, source="release", base=base, downloads=downloads,
-                     context_files=context_files,
+    downloads, context_files = node_release.downloads(
+        where, version, spec.get("machine"), spec.get("release_urls"), spec.get("sha256"))
+    recipe = RELEASE_RECIPES["kubelet"]
+    return ImagePlan(components=("kubelet",), image=image, source="release", base=base, downloads=downloads,
+                     context_files=context_files, recipe=recipe, context_dirs=("bin", "cni", "images"),
+                     build_args={"BASE": base},
                      fingerprint=_fingerprint(image, base, [(d.url, d.checksum) for d in downloads],
-                                              node_release.recipe_hash()))
+                                              recipe_hash(recipe)))
+
+
+def _etcd_release_plan(image: str, spec: dict[str, Any]) -> ImagePlan:
+    """etcd's image from the release archive of `etcd_version` for the host's `machine` (both put in the spec by
+    the role), from `release_url` (GitHub, or a mirror with its paths), checked against the release's SHA256SUMS or
+    the `sha256` the inventory pins: the binaries on an empty image, as scripts/images builds them from the modules.
+    The spec's keys are the etcd role's variables, which the messages name."""
+    where = "etcd_image_source=release"
+    version = spec.get("etcd_version")
+    if not isinstance(version, str) or not version:
+        raise ArtifactError(f"{where} needs etcd_version (X.Y.Z), got {version!r}")
+    base_url = str(spec.get("release_url") or etcd_release.RELEASE_BASE_URL)
+    if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+        raise ArtifactError(f"etcd_release_url: {base_url!r} is not an http(s) URL (GitHub's, or a mirror's with "
+                            "the same paths)")
+    pinned = spec.get("sha256")
+    arch = node_release.architecture(where, spec.get("machine"))
+    found = etcd_release.release_download(version, arch, base_url)
+    checksum = f"sha256:{_check_sha256('etcd_release_sha256', pinned)}" if pinned else f"sha256:{found['sums']}"
+    download = node_release.Download(name="etcd", url=found["url"], checksum=checksum, archive=True)
+    context_files = tuple(node_release.ContextFile(source=f"{download.key}/unpacked/{found['directory']}/{binary}",
+                                                   dest=f"bin/{binary}") for binary in etcd_release.BINARIES)
+    recipe = RELEASE_RECIPES["etcd"]
+    return ImagePlan(components=("etcd",), image=image, source="release", downloads=(download,),
+                     context_files=context_files, recipe=recipe, context_dirs=("bin",),
+                     build_args={"VERSION": version},
+                     fingerprint=_fingerprint(image, download.url, download.checksum, recipe_hash(recipe)))
 
 
 def plan_images(

@@ -46,7 +46,15 @@ MODERN_KUBERNETES = "v1.37.2"  # kube_flagsets.MODERN_VERSION; test_etcd_release
 SEED_VERSION = "3.5.36"
 REPOSITORY = "curtain/etcd"
 
+# The `release` image source: etcd's own release downloads, each archive checked against the SHA256SUMS file the
+# release publishes beside it, and its binaries built into curtain/etcd:<version> on the host
+# (roles/artifacts/files/etcd-image). A mirror with GitHub's paths takes the base URL's place.
+RELEASE_BASE_URL = "https://github.com"
+BINARIES = ("etcd", "etcdctl", "etcdutl")
+
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
+# `etcd --version`'s first line, the same from 3.5 to 3.7: "etcd Version: 3.7.4".
+_BINARY_VERSION = re.compile(r"^etcd Version: (\S+)$", re.MULTILINE)
 
 
 class EtcdReleaseError(ValueError):
@@ -62,6 +70,20 @@ def parse(version: str, variable: str = "etcd_version") -> tuple[int, int, int]:
 
 def _text(version: tuple[int, int, int]) -> str:
     return ".".join(str(part) for part in version)
+
+
+def release_download(version: str, arch: str, base_url: str = RELEASE_BASE_URL) -> dict[str, str]:
+    """Where a release's archive for a Debian architecture (amd64, arm64) is: {url, sums (the SHA256SUMS URL),
+    directory (the one directory inside the archive, holding the binaries)}."""
+    release = f"{base_url.rstrip('/')}/etcd-io/etcd/releases/download/v{_text(parse(version))}"
+    directory = f"etcd-v{_text(parse(version))}-linux-{arch}"
+    return {"url": f"{release}/{directory}.tar.gz", "sums": f"{release}/SHA256SUMS", "directory": directory}
+
+
+def binary_version(output: str) -> str:
+    """The release in `etcd --version`'s output; "" when it names none."""
+    match = _BINARY_VERSION.search(str(output or ""))
+    return match.group(1) if match else ""
 
 
 def newest_patch(minor: tuple[int, int]) -> str | None:

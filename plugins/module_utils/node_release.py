@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,19 +84,6 @@ def architecture(where: str, machine: Any) -> str:
         raise ReleaseError(f"{where}: the release source has no binaries for the host's architecture {machine!r} "
                            f"(it knows {', '.join(sorted(set(ARCHITECTURES.values())))})")
     return arch
-
-
-# The node image's recipe: the Dockerfile, its entrypoint and the packages it needs, in the artifacts role (the
-# collection keeps this file two levels under its root). scripts/images builds the same recipe.
-RECIPE_DIR = Path(__file__).resolve().parents[2] / "roles" / "artifacts" / "files" / "node-image"
-
-
-def recipe_hash() -> str:
-    """Changes when any file of the recipe does, so that hosts rebuild the node image."""
-    digest = hashlib.sha256()
-    for path in sorted(RECIPE_DIR.iterdir()):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _base_url(where: str, urls: dict[str, Any], name: str) -> str:

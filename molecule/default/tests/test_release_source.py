@@ -1,10 +1,11 @@
-"""The kubelet's node image, built on the host from the release downloads (the release image source, the default for
-curtain's own image on an online host). Here the downloads come from the test mirror (scripts/release_mirror), which
-serves the binaries built here under the paths and sum-file formats of dl.k8s.io and the GitHub releases.
+"""The kubelet's node image and etcd's image, built on the host from the release downloads (the release image source:
+the default for curtain's own kubelet image on an online host; etcd_image_source=release). Here the downloads come
+from the test mirror (scripts/release_mirror), which serves the binaries built here under the paths and sum-file
+formats of dl.k8s.io and the GitHub releases.
 
-Shows that the node container runs exactly the published files (each against its published sum), that the host
-keeps no build context, and that a download whose published sum does not match is refused before anything on the
-host changes.
+Shows that the node and etcd containers run exactly the published files (each against its published sum), that the
+host keeps no build context, and that a download whose published sum does not match is refused before anything on
+the host changes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from site_host import INVENTORY_DIR, fingerprint, host
 
 MIRROR = f"http://{os.environ.get('CURTAIN_TEST_RELEASE_MIRROR', '172.17.0.1:5080')}"
 KUBELET_IMAGE = "curtain/kubelet:v1.37.2"
+ETCD_IMAGE = "curtain/etcd:3.7.4"
 
 
 def fetch(path: str) -> bytes:
@@ -37,12 +39,12 @@ def published_sum(sums_path: str, name: str) -> str:
     return next(line.split()[0] for line in lines if line.split()[1] == name)
 
 
-def member_sum(archive_path: str, sums_suffix: str, member: str) -> str:
+def member_sum(archive_path: str, sums_suffix: str, member: str, sums_path: str = "") -> str:
     """The sha256 of one file of a release archive, the archive checked against its published sum first (in the file
-    named with `sums_suffix`)."""
+    named with `sums_suffix`, or at `sums_path`)."""
     data = fetch(archive_path)
     name = archive_path.rsplit("/", 1)[1]
-    assert hashlib.sha256(data).hexdigest() == published_sum(archive_path + sums_suffix, name)
+    assert hashlib.sha256(data).hexdigest() == published_sum(sums_path or archive_path + sums_suffix, name)
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         return hashlib.sha256(archive.extractfile(member).read()).hexdigest()
 
@@ -51,13 +53,23 @@ def in_node(path: str) -> str:
     return host().check_output("docker exec curtain-kubelet sha256sum %s", path).split()[0]
 
 
-def test_the_node_container_runs_the_published_files() -> None:
-    image = json.loads(host().check_output("docker image inspect %s", KUBELET_IMAGE))[0]
+def in_etcd(path: str) -> str:
+    """The image has no shell: the file is copied out of the running container."""
+    return host().check_output("docker cp curtain-etcd:%s - | tar -xO | sha256sum", path).split()[0]
+
+
+def built_by_the_role(image_name: str, recipe: str, container: str) -> dict:
+    """The image's labels, once it is known that the role built it (its build label; scripts/images labels the
+    image it builds with the same recipe by the recipe's name) and that the container runs it."""
+    image = json.loads(host().check_output("docker image inspect %s", image_name))[0]
     labels = image["Config"]["Labels"]
-    # built here by the role (its build label), not by scripts/images (whose label would name the recipe)
-    assert labels.get("io.curtain.artifact") and labels.get("io.curtain.recipe") != "roles/artifacts/files/node-image"
-    container = json.loads(host().check_output("docker inspect curtain-kubelet"))[0]
-    assert container["Image"] == image["Id"]
+    assert labels.get("io.curtain.artifact") and labels.get("io.curtain.recipe") != f"roles/artifacts/files/{recipe}"
+    assert json.loads(host().check_output("docker inspect %s", container))[0]["Image"] == image["Id"]
+    return labels
+
+
+def test_the_node_container_runs_the_published_files() -> None:
+    built_by_the_role(KUBELET_IMAGE, "node-image", "curtain-kubelet")
     kubelet = "dl.k8s.io/release/v1.37.2/bin/linux/amd64/kubelet"
     assert in_node("/usr/local/bin/kubelet") == published_sum(kubelet + ".sha256", "kubelet")
     runc = "github.com/opencontainers/runc/releases/download/v1.4.4/"
@@ -74,6 +86,18 @@ def test_the_node_container_runs_the_published_files() -> None:
     assert host().check_output("ls -A /var/lib/curtain/images") == ""
 
 
+def test_the_etcd_container_runs_the_published_release() -> None:
+    """etcd's archive, checked against the SHA256SUMS its release publishes (one file for every asset)."""
+    labels = built_by_the_role(ETCD_IMAGE, "etcd-image", "curtain-etcd")
+    assert labels["org.opencontainers.image.version"] == "3.7.4"
+    release = "github.com/etcd-io/etcd/releases/download/v3.7.4/"
+    for binary in ("etcd", "etcdctl", "etcdutl"):
+        published = member_sum(release + "etcd-v3.7.4-linux-amd64.tar.gz", "", f"etcd-v3.7.4-linux-amd64/{binary}",
+                               sums_path=release + "SHA256SUMS")
+        assert in_etcd(f"/usr/local/bin/{binary}") == published, binary
+    assert host().check_output("ls -A /var/lib/curtain/images") == ""
+
+
 def test_a_download_whose_published_sum_differs_is_refused_and_nothing_changes() -> None:
     """The mirror's tampered/ tree serves a kubelet whose published sum is another file's. The run fails on the
     controller, before any host task of the role, and the host keeps its node image and containers."""
@@ -84,7 +108,7 @@ def test_a_download_whose_published_sum_differs_is_refused_and_nothing_changes()
     image_before = host().check_output("docker image inspect --format '{{.Id}}' %s", KUBELET_IMAGE)
     before = fingerprint()
     output = run_playbook_refused("converge.yml", {"hyperkube_master_images": tampered})
-    assert "Download the kubelet and its runtime from their releases" in output
+    assert "Download the release files" in output
     assert "The checksum for" in output and "did not match" in output, output[-3000:]
     assert fingerprint() == before
     assert host().check_output("docker image inspect --format '{{.Id}}' %s", KUBELET_IMAGE) == image_before

@@ -575,7 +575,7 @@ def _pki_dirs_private(_: Deployment) -> bool:
 
 def _etcd_runs_as_root_in_a_private_dir(_: Deployment) -> bool:
     containers = [task for task in role_tasks("etcd") if task.module.endswith("docker_container")]
-    dockerfile = (ROOT / "images" / "etcd" / "Dockerfile").read_text()
+    dockerfile = (ROOT / "roles" / "artifacts" / "files" / "etcd-image" / "Dockerfile").read_text()
     no_user = all("user" not in task.args for task in containers) and not any(
         line.startswith("USER") for line in dockerfile.splitlines())
     return no_user and task_mode(ETCD_DATA_DIR[0], **ETCD_DATA_DIR[1]) == "0700"

@@ -83,7 +83,8 @@ def test_local_source_fetches_nothing_and_names_the_image_on_the_host() -> None:
         "components": ["kube-apiserver"], "image": "curtain/kube-apiserver:v1.37.2", "source": "local", "pull": "",
         "tarball": "", "tarball_sha256": "", "image_id": "", "binaries": [], "base": "scratch",
         "fingerprint": "local:curtain/kube-apiserver:v1.37.2", "repository": "curtain/kube-apiserver",
-        "tag": "v1.37.2", "dockerfile": "", "downloads": [], "context_files": [], "build": False}
+        "tag": "v1.37.2", "dockerfile": "", "downloads": [], "context_files": [], "recipe": "", "context_dirs": [],
+        "build_args": {}, "build": False}
     assert FILTERS["artifact_controller_files"]([plan]) == []  # nothing on the controller either
     # without a repository of its own, the profile's image, as the host has it
     [profile_image] = plan_images(APISERVER, {"kube-apiserver": {"source": "local"}}, variable="v")
@@ -184,7 +185,7 @@ def test_release_source_takes_a_mirror_a_pinned_sum_and_another_architecture() -
 
 
 def test_the_release_fingerprint_follows_the_version_the_urls_the_base_and_the_recipe(monkeypatch) -> None:
-    from ansible_collections.curtain.kube.plugins.module_utils import node_release
+    from ansible_collections.curtain.kube.plugins.module_utils import artifacts
 
     def fingerprint(**change: Any) -> str:
         return plan_images(KUBELET, {"kubelet": {**RELEASE, **change}}, variable="v")[0]["fingerprint"]
@@ -193,16 +194,18 @@ def test_the_release_fingerprint_follows_the_version_the_urls_the_base_and_the_r
     assert fingerprint() == first
     assert len({first, fingerprint(kubernetes_version="v1.36.3"), fingerprint(base="debian:12"),
                 fingerprint(release_urls={"github": "http://mirror/gh"}), fingerprint(sha256={"runc": SHA_A})}) == 5
-    monkeypatch.setattr(node_release, "recipe_hash", lambda: "another recipe")
+    monkeypatch.setattr(artifacts, "recipe_hash", lambda recipe: f"another {recipe} recipe")
     assert fingerprint() != first
 
 
-def test_the_recipe_hash_reads_the_node_image_recipe() -> None:
-    from ansible_collections.curtain.kube.plugins.module_utils import node_release
+def test_the_recipe_hash_reads_each_recipe_the_release_source_builds() -> None:
+    from ansible_collections.curtain.kube.plugins.module_utils import artifacts
 
-    assert {path.name for path in node_release.RECIPE_DIR.iterdir()} == {"Dockerfile", "entrypoint", "crictl.yaml",
-                                                                         "packages"}
-    assert re.fullmatch(r"[0-9a-f]{16}", node_release.recipe_hash())
+    assert {path.name for path in (artifacts.RECIPES_DIR / "node-image").iterdir()} == {
+        "Dockerfile", "entrypoint", "crictl.yaml", "packages"}
+    assert {path.name for path in (artifacts.RECIPES_DIR / "etcd-image").iterdir()} == {"Dockerfile"}
+    hashes = {artifacts.recipe_hash(recipe) for recipe in artifacts.RELEASE_RECIPES.values()}
+    assert len(hashes) == 2 and all(re.fullmatch(r"[0-9a-f]{16}", found) for found in hashes)
 
 
 @pytest.mark.parametrize(
@@ -224,10 +227,66 @@ def test_release_source_rejects(spec: dict, fragment: str) -> None:
         plan_images(KUBELET, {"kubelet": {**RELEASE, **spec}}, variable="v")
 
 
-def test_release_source_builds_the_kubelet_only() -> None:
-    with pytest.raises(ArtifactError, match=r"builds the kubelet's node image only; upstream publishes "
-                                            r"kube-apiserver as an image: use the registry source"):
+def test_release_source_builds_the_kubelet_and_etcd_only() -> None:
+    with pytest.raises(ArtifactError, match=r"builds the kubelet's node image and etcd's image only; upstream "
+                                            r"publishes kube-apiserver as an image: use the registry source"):
         plan_images(APISERVER, {"kube-apiserver": RELEASE}, variable="v")
+
+
+ETCD = {"etcd": "curtain/etcd:3.7.4"}
+ETCD_RELEASE = {"source": "release", "etcd_version": "3.7.4", "machine": "x86_64"}
+
+
+def test_release_source_builds_etcd_from_its_release_archive() -> None:
+    """etcd's archive and the SHA256SUMS published with it (get_url picks the archive's line), unpacked, its three
+    binaries into bin/ of an image FROM scratch, built with the release as VERSION."""
+    [plan] = plan_images(ETCD, {"etcd": ETCD_RELEASE}, variable="etcd_image_source")
+    release = "https://github.com/etcd-io/etcd/releases/download/v3.7.4"
+    [download] = plan["downloads"]
+    assert (download["url"], download["checksum"], download["archive"]) == (
+        f"{release}/etcd-v3.7.4-linux-amd64.tar.gz", f"sha256:{release}/SHA256SUMS", True)
+    assert plan["context_files"] == [
+        {"source": f"{download['key']}/unpacked/etcd-v3.7.4-linux-amd64/{binary}", "dest": f"bin/{binary}"}
+        for binary in ("etcd", "etcdctl", "etcdutl")]
+    assert (plan["image"], plan["base"], plan["recipe"], plan["context_dirs"], plan["build_args"], plan["build"]) == (
+        "curtain/etcd:3.7.4", "scratch", "etcd-image", ["bin"], {"VERSION": "3.7.4"}, True)
+
+
+def test_etcd_release_source_takes_a_mirror_a_pinned_sum_and_another_architecture() -> None:
+    spec = {**ETCD_RELEASE, "etcd_version": "3.6.17", "machine": "aarch64", "release_url": "http://mirror:8080/gh/",
+            "sha256": SHA_A.upper()}
+    [plan] = plan_images({"etcd": "curtain/etcd:3.6.17"}, {"etcd": spec}, variable="etcd_image_source")
+    [download] = plan["downloads"]
+    assert download["url"] == ("http://mirror:8080/gh/etcd-io/etcd/releases/download/v3.6.17/"
+                               "etcd-v3.6.17-linux-arm64.tar.gz")
+    assert download["checksum"] == f"sha256:{SHA_A}"
+    assert plan["context_files"][0]["source"].endswith("/unpacked/etcd-v3.6.17-linux-arm64/etcd")
+
+
+def test_the_etcd_release_fingerprint_follows_the_archive_and_its_sum() -> None:
+    def fingerprint(**change: Any) -> str:
+        return plan_images(ETCD, {"etcd": {**ETCD_RELEASE, **change}}, variable="v")[0]["fingerprint"]
+
+    assert fingerprint() == fingerprint(release_url="https://github.com")
+    assert len({fingerprint(), fingerprint(etcd_version="3.7.3"), fingerprint(release_url="http://mirror/gh"),
+                fingerprint(sha256=SHA_A), fingerprint(machine="arm64")}) == 5
+
+
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ({"etcd_version": ""}, "etcd_image_source=release needs etcd_version (X.Y.Z), got ''"),
+        ({"etcd_version": "latest"}, "etcd_version: 'latest' is not an etcd version like 3.7.4"),
+        ({"machine": "s390x"}, "etcd_image_source=release: the release source has no binaries for the host's "
+                               "architecture 's390x'"),
+        ({"machine": ""}, "needs the host's architecture (machine; the roles pass ansible_facts.architecture"),
+        ({"release_url": "ftp://mirror/gh"}, "etcd_release_url: 'ftp://mirror/gh' is not an http(s) URL"),
+        ({"sha256": "abc"}, "etcd_release_sha256: sha256 must be 64 hex digits, got 'abc'"),
+    ],
+)
+def test_etcd_release_source_rejects(spec: dict, message: str) -> None:
+    with pytest.raises(ArtifactError, match=re.escape(message)):
+        plan_images(ETCD, {"etcd": {**ETCD_RELEASE, **spec}}, variable="etcd_image_source")
 
 
 def test_specs_build_curtains_own_image_from_the_release_where_the_default_is_a_registry() -> None:

@@ -16,6 +16,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import (
     PINNED,
     UPGRADE_MINIMUM,
     EtcdReleaseError,
+    binary_version,
     release_plan,
     upgrade_path,
 )
@@ -151,3 +152,25 @@ def test_the_release_filter_keeps_an_image_the_inventory_names() -> None:
     release_filter = FilterModule().filters()["etcd_release_plan"]
     assert release_filter("", "modern", image="registry.example/etcd")["image"] == "registry.example/etcd"
     assert release_filter("", "modern", running=["", "3.7.4"])["image"] == "curtain/etcd:3.7.4"
+
+
+def test_the_filters_read_what_each_members_binary_says() -> None:
+    """The role hands over each host's registered `etcd --version` in its running container: skipped where no
+    container runs, failed where it could not run; either leaves that member's release unknown."""
+    filters = FilterModule().filters()
+    registered = [
+        {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
+        {"changed": False, "rc": 0, "stdout": "etcd Version: 3.6.17\nGit SHA: 1a2b3c\nGo Version: go1.24.11\n"
+                                                "Go OS/Arch: linux/amd64"},
+        {"changed": False, "failed": True, "msg": "Container curtain-etcd is restarting"},
+        {"changed": False, "rc": 0, "stdout": "etcd Version: 3.7.4\nGit SHA: curtain-module-build"},
+    ]
+    assert filters["etcd_upgrade_plan"]("3.7.4", registered) == {
+        "from": "3.6.17", "current": "3.7.4", "path": ["3.7.4"]}
+    with pytest.raises(AnsibleFilterError, match=re.escape("3.6.17 is older than the 3.7.4")):
+        filters["etcd_release_plan"]("3.6.17", "modern", running=registered)
+
+
+def test_the_binary_version_is_read_from_etcd_version_output() -> None:
+    assert binary_version("etcd Version: 3.5.1\nGit SHA: e8732fb5f\nGo Version: go1.16.3\n") == "3.5.1"
+    assert binary_version("") == binary_version("exec failed: no such file") == ""
