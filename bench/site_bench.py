@@ -328,8 +328,8 @@ SITE_CONTAINERS = ("curtain-etcd", "curtain-kubelet", "curtain-kube-proxy")
 
 def write_floor_spec(path: Path) -> None:
     """The floor's input: the site's containers, in order, and the health endpoints the site's summary looks at."""
-    sys.path.insert(0, str(ROOT / "plugins/module_utils"))
-    import endpoints  # the site summary's own endpoint list
+    sys.path.insert(0, str(ROOT / "collections"))  # the checkout as the collection (a committed symlink)
+    from ansible_collections.curtain.kube.plugins.module_utils import endpoints  # the site summary's own list
     settings = KUBE_SETTINGS
     health = {
         "ETCD": endpoints.etcd_of_profile("modern"),

@@ -13,16 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import health_url as kube_proxy_health_url
-    from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import DEFAULTS, ETCD_PORTS, ETCD_TLS
-except ImportError:  # run as plain modules in the unit tests' path setups
-    from kube_manifests import resolve_settings  # type: ignore[no-redef]
-    from kube_profiles import get_profile  # type: ignore[no-redef]
-    from kube_proxy import health_url as kube_proxy_health_url  # type: ignore[no-redef]
-    from role_defaults import DEFAULTS, ETCD_PORTS, ETCD_TLS  # type: ignore[no-redef]
+from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import health_url as kube_proxy_health_url
+from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import DEFAULTS, ETCD_PORTS, ETCD_TLS
 
 
 def etcd(client_port: int, tls: bool, pki_dir: str) -> list[dict[str, Any]]:
@@ -56,8 +50,11 @@ def control_plane(profile_reference: str, settings: Mapping[str, Any] | None,
     verify them against). Seed: plain HTTP, as 1.1 served it."""
     profile = get_profile(profile_reference)
     resolved = resolve_settings(profile_reference, settings or {})
+    # Modern: the port the KubeletConfiguration sets (hyperkube_master_settings.kubelet_healthz_port); the seed's
+    # kubelet takes no such setting.
+    healthz_port = resolved.get("kubelet_healthz_port") or profile.ports.kubelet_healthz
     kubelet = {"component": "kubelet", "container": kubelet_container,
-               "url": f"http://127.0.0.1:{profile.ports.kubelet_healthz}/healthz"}
+               "url": f"http://127.0.0.1:{healthz_port}/healthz"}
     if profile.features.insecure_port:  # the seed: everything on the insecure ports
         return [kubelet] + [
             {"component": name, "docker_pod_container": name, "url": f"http://127.0.0.1:{port}/healthz"}

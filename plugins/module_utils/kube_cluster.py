@@ -10,10 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import NAME as DNS_COMPONENT
-except ImportError:  # run as plain modules in the unit tests' and the scenarios' path setups
-    from cluster_dns import NAME as DNS_COMPONENT  # type: ignore[no-redef]
+from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import NAME as DNS_COMPONENT
 
 
 class KubeClusterError(ValueError):

@@ -31,30 +31,17 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
-        MEANING_CHANGES,
-        FlagSet,
-        FlagSpec,
-        component_name,
-        flagset,
-        normalize_flag_name,
-        release_line,
-        removal,
-    )
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import kubernetes_version
-except ImportError:  # run as a plain module next to kube_flagsets.py and kube_profiles.py by the scenarios' tests
-    from kube_flagsets import (  # type: ignore[no-redef]
-        MEANING_CHANGES,
-        FlagSet,
-        FlagSpec,
-        component_name,
-        flagset,
-        normalize_flag_name,
-        release_line,
-        removal,
-    )
-    from kube_profiles import kubernetes_version  # type: ignore[no-redef]
+from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
+    MEANING_CHANGES,
+    FlagSet,
+    FlagSpec,
+    component_name,
+    flagset,
+    normalize_flag_name,
+    release_line,
+    removal,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import kubernetes_version
 
 
 class KubeFlagsError(ValueError):

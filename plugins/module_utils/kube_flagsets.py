@@ -34,12 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets_modern import FLAGS as MODERN_FLAGS
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets_modern import SOURCES as MODERN_SOURCES
-except ImportError:  # imported as plain modules by the scenarios' tests and the benches
-    from kube_flagsets_modern import FLAGS as MODERN_FLAGS  # type: ignore[no-redef]
-    from kube_flagsets_modern import SOURCES as MODERN_SOURCES  # type: ignore[no-redef]
+from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets_modern import FLAGS as MODERN_FLAGS
+from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets_modern import SOURCES as MODERN_SOURCES
 
 SEED_VERSION = "v1.1.8"
 MODERN_VERSION = "v1.37.2"  # the default version of the modern profile

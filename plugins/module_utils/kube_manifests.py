@@ -164,38 +164,26 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import CONTAINERD_ENDPOINT
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import (
-        KubeFlagsError,
-        check_flags,
-        flag_name,
-        render_flags,
-    )
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
-        COMPONENTS,
-        KubeFlagsetError,
-        component_name,
-        normalize_flag_name,
-    )
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
-        KubeProfile,
-        KubeProfileError,
-        check_features,
-        get_profile,
-    )
-    from ansible_collections.curtain.kube.plugins.module_utils.pod_network import node_subnet_problems
-except ImportError:  # copied next to the other kube_* files
-    from container_runtime import CONTAINERD_ENDPOINT  # type: ignore[no-redef]
-    from kube_flags import KubeFlagsError, check_flags, flag_name, render_flags  # type: ignore[no-redef]
-    from kube_flagsets import (  # type: ignore[no-redef]
-        COMPONENTS,
-        KubeFlagsetError,
-        component_name,
-        normalize_flag_name,
-    )
-    from kube_profiles import KubeProfile, KubeProfileError, check_features, get_profile  # type: ignore[no-redef]
-    from pod_network import node_subnet_problems  # type: ignore[no-redef]
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import CONTAINERD_ENDPOINT
+from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import (
+    KubeFlagsError,
+    check_flags,
+    flag_name,
+    render_flags,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
+    COMPONENTS,
+    KubeFlagsetError,
+    component_name,
+    normalize_flag_name,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
+    KubeProfile,
+    KubeProfileError,
+    check_features,
+    get_profile,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.pod_network import node_subnet_problems
 
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 SEED_MANIFEST = "master.json"

@@ -13,10 +13,7 @@ import ipaddress
 from dataclasses import asdict, dataclass
 from typing import Any
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.pki import subject_alt_names
-except ImportError:  # run as a plain module next to pki.py
-    from pki import subject_alt_names  # type: ignore[no-redef]
+from ansible_collections.curtain.kube.plugins.module_utils.pki import subject_alt_names
 
 SERVER = ["serverAuth"]
 CLIENT = ["clientAuth"]

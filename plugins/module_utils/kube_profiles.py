@@ -53,22 +53,13 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
-        COMPONENTS,
-        HYPERKUBE_SUBCOMMANDS,
-        MODERN_PREVIOUS_VERSION,
-        MODERN_VERSION,
-        SEED_VERSION,
-    )
-except ImportError:  # imported as plain modules by the scenarios' tests and the benches
-    from kube_flagsets import (  # type: ignore[no-redef]
-        COMPONENTS,
-        HYPERKUBE_SUBCOMMANDS,
-        MODERN_PREVIOUS_VERSION,
-        MODERN_VERSION,
-        SEED_VERSION,
-    )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
+    COMPONENTS,
+    HYPERKUBE_SUBCOMMANDS,
+    MODERN_PREVIOUS_VERSION,
+    MODERN_VERSION,
+    SEED_VERSION,
+)
 
 DEFAULT_PROFILE = "modern"
 REFERENCE_SEPARATOR = "@"  # "modern@v1.36.3"

@@ -24,22 +24,16 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
-        apiserver_url as cluster_apiserver_url,
-    )
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import settings_over
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
-        KubeManifestError,
-        kube_proxy_flags,
-        resolve_settings,
-    )
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
-except ImportError:  # run as plain modules in the unit tests' path setups
-    from kube_cluster import apiserver_url as cluster_apiserver_url  # type: ignore[no-redef]
-    from kube_cluster import settings_over  # type: ignore[no-redef]
-    from kube_manifests import KubeManifestError, kube_proxy_flags, resolve_settings  # type: ignore[no-redef]
-    from kube_profiles import get_profile  # type: ignore[no-redef]
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
+    apiserver_url as cluster_apiserver_url,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import settings_over
+from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
+    KubeManifestError,
+    kube_proxy_flags,
+    resolve_settings,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 
 DEPLOYMENTS = ("container", "static_pod")
 PRIVILEGES = ("privileged", "capabilities")

@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-try:
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfile, get_profile
-except ImportError:  # run as plain modules in the unit tests' path setups
-    from kube_profiles import KubeProfile, get_profile  # type: ignore[no-redef]
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfile, get_profile
 
 
 def _health(result: Mapping[str, Any]) -> str:

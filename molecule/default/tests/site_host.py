@@ -11,9 +11,10 @@ from pathlib import Path
 import testinfra
 from conftest import PROJECT
 
-# The endpoint lists the roles wait on and the summary looks at, so the tests ask exactly what they ask.
-sys.path.insert(0, str(PROJECT / "plugins/module_utils"))
-import endpoints
+# The endpoint lists the roles wait on and the summary looks at, so the tests ask exactly what they ask: from the
+# collection, which collections/ansible_collections/curtain/kube (a symlink to the checkout) makes importable.
+sys.path.insert(0, str(PROJECT / "collections"))
+from ansible_collections.curtain.kube.plugins.module_utils import endpoints
 
 # molecule.yml runs every playbook of the scenario with ANSIBLE_VERBOSITY=3, for test_security.py to read the log of;
 # the verify steps' own runs (testinfra's, the playbooks the tests start) parse Ansible's output and run quietly.

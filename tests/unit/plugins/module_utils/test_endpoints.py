@@ -32,6 +32,12 @@ def test_modern_control_plane_in_start_order_over_tls() -> None:
         assert "docker_pod_container" not in item and "container" not in item
 
 
+def test_the_kubelet_is_asked_on_the_healthz_port_its_configuration_sets() -> None:
+    """hyperkube_master_settings.kubelet_healthz_port goes into the KubeletConfiguration: the wait asks there."""
+    assert endpoints.control_plane("modern", {"kubelet_healthz_port": 10333})[0]["url"] == (
+        "http://127.0.0.1:10333/healthz")
+
+
 def test_modern_control_plane_names_the_kubelet_container_given() -> None:
     found = endpoints.control_plane("modern", {}, "my-kubelet")
     assert [item.get("container") or item["kubelet_container"] for item in found] == ["my-kubelet"] * 4
