@@ -137,7 +137,7 @@ def _binaries(where: str, specs: Any, source: str, directory: str = "") -> tuple
         sha256 = _check_sha256(here, spec.get("sha256"))
         if source == "http":
             url = spec.get("url")
-            if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            if not _is_http_url(url):
                 raise ArtifactError(f"{here}: url {url!r} is not an http(s) URL")
             binaries.append(BinaryFile(name=name, sha256=sha256, url=url))
         else:
@@ -146,6 +146,10 @@ def _binaries(where: str, specs: Any, source: str, directory: str = "") -> tuple
     if len(set(names)) != len(names):
         raise ArtifactError(f"{where}: binary names repeat: {', '.join(names)}")
     return tuple(binaries)
+
+
+def _is_http_url(value: Any) -> bool:
+    return isinstance(value, str) and urlsplit(value).scheme in ("http", "https") and bool(urlsplit(value).netloc)
 
 
 def _inside(where: str, directory: str, relative: Any) -> str:
@@ -286,7 +290,7 @@ def _etcd_release_plan(image: str, spec: dict[str, Any]) -> ImagePlan:
     if not isinstance(version, str) or not version:
         raise ArtifactError(f"{where} needs etcd_version (X.Y.Z), got {version!r}")
     base_url = str(spec.get("release_url") or etcd_release.RELEASE_BASE_URL)
-    if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+    if not _is_http_url(base_url):
         raise ArtifactError(f"etcd_release_url: {base_url!r} is not an http(s) URL (GitHub's, or a mirror's with "
                             "the same paths)")
     pinned = spec.get("sha256")

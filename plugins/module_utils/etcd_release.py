@@ -75,8 +75,9 @@ def _text(version: tuple[int, int, int]) -> str:
 def release_download(version: str, arch: str, base_url: str = RELEASE_BASE_URL) -> dict[str, str]:
     """Where a release's archive for a Debian architecture (amd64, arm64) is: {url, sums (the SHA256SUMS URL),
     directory (the one directory inside the archive, holding the binaries)}."""
-    release = f"{base_url.rstrip('/')}/etcd-io/etcd/releases/download/v{_text(parse(version))}"
-    directory = f"etcd-v{_text(parse(version))}-linux-{arch}"
+    version = _text(parse(version))
+    release = f"{base_url.rstrip('/')}/etcd-io/etcd/releases/download/v{version}"
+    directory = f"etcd-v{version}-linux-{arch}"
     return {"url": f"{release}/{directory}.tar.gz", "sums": f"{release}/SHA256SUMS", "directory": directory}
 
 

@@ -39,12 +39,12 @@ def published_sum(sums_path: str, name: str) -> str:
     return next(line.split()[0] for line in lines if line.split()[1] == name)
 
 
-def member_sum(archive_path: str, sums_suffix: str, member: str, sums_path: str = "") -> str:
-    """The sha256 of one file of a release archive, the archive checked against its published sum first (in the file
-    named with `sums_suffix`, or at `sums_path`)."""
+def member_sum(archive_path: str, sums_path: str, member: str) -> str:
+    """The sha256 of one file of a release archive, the archive checked against its sum published at `sums_path`
+    first."""
     data = fetch(archive_path)
     name = archive_path.rsplit("/", 1)[1]
-    assert hashlib.sha256(data).hexdigest() == published_sum(sums_path or archive_path + sums_suffix, name)
+    assert hashlib.sha256(data).hexdigest() == published_sum(sums_path, name)
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         return hashlib.sha256(archive.extractfile(member).read()).hexdigest()
 
@@ -76,12 +76,13 @@ def test_the_node_container_runs_the_published_files() -> None:
     assert in_node("/usr/local/bin/runc") == published_sum(runc + "runc.sha256sum", "runc.amd64")
     containerd = "github.com/containerd/containerd/releases/download/v2.3.7/containerd-2.3.7-linux-amd64.tar.gz"
     for binary in ("containerd", "containerd-shim-runc-v2", "ctr"):
-        assert in_node(f"/usr/local/bin/{binary}") == member_sum(containerd, ".sha256sum", f"bin/{binary}"), binary
+        published = member_sum(containerd, containerd + ".sha256sum", f"bin/{binary}")
+        assert in_node(f"/usr/local/bin/{binary}") == published, binary
     cni = "github.com/containernetworking/plugins/releases/download/v1.10.0/cni-plugins-linux-amd64-v1.10.0.tgz"
     for plugin in ("bridge", "loopback", "host-local", "portmap"):
-        assert in_node(f"/opt/cni/bin/{plugin}") == member_sum(cni, ".sha256", f"./{plugin}"), plugin
+        assert in_node(f"/opt/cni/bin/{plugin}") == member_sum(cni, cni + ".sha256", f"./{plugin}"), plugin
     crictl = "github.com/kubernetes-sigs/cri-tools/releases/download/v1.37.0/crictl-v1.37.0-linux-amd64.tar.gz"
-    assert in_node("/usr/local/bin/crictl") == member_sum(crictl, ".sha256", "crictl")
+    assert in_node("/usr/local/bin/crictl") == member_sum(crictl, crictl + ".sha256", "crictl")
     # the build context (the binaries again) went once the image was built
     assert host().check_output("ls -A /var/lib/curtain/images") == ""
 
@@ -92,8 +93,8 @@ def test_the_etcd_container_runs_the_published_release() -> None:
     assert labels["org.opencontainers.image.version"] == "3.7.4"
     release = "github.com/etcd-io/etcd/releases/download/v3.7.4/"
     for binary in ("etcd", "etcdctl", "etcdutl"):
-        published = member_sum(release + "etcd-v3.7.4-linux-amd64.tar.gz", "", f"etcd-v3.7.4-linux-amd64/{binary}",
-                               sums_path=release + "SHA256SUMS")
+        published = member_sum(release + "etcd-v3.7.4-linux-amd64.tar.gz", release + "SHA256SUMS",
+                               f"etcd-v3.7.4-linux-amd64/{binary}")
         assert in_etcd(f"/usr/local/bin/{binary}") == published, binary
     assert host().check_output("ls -A /var/lib/curtain/images") == ""
 
