@@ -2,7 +2,7 @@
 # Apache License 2.0
 """Controller half of curtain.kube.host_files (documented in plugins/modules/host_files.py): check the options and
 read every source here, then run the module once on the host with the texts. A missing source, a relative or
-repeated destination or a bad mode fails the task before the host is contacted.
+repeated path or a bad mode fails the task before the host is contacted.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
     ARGUMENT_SPEC,
     check_destinations,
     read_source,
+    sysctl_file,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_file import KubeFileError
 
@@ -27,11 +28,16 @@ class ActionModule(ActionBase):
         del tmp  # tmp no longer has any effect
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
-            check_destinations(args["files"])
-            files = [{"dest": entry["dest"], "mode": entry["mode"], "content": read_source(entry["src"])}
+            sysctl_files = [{"dest": args["sysctl"]["file"], "mode": "0644"}] if args["sysctl"] else []
+            check_destinations([*args["files"], *sysctl_files], args["directories"])
+            if args["sysctl"]:
+                sysctl_file(args["sysctl"]["values"])  # the names, before the host is contacted
+            files = [{"dest": entry["dest"], "mode": entry["mode"],
+                      "content": entry["content"] if entry["content"] is not None else read_source(entry["src"])}
                      for entry in args["files"]]
         except KubeFileError as error:  # a bad source or destination, or a bad mode
             raise AnsibleActionFail(f"host_files: {error}; nothing was written") from error
-        result.update(self._execute_module(module_name="curtain.kube.host_files", module_args={"files": files},
+        module_args = {"directories": args["directories"], "files": files, "sysctl": args["sysctl"]}
+        result.update(self._execute_module(module_name="curtain.kube.host_files", module_args=module_args,
                                            task_vars=task_vars))
         return result

@@ -6,7 +6,8 @@ privilege | kube_kubelet_container(capabilities, dropped, cgroup_root)  -> docke
 sandbox_image | kube_runtime_files(restrict_oom_score_adj, insecure_registries, cgroup_root)
                                                  -> {path: text}: containerd's config and registry hosts
 pod_subnet | kube_cni_config                     -> {path: data}: the node's pod network (CNI), from its podCIDR
-profile | kube_kubelet_host_directories          -> {directory: mode} the kubelet container mounts
+profile | kube_kubelet_host_layout(settings, runtime_files, nameservers, control_plane)
+                                                 -> {directories, files} of a kubelet host, for host_files
 profile | kube_kubelet_kernel_parameters         -> {sysctl: value} the kubelet needs
 crictl_pods_json | kube_pod_logs                 -> {directories, link_patterns} of those pods' logs
 static_pods | kube_pod_host_paths                -> the host paths the kubelet container mounts for them
@@ -20,11 +21,6 @@ from ansible_collections.curtain.kube.plugins.module_utils import container_runt
 from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
     reported_as_filter_errors as _filter_errors,
 )
-
-
-def kubelet_host_directories(profile: str) -> dict[str, str]:
-    """{directory: mode} of the host directories the modern kubelet container mounts (none made for the seed's)."""
-    return {} if profile == "seed" else dict(container_runtime.KUBELET_HOST_DIRECTORIES)
 
 
 def cni_config(pod_subnet: str) -> dict[str, dict[str, Any]]:
@@ -43,7 +39,7 @@ class FilterModule:
             "kube_kubelet_container": _filter_errors(container_runtime.kubelet_container),
             "kube_runtime_files": _filter_errors(container_runtime.runtime_files),
             "kube_cni_config": _filter_errors(cni_config),
-            "kube_kubelet_host_directories": kubelet_host_directories,
+            "kube_kubelet_host_layout": _filter_errors(container_runtime.kubelet_host_layout),
             "kube_kubelet_kernel_parameters": kubelet_kernel_parameters,
             "kube_pod_logs": _filter_errors(container_runtime.pod_logs),
             "kube_pod_host_paths": _filter_errors(container_runtime.pod_host_paths),

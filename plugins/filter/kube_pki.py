@@ -10,6 +10,7 @@ kube_pki_controller_files(certs, controller_dir, host, etcd_controller_dir)
     -> [spec with key, cert, signer_cert, signer_key]: its files on the controller
 kube_pki_host_files(certs, controller_dir, host, etcd_controller_dir, pki_dir)
     -> {certificates, private_keys}: [{src, dest, mode}], as curtain.kube.host_files takes them
+controller_dir | kube_proxy_certificate -> [spec with its files]: the certificate every kube-proxy shares
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     controller_files,
     first_service_ip,
     host_files,
+    kube_proxy_certificate,
     node_certificates,
 )
 
@@ -38,4 +40,5 @@ class FilterModule:
             "kube_node_certificates": _filter_errors(node_certificates),
             "kube_pki_controller_files": controller_files,
             "kube_pki_host_files": host_files,
+            "kube_proxy_certificate": _filter_errors(kube_proxy_certificate),
         }

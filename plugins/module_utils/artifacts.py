@@ -34,6 +34,9 @@ from ansible_collections.curtain.kube.plugins.module_utils import cluster_dns, e
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 
 SOURCES = ("registry", "http", "release", "directory", "local")
+# The sources whose files the controller downloads or checks before a host changes (the artifacts role's
+# controller.yml); the registry and local sources have nothing there, so the roles skip that step for them.
+CONTROLLER_SOURCES = ("http", "release", "directory")
 # The components the release source builds an image for, each from its recipe: upstream publishes the kubelet as a
 # binary only; etcd publishes images too, but its release archives are what a mirror of GitHub's downloads serves.
 RELEASE_RECIPES = {"kubelet": "node-image", "etcd": "etcd-image"}
@@ -101,6 +104,7 @@ class ImagePlan:
         data["context_files"] = [asdict(context_file) for context_file in self.context_files]
         data["context_dirs"] = list(self.context_dirs)
         data["build"] = bool(self.binaries or self.downloads)
+        data["controller"] = self.source in CONTROLLER_SOURCES
         return data
 
 

@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Mapping
+import posixpath
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from ansible_collections.curtain.kube.plugins.module_utils.pod_network import resolv_conf_text
 
 CONTAINERD_ROOT = "/var/lib/curtain/containerd"
 CONTAINERD_STATE = "/run/curtain/containerd"
@@ -247,6 +250,29 @@ KUBELET_HOST_DIRECTORIES = {
     SHIM_SOCKETS: "0700", "/run/netns": "0755", "/var/lib/cni": "0755", "/var/log/pods": "0755",
     "/var/log/containers": "0755",
 }
+
+
+
+def kubelet_host_layout(profile: str, settings: Mapping[str, Any], runtime: Mapping[str, str],
+                        nameservers: Sequence[str], control_plane: bool) -> dict[str, list[dict[str, str]]]:
+    """The directories and plain files of a kubelet host, for one curtain.kube.host_files run:
+    {directories: [{path, mode}], files: [{dest, content, mode}]}. `settings` are the resolved kube settings,
+    `runtime` containerd's files (runtime_files; none for the seed), `nameservers` the pods' resolvers (none: the
+    kubelet gives pods the host's). The manifests, kubeconfigs and the KubeletConfiguration go in them afterwards."""
+    directories = {posixpath.dirname(settings["manifest_dir"]): "0755", settings["manifest_dir"]: "0700",
+                   "/var/lib/kubelet": "0700"}
+    if control_plane:
+        # the seed's settings name no audit log: the default's directory, unused there
+        audit_log = settings.get("audit_log_path") or "/var/log/kubernetes/audit/audit.log"
+        directories[posixpath.dirname(audit_log)] = "0700"
+    files = []
+    if profile != "seed":
+        directories.update(KUBELET_HOST_DIRECTORIES)
+        directories.update({posixpath.dirname(path): "0755" for path in runtime})
+        files = [{"dest": path, "content": text, "mode": "0644"} for path, text in runtime.items()]
+        if nameservers:  # the kubelet reads it whenever it makes a pod's resolv.conf: nothing restarts for it
+            files.append({"dest": settings["resolv_conf"], "content": resolv_conf_text(nameservers), "mode": "0644"})
+    return {"directories": [{"path": path, "mode": mode} for path, mode in directories.items()], "files": files}
 
 
 # The seed's kubelet container: the guide's mounts, less /dev (mount_dev puts it back: it broke new ptys on the

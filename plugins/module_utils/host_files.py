@@ -1,10 +1,11 @@
 # Copyright: curtain contributors
 # Apache License 2.0
-"""Several controller files put on a host in one module run: shared by the host_files action plugin (controller:
-read the sources) and the host_files module (host: compare, write atomically, set the mode).
+"""Several directories and text files put on a host in one module run: shared by the host_files action plugin
+(controller: read the sources) and the host_files module (host: make the directories, compare, write atomically, set
+the modes).
 
-Why one run for many files: ansible.builtin.copy in a loop costs two module runs per file on the host (a stat, then
-copy or file), and a master has two dozen certificates and keys; one run compares and writes them all.
+Why one run for many files: ansible.builtin.copy or file in a loop costs one or two module runs per item on the host,
+and a master has two dozen certificates and keys and a dozen directories; one run makes, compares and writes them all.
 
 Standard library only on the host side.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from typing import Any
 
@@ -23,26 +25,49 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
     octal_mode,
 )
 
+DIRECTORIES_SPEC: dict[str, Any] = {
+    "type": "list",
+    "elements": "dict",
+    "default": [],
+    "options": {
+        "path": {"type": "path", "required": True},
+        "mode": {"type": "raw", "default": "0755"},
+    },
+}
+SYSCTL_SPEC: dict[str, Any] = {
+    "type": "dict",
+    "options": {
+        "file": {"type": "path", "required": True},
+        "values": {"type": "dict", "required": True},
+    },
+}
 # The options a task gives, checked by the action plugin before it reads anything.
 ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "directories": DIRECTORIES_SPEC,
+    "sysctl": SYSCTL_SPEC,
     "files": {
         "type": "list",
         "elements": "dict",
-        "required": True,
+        "default": [],
         "options": {
-            "src": {"type": "path", "required": True},
+            "src": {"type": "path"},
+            "content": {"type": "str", "no_log": True},
             "dest": {"type": "path", "required": True},
             "mode": {"type": "raw", "default": DEFAULT_MODE},
         },
+        "mutually_exclusive": [("src", "content")],
+        "required_one_of": [("src", "content")],
     },
 }
 # What the module gets: each file's text in place of its source. The text is no_log, so a key never shows in the
 # module's invocation (printed at -vvv) or anywhere else in its result.
 MODULE_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "directories": DIRECTORIES_SPEC,
+    "sysctl": SYSCTL_SPEC,
     "files": {
         "type": "list",
         "elements": "dict",
-        "required": True,
+        "default": [],
         "options": {
             "dest": {"type": "path", "required": True},
             "mode": {"type": "raw", "default": DEFAULT_MODE},
@@ -76,17 +101,49 @@ def read_source(src: str) -> str:
         raise HostFilesError(f"{src} is not UTF-8 text; host_files carries text files only") from None
 
 
-def check_destinations(files: list[dict[str, Any]]) -> None:
-    """Refuse, before anything is written, a relative or repeated destination and a bad mode."""
+def check_destinations(files: list[dict[str, Any]], directories: list[dict[str, Any]] = ()) -> None:
+    """Refuse, before anything is written, a relative or repeated path and a bad mode."""
     seen: set[str] = set()
-    for entry in files:
+    for entry in [*({"dest": d["path"], "mode": d["mode"]} for d in directories), *files]:
         dest = entry["dest"]
         if not os.path.isabs(dest):
-            raise HostFilesError(f"dest {dest} is not an absolute path")
-        if dest in seen:
-            raise HostFilesError(f"dest {dest} is given twice")
-        seen.add(dest)
+            raise HostFilesError(f"{dest} is not an absolute path")
+        if os.path.normpath(dest) in seen:
+            raise HostFilesError(f"{dest} is given twice")
+        seen.add(os.path.normpath(dest))
         octal_mode(entry["mode"])
+
+
+PROC_SYS = "/proc/sys"
+_SYSCTL_NAME = re.compile(r"^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$")
+
+
+def sysctl_file(values: dict[str, Any]) -> str:
+    """The /etc/sysctl.d file that keeps the kernel parameters across reboots, one `name = value` line each."""
+    for name in values:
+        if not _SYSCTL_NAME.match(name):
+            raise HostFilesError(f"{name!r} is not a kernel parameter name such as net.ipv4.ip_forward")
+    return "".join(f"{name} = {value}\n" for name, value in values.items())
+
+
+def sysctl_path(name: str, proc_sys: str = PROC_SYS) -> str:
+    return os.path.join(proc_sys, *name.split("."))
+
+
+def same_sysctl_value(current: str, wanted: Any) -> bool:
+    """As sysctl compares them: the kernel separates a list's fields with tabs (net.ipv4.tcp_rmem)."""
+    return current.split() == str(wanted).split()
+
+
+def current_directory(path: str) -> str | None:
+    """The mode of the directory at path, None if there is none; refuses anything else there."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        raise HostFilesError(f"{path} exists and is not a directory")
+    return f"{stat.S_IMODE(info.st_mode):04o}"
 
 
 def current_file(dest: str) -> tuple[str | None, str | None]:

@@ -125,6 +125,14 @@ def control_plane_certificates(
     return [spec.to_dict() for spec in specs] + node_certificates(node_name, node_sans)
 
 
+def kube_proxy_certificate(controller_dir: str) -> list[dict[str, Any]]:
+    """The one client certificate every kube-proxy shares (CN system:kube-proxy, the user the system:node-proxier
+    ClusterRole is bound to), with its files on the controller, as curtain.kube.pki_check takes it."""
+    spec = CertSpec("kube-proxy", "ca", "system:kube-proxy").to_dict()
+    return [{**spec, "key": f"{controller_dir}/kube-proxy.key", "cert": f"{controller_dir}/kube-proxy.crt",
+             "signer_cert": f"{controller_dir}/ca.crt", "signer_key": f"{controller_dir}/ca.key"}]
+
+
 def controller_files(
     certs: list[dict[str, Any]], controller_dir: str, host: str, etcd_controller_dir: str
 ) -> list[dict[str, Any]]:

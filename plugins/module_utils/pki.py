@@ -1,9 +1,15 @@
-"""Values for certificates that community.crypto makes: subject alternative names."""
+"""Values for certificates that community.crypto makes: subject alternative names, and etcd's member certificates."""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# Each etcd member's certificates: the server and peer ones serve and dial (peers connect both ways), the client one
+# only dials (the role's own modules and etcdctl).
+ETCD_CERT_USAGES = {"server": ("serverAuth", "clientAuth"), "peer": ("serverAuth", "clientAuth"),
+                    "client": ("clientAuth",)}
 
 
 def subject_alt_names(names: Iterable[str]) -> list[str]:
@@ -20,3 +26,16 @@ def subject_alt_names(names: Iterable[str]) -> list[str]:
         if entry not in entries:
             entries.append(entry)
     return entries
+
+
+def etcd_member_certificates(member: Mapping[str, Any], host: str, controller_dir: str) -> list[dict[str, Any]]:
+    """A member's server, peer and client certificates, as the etcd role has community.crypto make them and as
+    curtain.kube.pki_check looks at them: name, common_name, subject_alt_names, usages, and their files on the
+    controller (key, cert, signer_cert, signer_key: etcd's CA). `member` is the member in the cluster model."""
+    names = subject_alt_names([member["address"], "127.0.0.1", "localhost", host, member["name"]])
+    return [
+        {"name": kind, "common_name": f"{member['name']}-{kind}", "subject_alt_names": names, "usages": list(usages),
+         "key": f"{controller_dir}/{host}-{kind}.key", "cert": f"{controller_dir}/{host}-{kind}.crt",
+         "signer_cert": f"{controller_dir}/ca.crt", "signer_key": f"{controller_dir}/ca.key"}
+        for kind, usages in ETCD_CERT_USAGES.items()
+    ]

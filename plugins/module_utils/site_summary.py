@@ -12,23 +12,25 @@ from typing import Any
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfile, get_profile
 
 
-def _health(result: Mapping[str, Any]) -> str:
-    if result.get("skipped_in_check_mode"):
+def _health(entry: Mapping[str, Any]) -> str:
+    if entry.get("healthy"):
+        return "healthy"
+    if entry.get("skipped_in_check_mode"):
         return "not running (check mode)"
-    if result.get("failed"):
-        reason = str(result.get("msg") or "no answer").splitlines()[0]
-        return f"UNHEALTHY: {reason[:120]}"
-    return "healthy"
+    reason = str(entry.get("detail") or "no answer").splitlines()[0]
+    return f"UNHEALTHY: {reason[:120]}"
 
 
-def rows(looks: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[dict[str, str]]:
-    """{host: [health_wait results of the summary's looks]} -> [{host, component, endpoint, health}]."""
+def rows(looks: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]]:
+    """{host: the summary's health_wait result} -> [{host, component, endpoint, health}]. A look that failed before
+    it reached any endpoint (no `endpoints` in its result) is one row that says why."""
     table = []
-    for host in looks:
-        for result in looks[host]:
-            item = result.get("item") or {}
-            table.append({"host": host, "component": str(item.get("component", "?")),
-                          "endpoint": str(item.get("url", "?")), "health": _health(result)})
+    for host, result in looks.items():
+        entries = result.get("endpoints")
+        if entries is None:
+            entries = [{"component": "?", "url": "?", "detail": result.get("msg") or "the look failed"}]
+        table += [{"host": host, "component": str(entry.get("component", "?")), "endpoint": str(entry.get("url", "?")),
+                   "health": _health(entry)} for entry in entries]
     return table
 
 
@@ -59,7 +61,7 @@ def node_rows(nodes: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
 
 
 def summary(
-    looks: Mapping[str, Sequence[Mapping[str, Any]]],
+    looks: Mapping[str, Mapping[str, Any]],
     *,
     all_hosts: Sequence[str],
     profile: str,

@@ -7,11 +7,12 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: host_files
-short_description: Put several text files from the controller on a host in one module run
+short_description: Put several directories and text files on a host in one module run
 description:
-  - Copies each O(files[].src) on the controller to O(files[].dest) on the host with O(files[].mode), the way
-    M(ansible.builtin.copy) does for one file, but every file in one run on the host. A master's two dozen
-    certificates and keys cost one round trip instead of two per file.
+  - Makes each of O(directories) (with its parents) and sets its mode, the way M(ansible.builtin.file) does for one
+    directory, then copies each O(files[].src) on the controller, or writes O(files[].content), to O(files[].dest)
+    on the host with O(files[].mode), the way M(ansible.builtin.copy) does for one file, but everything in one run
+    on the host. A master's two dozen certificates and keys cost one round trip instead of two per file.
   - On the controller the action plugin reads the sources and refuses a missing or non-text source, a relative or
     repeated destination and a bad mode before the host is contacted.
   - On the host each file is compared byte for byte and written only on a difference, atomically (a temporary
@@ -19,23 +20,57 @@ description:
     a run stopped part way leaves every file whole, old or new.
   - The file contents are C(no_log) arguments of the module; they never show in its invocation, its result or its
     diff, so certificates and private keys can share one task. Its diff shows each file's checksum and mode.
-  - The host needs only the Python standard library. The destination directories must exist.
+  - With O(sysctl), sets kernel parameters in C(/proc/sys) where they differ and keeps them in a file of
+    C(/etc/sysctl.d) for the next boot, the way M(ansible.posix.sysctl) does for one parameter.
+  - The host needs only the Python standard library. The destination directories must exist, or be among
+    O(directories).
 version_added: 0.2.0
 author: curtain contributors
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
 options:
+  directories:
+    description: The directories, made before any file is written, in the order given.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path of the directory on the host. Each path once.
+        type: path
+        required: true
+      mode:
+        description: The directory's permissions as an octal string such as V('0700'); its parents made with it
+          get the default mode.
+        type: raw
+        default: "0755"
+  sysctl:
+    description: Kernel parameters, set after the files are written.
+    type: dict
+    suboptions:
+      file:
+        description: The file in C(/etc/sysctl.d) that keeps them (written whole, mode V('0644'), one C(name = value)
+          line each); a file of its own, such as C(/etc/sysctl.d/90-curtain-kubelet.conf).
+        type: path
+        required: true
+      values:
+        description: Parameter name to value, such as C(net.ipv4.ip_forward=1).
+        type: dict
+        required: true
   files:
     description: The files, in the order they are written and returned.
     type: list
     elements: dict
-    required: true
+    default: []
     suboptions:
       src:
-        description: Absolute path of a UTF-8 text file on the controller.
+        description: Absolute path of a UTF-8 text file on the controller. One of O(files[].src) and
+          O(files[].content).
         type: path
-        required: true
+      content:
+        description: The file's text, given in the task.
+        type: str
       dest:
         description: Absolute path of the file on the host. Each destination once.
         type: path
@@ -81,6 +116,36 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+sysctl:
+  description: One entry per kernel parameter of O(sysctl.values).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The parameter.
+      type: str
+    before:
+      description: Its value before the task.
+      type: str
+    changed:
+      description: Whether it was (in check mode, would be) set.
+      type: bool
+directories:
+  description: One entry per directory, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The path on the host.
+      type: str
+    state:
+      description: V(created) or V(unchanged); in check mode what would be.
+      type: str
+    mode_changed:
+      description: Whether the mode of an existing directory differed.
+      type: bool
 files:
   description: One entry per file, in the order given.
   returned: always
@@ -110,26 +175,85 @@ from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
     HostFilesError,
     check_destinations,
     checksum,
+    current_directory,
     current_file,
     description,
+    same_sysctl_value,
+    sysctl_file,
+    sysctl_path,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_file import KubeFileError, octal_mode, write_atomically
 
 
+def make_directories(module: AnsibleModule, directories: list[dict]) -> list[dict]:
+    """Each directory made (with its parents) or left, and given its mode; in check mode only looked at."""
+    results = []
+    for entry in directories:
+        path, mode = entry["path"], octal_mode(entry["mode"])
+        try:
+            mode_before = current_directory(path)
+            if mode_before is None and not module.check_mode:
+                os.makedirs(path, exist_ok=True)
+        except (KubeFileError, OSError) as error:
+            module.fail_json(msg=f"cannot make the directory {path}: {error}", directories=results)
+        mode_changed = mode_before is not None and mode_before != mode
+        if not module.check_mode and (mode_before is None or mode_changed):
+            try:
+                os.chmod(path, int(mode, 8))  # not os.makedirs(mode=): the umask would take bits off
+            except OSError as error:
+                module.fail_json(msg=f"cannot set the mode of {path}: {error}", directories=results)
+        results.append({"path": path, "state": "created" if mode_before is None else "unchanged",
+                        "mode_changed": mode_changed})
+    return results
+
+
+def set_kernel_parameters(module: AnsibleModule, values: dict) -> list[dict]:
+    """Each parameter read from /proc/sys and written where it differs; in check mode only read."""
+    results = []
+    for name, value in values.items():
+        path = sysctl_path(name)
+        try:
+            with open(path) as handle:
+                before = handle.read().strip()
+            changed = not same_sysctl_value(before, value)
+            if changed and not module.check_mode:
+                with open(path, "w") as handle:
+                    handle.write(str(value))
+        except OSError as error:
+            module.fail_json(msg=f"cannot set the kernel parameter {name} to {value} ({path}): {error}",
+                             sysctl=results)
+        results.append({"name": name, "before": before, "changed": changed})
+    return results
+
+
 def main() -> None:
     module = AnsibleModule(argument_spec=MODULE_ARGUMENT_SPEC, supports_check_mode=True)
-    files = module.params["files"]
+    files, directories, sysctl = module.params["files"], module.params["directories"], module.params["sysctl"]
+    if sysctl:
+        try:
+            files = [*files, {"dest": sysctl["file"], "content": sysctl_file(sysctl["values"]), "mode": "0644"}]
+        except KubeFileError as error:
+            module.fail_json(msg=str(error))
+    made = {os.path.normpath(entry["path"]) for entry in directories}
     plans = []
     try:
-        check_destinations(files)
-        for entry in files:  # every file is looked at before any is written
+        check_destinations(files, directories)
+        for entry in files:  # every file is looked at before anything is written
             data = entry["content"].encode("utf-8")
             digest, mode_before = current_file(entry["dest"])
-            if not module.check_mode and not os.path.isdir(os.path.dirname(entry["dest"])):
+            parent = os.path.normpath(os.path.dirname(entry["dest"]))
+            made_here = any(path == parent or path.startswith(parent + os.sep) for path in made)
+            if not module.check_mode and not made_here and not os.path.isdir(parent):
                 raise HostFilesError(f"the directory of {entry['dest']} does not exist")
             plans.append((entry, checksum(data), digest, mode_before))
+        for entry in directories:
+            current_directory(entry["path"])
+        for name in (sysctl or {}).get("values", {}):
+            if not os.path.isfile(sysctl_path(name)):
+                raise HostFilesError(f"the kernel has no parameter {name} ({sysctl_path(name)} does not exist)")
     except (KubeFileError, OSError) as error:  # HostFilesError, or a bad mode from octal_mode
         module.fail_json(msg=str(error))
+    made_directories = make_directories(module, directories)
 
     results, diffs = [], []
     for entry, digest, digest_before, mode_before in plans:
@@ -148,8 +272,11 @@ def main() -> None:
             diffs.append({"before_header": dest, "after_header": dest,
                           "before": description(digest_before, mode_before), "after": description(digest, mode)})
 
-    changed = any(result["state"] != "unchanged" or result["mode_changed"] for result in results)
-    module.exit_json(changed=changed, files=results, **({"diff": diffs} if module._diff else {}))
+    parameters = set_kernel_parameters(module, sysctl["values"]) if sysctl else []
+    changed = any(result["state"] != "unchanged" or result["mode_changed"] for result in made_directories + results)
+    changed = changed or any(parameter["changed"] for parameter in parameters)
+    module.exit_json(changed=changed, directories=made_directories, files=results, sysctl=parameters,
+                     **({"diff": diffs} if module._diff else {}))
 
 
 if __name__ == "__main__":

@@ -84,11 +84,28 @@ def test_local_source_fetches_nothing_and_names_the_image_on_the_host() -> None:
         "tarball": "", "tarball_sha256": "", "image_id": "", "binaries": [], "base": "scratch",
         "fingerprint": "local:curtain/kube-apiserver:v1.37.2", "repository": "curtain/kube-apiserver",
         "tag": "v1.37.2", "dockerfile": "", "downloads": [], "context_files": [], "recipe": "", "context_dirs": [],
-        "build_args": {}, "build": False}
+        "build_args": {}, "build": False, "controller": False}
     assert FILTERS["artifact_controller_files"]([plan]) == []  # nothing on the controller either
     # without a repository of its own, the profile's image, as the host has it
     [profile_image] = plan_images(APISERVER, {"kube-apiserver": {"source": "local"}}, variable="v")
     assert profile_image["image"] == "registry.k8s.io/kube-apiserver:v1.37.2"
+
+
+def test_only_the_sources_with_files_on_the_controller_need_its_step() -> None:
+    """The roles skip the artifacts role's controller.yml for plans that all say controller: False."""
+    http = {"source": "http", "binaries": [{"name": "kube-apiserver", "url": "https://mirror/a", "sha256": SHA_A}]}
+    specs = {
+        "registry": {"source": "registry", "digest": DIGEST},
+        "local": {"source": "local"},
+        "http": http,
+        "directory": {"source": "directory", "directory": BUNDLE},
+    }
+    needs = {
+        source: plan_images(APISERVER, {"kube-apiserver": spec}, variable="v",
+                            manifests={BUNDLE: manifest(IMAGE_ENTRY)})[0]["controller"]
+        for source, spec in specs.items()
+    }
+    assert needs == {"registry": False, "local": False, "http": True, "directory": True}
 
 
 def test_components_sharing_an_image_get_one_plan() -> None:
@@ -148,8 +165,8 @@ RELEASE = {"source": "release", "kubernetes_version": "v1.37.2", "machine": "x86
 
 def test_release_source_downloads_the_kubelet_and_its_runtime_with_their_published_sums() -> None:
     [plan] = plan_images(KUBELET, {"kubelet": RELEASE}, variable="v")
-    assert (plan["source"], plan["image"], plan["base"], plan["build"]) == (
-        "release", "curtain/kubelet:v1.37.2", "debian:bookworm-slim", True)
+    assert (plan["source"], plan["image"], plan["base"], plan["build"], plan["controller"]) == (
+        "release", "curtain/kubelet:v1.37.2", "debian:bookworm-slim", True, True)
     downloads = {download["name"]: download for download in plan["downloads"]}
     kubelet = "https://dl.k8s.io/release/v1.37.2/bin/linux/amd64/kubelet"
     assert downloads["kubelet"]["url"] == kubelet

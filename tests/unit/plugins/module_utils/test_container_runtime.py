@@ -149,3 +149,34 @@ def test_the_runtime_files_are_containerd_s_config_and_the_registry_hosts() -> N
 ])
 def test_docker_pod_key_reads_both_label_forms(labels: dict, key: tuple[str, str]) -> None:
     assert runtime.docker_pod_key(labels) == key
+
+
+SETTINGS = {"manifest_dir": "/etc/kubernetes/manifests", "audit_log_path": "/var/log/kubernetes/audit/audit.log",
+            "resolv_conf": "/var/lib/kubelet/resolv.conf"}
+
+
+def test_a_modern_master_s_host_layout_is_one_list_of_directories_and_files() -> None:
+    files = runtime.runtime_files("pause:3.10", True, ["172.17.0.1:5000"], "/curtain")
+    layout = runtime.kubelet_host_layout("modern", SETTINGS, files, ["192.0.2.53"], True)
+    directories = {entry["path"]: entry["mode"] for entry in layout["directories"]}
+    assert len(directories) == len(layout["directories"])  # each once: host_files refuses a repeated path
+    assert {path: directories[path] for path in ("/etc/kubernetes", "/etc/kubernetes/manifests", "/var/lib/kubelet",
+                                                 "/var/log/kubernetes/audit", "/var/lib/curtain/containerd",
+                                                 "/etc/curtain/containerd/certs.d/172.17.0.1:5000")} == {
+        "/etc/kubernetes": "0755", "/etc/kubernetes/manifests": "0700", "/var/lib/kubelet": "0700",
+        "/var/log/kubernetes/audit": "0700", "/var/lib/curtain/containerd": "0700",
+        "/etc/curtain/containerd/certs.d/172.17.0.1:5000": "0755"}
+    assert set(runtime.KUBELET_HOST_DIRECTORIES) <= set(directories)
+    assert [(entry["dest"], entry["mode"]) for entry in layout["files"]] == [
+        *((path, "0644") for path in files), ("/var/lib/kubelet/resolv.conf", "0644")]
+    assert layout["files"][-1]["content"] == "nameserver 192.0.2.53\n"
+
+
+def test_a_node_and_a_seed_master_get_less() -> None:
+    node = runtime.kubelet_host_layout("modern", SETTINGS, {}, [], False)
+    assert "/var/log/kubernetes/audit" not in [entry["path"] for entry in node["directories"]]
+    assert node["files"] == []  # no runtime files given, and no resolvers: the kubelet gives pods the host's
+    seed = runtime.kubelet_host_layout("seed", {**SETTINGS, "audit_log_path": None}, {}, ["192.0.2.53"], True)
+    assert [entry["path"] for entry in seed["directories"]] == [
+        "/etc/kubernetes", "/etc/kubernetes/manifests", "/var/lib/kubelet", "/var/log/kubernetes/audit"]
+    assert seed["files"] == []

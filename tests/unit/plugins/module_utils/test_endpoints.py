@@ -73,27 +73,33 @@ def test_seed_kube_proxy_pod_is_a_docker_container() -> None:
     assert "pod_container" not in pod and "kubelet_container" not in pod
 
 
+# health_wait's results (keep_going), per host.
 LOOKS = {
-    "a": [{"item": {"component": "etcd", "url": "https://127.0.0.1:2379/health"}},
-          {"item": {"component": "kube-proxy", "url": "http://127.0.0.1:10256/livez"}, "failed": True,
-           "msg": "kube-proxy did not answer http://127.0.0.1:10256/livez within 5 s\nlast log lines..."}],
-    "b": [{"item": {"component": "etcd", "url": "https://127.0.0.1:2379/health"}, "skipped_in_check_mode": True}],
+    "a": {"failed": True, "healthy": False, "endpoints": [
+        {"component": "etcd", "url": "https://127.0.0.1:2379/health", "healthy": True, "detail": '{"health":"true"}'},
+        {"component": "kube-proxy", "url": "http://127.0.0.1:10256/livez", "healthy": False,
+         "detail": "[Errno 111] Connection refused\nmore"}]},
+    "b": {"healthy": False, "endpoints": [
+        {"component": "etcd", "url": "https://127.0.0.1:2379/health", "healthy": False, "detail": "refused",
+         "skipped_in_check_mode": True}]},
+    "d": {"failed": True, "msg": "Unsupported parameters for (curtain.kube.health_wait) module: x"},
 }
 
 
 def test_rows_say_healthy_unhealthy_or_not_running_in_check_mode() -> None:
-    assert [row["health"] for row in rows(LOOKS)] == [
-        "healthy", "UNHEALTHY: kube-proxy did not answer http://127.0.0.1:10256/livez within 5 s",
-        "not running (check mode)"]
+    assert [(row["host"], row["component"], row["health"]) for row in rows(LOOKS)] == [
+        ("a", "etcd", "healthy"), ("a", "kube-proxy", "UNHEALTHY: [Errno 111] Connection refused"),
+        ("b", "etcd", "not running (check mode)"),
+        ("d", "?", "UNHEALTHY: Unsupported parameters for (curtain.kube.health_wait) module: x")]
 
 
 def test_summary_names_unfinished_and_unhealthy_hosts() -> None:
-    lines = summary(LOOKS, all_hosts=["a", "b", "c"], profile="modern", etcd_image="e:1",
+    lines = summary(LOOKS, all_hosts=["a", "b", "c", "d"], profile="modern", etcd_image="e:1",
                     admin_kubeconfig="/x/admin.conf", first_master="a", seconds=125.4)
     assert lines[0] == "curtain: Kubernetes v1.37.2 (profile modern), etcd image e:1"
     assert lines[2].split() == ["HOST", "COMPONENT", "ENDPOINT", "HEALTH"]
     assert "DID NOT FINISH (failed or unreachable, see above; a re-run continues them): c" in lines
-    assert "UNHEALTHY components on: a" in lines
+    assert "UNHEALTHY components on: a, d" in lines
     assert "Every host finished and every component is healthy." not in lines
     assert lines[-3:] == ["Admin kubeconfig: /x/admin.conf",
                           "Try: kubectl --kubeconfig /x/admin.conf get nodes", "Run time: 2 min 5 s"]
@@ -119,7 +125,8 @@ def test_node_rows_as_kubectl_prints_them() -> None:
 
 
 def test_summary_lists_the_nodes_and_the_kubectl_given() -> None:
-    healthy = {"a": [{"item": {"component": "etcd", "url": "https://127.0.0.1:2379/health"}}]}
+    healthy = {"a": {"healthy": True, "endpoints": [
+        {"component": "etcd", "url": "https://127.0.0.1:2379/health", "healthy": True, "detail": "ok"}]}}
     lines = summary(healthy, all_hosts=["a"], profile="modern", etcd_image="e:1", admin_kubeconfig="/x/admin.conf",
                     first_master="a", seconds=42, nodes=[_node("node-b", "False"), _node("node-a", "True")],
                     kubectl="/work/bin/kubectl")
@@ -136,7 +143,8 @@ def test_summary_says_when_no_node_registered_yet() -> None:
 
 
 def test_summary_of_a_healthy_seed_cluster() -> None:
-    lines = summary({"m": [{"item": {"component": "apiserver", "url": "http://127.0.0.1:8080/healthz"}}]},
+    lines = summary({"m": {"healthy": True, "endpoints": [
+        {"component": "apiserver", "url": "http://127.0.0.1:8080/healthz", "healthy": True, "detail": "ok"}]}},
                     all_hosts=["m"], profile="seed", etcd_image="e:1", admin_kubeconfig="/x", first_master="m",
                     seconds=9)
     assert "Every host finished and every component is healthy." in lines

@@ -17,7 +17,9 @@ import pytest
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     control_plane_certificates,
     controller_files,
+    kube_proxy_certificate,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.pki import etcd_member_certificates
 from ansible_collections.curtain.kube.plugins.module_utils.pki_check import pending, problem
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -131,3 +133,18 @@ def test_an_expired_certificate_is_pending(pki: Path) -> None:
     admin = next(cert for cert in specs(pki) if cert["name"] == "admin")
     later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=400)
     assert problem(admin, admin["key"], admin["cert"], admin["signer_cert"], now=later) == "expired"
+
+
+def test_etcd_s_and_kube_proxy_s_certificates_made_as_their_roles_make_them_are_current(tmp_path: Path) -> None:
+    """The etcd role's member certificates (signed by etcd's CA) and kube_proxy's one, from the same specs the roles
+    hand community.crypto; a member whose address changed needs all three anew, kube-proxy's stays."""
+    member = {"name": "etcd-m1", "address": "10.0.0.1"}
+    certs = [*etcd_member_certificates(member, "m1", str(tmp_path / "etcd")), *kube_proxy_certificate(str(tmp_path))]
+    make_pki(tmp_path, certs)
+    assert pending(certs) == {}
+    assert [cert["common_name"] for cert in certs] == ["etcd-m1-server", "etcd-m1-peer", "etcd-m1-client",
+                                                       "system:kube-proxy"]
+    moved = etcd_member_certificates({**member, "address": "10.0.0.9"}, "m1", str(tmp_path / "etcd"))
+    assert pending([*moved, *kube_proxy_certificate(str(tmp_path))]) == {
+        "server": "other subject alternative names", "peer": "other subject alternative names",
+        "client": "other subject alternative names"}

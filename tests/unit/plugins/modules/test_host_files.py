@@ -82,8 +82,8 @@ def test_the_diff_shows_checksums_and_modes_never_content(tmp_path: Path, module
 
 
 @pytest.mark.parametrize(("files", "message"), [
-    ([{"dest": "relative/ca.crt", "mode": "0644", "content": CERT}], "dest relative/ca.crt is not an absolute path"),
-    ([{"dest": "/x/ca.crt", "mode": "0644", "content": CERT}] * 2, "dest /x/ca.crt is given twice"),
+    ([{"dest": "relative/ca.crt", "mode": "0644", "content": CERT}], "relative/ca.crt is not an absolute path"),
+    ([{"dest": "/x/ca.crt", "mode": "0644", "content": CERT}] * 2, "/x/ca.crt is given twice"),
     ([{"dest": "/x/ca.crt", "mode": "u+rw", "content": CERT}], "u+rw"),
 ])
 def test_bad_destinations_and_modes_fail_before_anything_is_written(tmp_path: Path, module_runner: Any,
@@ -101,6 +101,39 @@ def test_a_missing_directory_or_a_directory_in_the_way_fails_and_writes_nothing(
     (tmp_path / "ca.crt").mkdir()
     result = module_runner(host_files.main, {"files": module_files(tmp_path)})
     assert result.failed and "is not a regular file" in result.result["msg"]
+
+
+def test_directories_are_made_with_their_modes_before_the_files_in_them(tmp_path: Path, module_runner: Any) -> None:
+    pki = tmp_path / "etc/kubernetes/pki"
+    args = {"directories": [{"path": str(tmp_path / "etc/kubernetes"), "mode": "0755"},
+                            {"path": str(pki), "mode": "0700"}],
+            "files": module_files(pki)}
+    checked = module_runner(host_files.main, args, check_mode=True)
+    assert checked.result["changed"] is True and not (tmp_path / "etc").exists()
+    assert [entry["state"] for entry in checked.result["directories"]] == ["created", "created"]
+
+    first = module_runner(host_files.main, args)
+    assert not first.failed, first.result
+    assert [entry["state"] for entry in first.result["directories"]] == ["created", "created"]
+    assert mode_of(tmp_path / "etc/kubernetes") == "0755" and mode_of(pki) == "0700"  # whatever the umask
+    assert (pki / "ca.crt").read_text() == CERT
+
+    pki.chmod(0o755)
+    again = module_runner(host_files.main, args)
+    assert again.result["changed"] is True and mode_of(pki) == "0700"
+    assert [(entry["state"], entry["mode_changed"]) for entry in again.result["directories"]] == [
+        ("unchanged", False), ("unchanged", True)]
+    assert module_runner(host_files.main, args).result["changed"] is False
+
+
+def test_a_file_where_a_directory_is_asked_fails_before_anything_changes(tmp_path: Path,
+                                                                           module_runner: Any) -> None:
+    (tmp_path / "manifests").write_text("a file\n")
+    args = {"directories": [{"path": str(tmp_path / "new"), "mode": "0700"},
+                            {"path": str(tmp_path / "manifests"), "mode": "0700"}]}
+    result = module_runner(host_files.main, args)
+    assert result.failed and "manifests exists and is not a directory" in result.result["msg"]
+    assert not (tmp_path / "new").exists()
 
 
 def run_action(args: dict[str, Any], module_runner: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -127,6 +160,18 @@ def test_the_action_reads_the_sources_and_runs_the_module_once(tmp_path: Path, m
         {"src": str(tmp_path / "src/server.key"), "dest": str(tmp_path / "dest/server.key")}]}, module_runner)
     assert result["changed"] is True and len(sent) == 1
     assert (tmp_path / "dest/server.key").read_text() == KEY and mode_of(tmp_path / "dest/server.key") == "0600"
+
+
+def test_the_action_takes_inline_content_beside_sources(tmp_path: Path, module_runner: Any) -> None:
+    (tmp_path / "ca.crt").write_text(CERT)
+    result, sent = run_action({
+        "directories": [{"path": str(tmp_path / "etc/containerd"), "mode": "0755"}],
+        "files": [{"src": str(tmp_path / "ca.crt"), "dest": str(tmp_path / "etc/ca.crt"), "mode": "0644"},
+                  {"content": "version = 3\n", "dest": str(tmp_path / "etc/containerd/config.toml"),
+                   "mode": "0644"}]}, module_runner)
+    assert result["changed"] is True and len(sent) == 1
+    assert (tmp_path / "etc/containerd/config.toml").read_text() == "version = 3\n"
+    assert mode_of(tmp_path / "etc/containerd/config.toml") == "0644"
 
 
 @pytest.mark.parametrize(("prepare", "message"), [
@@ -161,3 +206,49 @@ def test_a_real_run_at_vvv_with_diff_shows_no_content(tmp_path: Path) -> None:
         assert KEY_BODY not in run.stdout + run.stderr
     assert (tmp_path / "on-host.key").read_text() == KEY
     assert "changed=1" in runs[0].stdout and "changed=0" in runs[1].stdout
+
+
+def test_kernel_parameters_are_set_where_they_differ_and_kept_in_their_file(tmp_path: Path, module_runner: Any,
+                                                                             monkeypatch: Any) -> None:
+    """/proc/sys stands in a directory here: the module reads and writes its files, as sysctl -w does."""
+    from ansible_collections.curtain.kube.plugins.module_utils import host_files as utils
+
+    proc = tmp_path / "proc/sys"
+    (proc / "vm").mkdir(parents=True)
+    (proc / "net/ipv4").mkdir(parents=True)
+    (proc / "vm/overcommit_memory").write_text("0\n")
+    (proc / "net/ipv4/tcp_rmem").write_text("4096\t131072\t6291456\n")
+    monkeypatch.setattr(host_files, "sysctl_path", lambda name: utils.sysctl_path(name, str(proc)))
+    (tmp_path / "sysctl.d").mkdir()
+    args = {"sysctl": {"file": str(tmp_path / "sysctl.d/90-curtain-kubelet.conf"),
+                       "values": {"vm.overcommit_memory": "1", "net.ipv4.tcp_rmem": "4096 131072 6291456"}}}
+
+    checked = module_runner(host_files.main, args, check_mode=True).result
+    assert checked["changed"] is True and (proc / "vm/overcommit_memory").read_text() == "0\n"
+    assert [(entry["name"], entry["changed"]) for entry in checked["sysctl"]] == [
+        ("vm.overcommit_memory", True), ("net.ipv4.tcp_rmem", False)]  # the kernel's tabs are the same list
+
+    first = module_runner(host_files.main, args).result
+    assert first["changed"] is True and (proc / "vm/overcommit_memory").read_text() == "1"
+    assert (tmp_path / "sysctl.d/90-curtain-kubelet.conf").read_text() == (
+        "vm.overcommit_memory = 1\nnet.ipv4.tcp_rmem = 4096 131072 6291456\n")
+    assert mode_of(tmp_path / "sysctl.d/90-curtain-kubelet.conf") == "0644"
+    assert module_runner(host_files.main, args).result["changed"] is False
+
+    (proc / "vm/overcommit_memory").write_text("0\n")  # set back by hand: set again, the file was right
+    again = module_runner(host_files.main, args).result
+    assert again["changed"] is True and [entry["state"] for entry in again["files"]] == ["unchanged"]
+
+
+def test_a_missing_kernel_parameter_or_a_bad_name_fails_before_anything_is_written(
+        tmp_path: Path, module_runner: Any, monkeypatch: Any) -> None:
+    from ansible_collections.curtain.kube.plugins.module_utils import host_files as utils
+
+    monkeypatch.setattr(host_files, "sysctl_path", lambda name: utils.sysctl_path(name, str(tmp_path / "proc")))
+    args = {"sysctl": {"file": str(tmp_path / "90-curtain.conf"), "values": {"net.ipv4.ip_forward": "1"}}}
+    result = module_runner(host_files.main, args)
+    assert result.failed and "the kernel has no parameter net.ipv4.ip_forward" in result.result["msg"]
+    bad = {"sysctl": {"file": str(tmp_path / "90-curtain.conf"), "values": {"../../etc/passwd": "1"}}}
+    result = module_runner(host_files.main, bad)
+    assert result.failed and "is not a kernel parameter name" in result.result["msg"]
+    assert not (tmp_path / "90-curtain.conf").exists()  # neither wrote the file
