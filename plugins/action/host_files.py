@@ -28,10 +28,8 @@ class ActionModule(ActionBase):
         del tmp  # tmp no longer has any effect
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
-            sysctl_files = [{"dest": args["sysctl"]["file"], "mode": "0644"}] if args["sysctl"] else []
+            sysctl_files = [sysctl_file(args["sysctl"])] if args["sysctl"] else []  # checks the names too
             check_destinations([*args["files"], *sysctl_files], args["directories"])
-            if args["sysctl"]:
-                sysctl_file(args["sysctl"]["values"])  # the names, before the host is contacted
             files = [{"dest": entry["dest"], "mode": entry["mode"],
                       "content": entry["content"] if entry["content"] is not None else read_source(entry["src"])}
                      for entry in args["files"]]

@@ -252,7 +252,6 @@ KUBELET_HOST_DIRECTORIES = {
 }
 
 
-
 def kubelet_host_layout(profile: str, settings: Mapping[str, Any], runtime: Mapping[str, str],
                         nameservers: Sequence[str], control_plane: bool) -> dict[str, list[dict[str, str]]]:
     """The directories and plain files of a kubelet host, for one curtain.kube.host_files run:

@@ -21,7 +21,6 @@ from typing import Any
 from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
     DEFAULT_MODE,
     KubeFileError,
-    current_mode,
     octal_mode,
 )
 
@@ -118,12 +117,14 @@ PROC_SYS = "/proc/sys"
 _SYSCTL_NAME = re.compile(r"^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$")
 
 
-def sysctl_file(values: dict[str, Any]) -> str:
-    """The /etc/sysctl.d file that keeps the kernel parameters across reboots, one `name = value` line each."""
-    for name in values:
+def sysctl_file(sysctl: dict[str, Any]) -> dict[str, str]:
+    """The sysctl option's file in /etc/sysctl.d, as a file entry ({dest, content, mode}): it keeps the kernel
+    parameters across reboots, one `name = value` line each. Refuses a name that is not a parameter's."""
+    for name in sysctl["values"]:
         if not _SYSCTL_NAME.match(name):
             raise HostFilesError(f"{name!r} is not a kernel parameter name such as net.ipv4.ip_forward")
-    return "".join(f"{name} = {value}\n" for name, value in values.items())
+    content = "".join(f"{name} = {value}\n" for name, value in sysctl["values"].items())
+    return {"dest": sysctl["file"], "content": content, "mode": "0644"}
 
 
 def sysctl_path(name: str, proc_sys: str = PROC_SYS) -> str:
@@ -135,27 +136,30 @@ def same_sysctl_value(current: str, wanted: Any) -> bool:
     return current.split() == str(wanted).split()
 
 
-def current_directory(path: str) -> str | None:
-    """The mode of the directory at path, None if there is none; refuses anything else there."""
+def _existing(path: str, is_kind: Any, kind: str) -> os.stat_result | None:
+    """os.stat of what is at path, None if nothing is; refuses anything there that is not of the kind asked."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
         return None
-    if not stat.S_ISDIR(info.st_mode):
-        raise HostFilesError(f"{path} exists and is not a directory")
-    return f"{stat.S_IMODE(info.st_mode):04o}"
+    if not is_kind(info.st_mode):
+        raise HostFilesError(f"{path} exists and is not a {kind}")
+    return info
+
+
+def current_directory(path: str) -> str | None:
+    """The mode of the directory at path, None if there is none; refuses anything else there."""
+    info = _existing(path, stat.S_ISDIR, "directory")
+    return None if info is None else f"{stat.S_IMODE(info.st_mode):04o}"
 
 
 def current_file(dest: str) -> tuple[str | None, str | None]:
     """The checksum and mode of the file at dest, (None, None) if there is none; refuses a non-regular file."""
-    try:
-        info = os.stat(dest)
-    except FileNotFoundError:
+    info = _existing(dest, stat.S_ISREG, "regular file")
+    if info is None:
         return None, None
-    if not stat.S_ISREG(info.st_mode):
-        raise HostFilesError(f"{dest} exists and is not a regular file")
     with open(dest, "rb") as handle:
-        return checksum(handle.read()), current_mode(dest)
+        return checksum(handle.read()), f"{stat.S_IMODE(info.st_mode):04o}"
 
 
 def description(digest: str | None, mode: str | None) -> str:

@@ -185,23 +185,20 @@ from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
 from ansible_collections.curtain.kube.plugins.module_utils.kube_file import KubeFileError, octal_mode, write_atomically
 
 
-def make_directories(module: AnsibleModule, directories: list[dict]) -> list[dict]:
-    """Each directory made (with its parents) or left, and given its mode; in check mode only looked at."""
+def make_directories(module: AnsibleModule, directories: list[dict], modes_before: list[str | None]) -> list[dict]:
+    """Each directory made (with its parents) or left, and given its mode; in check mode only reported.
+    `modes_before`: each one's mode as the look found it (None: not there)."""
     results = []
-    for entry in directories:
+    for entry, mode_before in zip(directories, modes_before, strict=True):
         path, mode = entry["path"], octal_mode(entry["mode"])
-        try:
-            mode_before = current_directory(path)
-            if mode_before is None and not module.check_mode:
-                os.makedirs(path, exist_ok=True)
-        except (KubeFileError, OSError) as error:
-            module.fail_json(msg=f"cannot make the directory {path}: {error}", directories=results)
         mode_changed = mode_before is not None and mode_before != mode
         if not module.check_mode and (mode_before is None or mode_changed):
             try:
+                os.makedirs(path, exist_ok=True)
                 os.chmod(path, int(mode, 8))  # not os.makedirs(mode=): the umask would take bits off
             except OSError as error:
-                module.fail_json(msg=f"cannot set the mode of {path}: {error}", directories=results)
+                module.fail_json(msg=f"cannot make the directory {path} with mode {mode}: {error}",
+                                 directories=results)
         results.append({"path": path, "state": "created" if mode_before is None else "unchanged",
                         "mode_changed": mode_changed})
     return results
@@ -229,14 +226,10 @@ def set_kernel_parameters(module: AnsibleModule, values: dict) -> list[dict]:
 def main() -> None:
     module = AnsibleModule(argument_spec=MODULE_ARGUMENT_SPEC, supports_check_mode=True)
     files, directories, sysctl = module.params["files"], module.params["directories"], module.params["sysctl"]
-    if sysctl:
-        try:
-            files = [*files, {"dest": sysctl["file"], "content": sysctl_file(sysctl["values"]), "mode": "0644"}]
-        except KubeFileError as error:
-            module.fail_json(msg=str(error))
     made = {os.path.normpath(entry["path"]) for entry in directories}
     plans = []
     try:
+        files = [*files, sysctl_file(sysctl)] if sysctl else files
         check_destinations(files, directories)
         for entry in files:  # every file is looked at before anything is written
             data = entry["content"].encode("utf-8")
@@ -246,14 +239,13 @@ def main() -> None:
             if not module.check_mode and not made_here and not os.path.isdir(parent):
                 raise HostFilesError(f"the directory of {entry['dest']} does not exist")
             plans.append((entry, checksum(data), digest, mode_before))
-        for entry in directories:
-            current_directory(entry["path"])
+        directory_modes = [current_directory(entry["path"]) for entry in directories]
         for name in (sysctl or {}).get("values", {}):
             if not os.path.isfile(sysctl_path(name)):
                 raise HostFilesError(f"the kernel has no parameter {name} ({sysctl_path(name)} does not exist)")
     except (KubeFileError, OSError) as error:  # HostFilesError, or a bad mode from octal_mode
         module.fail_json(msg=str(error))
-    made_directories = make_directories(module, directories)
+    made_directories = make_directories(module, directories, directory_modes)
 
     results, diffs = [], []
     for entry, digest, digest_before, mode_before in plans:
