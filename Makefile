@@ -56,7 +56,7 @@ setup-test:
 lint:
 	yamllint --strict .
 	ruff check .
-	python3 scripts/check_argument_specs.py
+	python3 scripts/argument_specs.py --check
 	python3 scripts/variables_reference.py --check
 	python3 scripts/topology.py --check
 	ansible-lint

@@ -14,11 +14,12 @@ import testinfra
 
 
 def run_playbook_document(playbook: str | Path, extra_vars: dict | None = None, check: bool = False,
-                          limit: str | None = None) -> dict:
+                          limit: str | None = None, tags: str | None = None) -> dict:
     """Run a playbook against the scenario's hosts and return Ansible's JSON document (plays, tasks, results and
     stats); fail with its output.
 
     A relative path is taken from the scenario directory, so `converge.yml` is the scenario's own converge.
+    `tags` is ansible-playbook's --tags (the roles' phases).
     """
     scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
     command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(scenario / playbook)]
@@ -28,6 +29,8 @@ def run_playbook_document(playbook: str | Path, extra_vars: dict | None = None, 
         command.append("--check")
     if limit:
         command += ["--limit", limit]
+    if tags:
+        command += ["--tags", tags]
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-4000:]
@@ -62,6 +65,12 @@ def task_results(document: dict, task_name: str) -> dict:
             if task["task"]["name"] == task_name:
                 found = task["hosts"]
     return found
+
+
+def task_names(document: dict) -> list[str]:
+    """The names of the tasks a run_playbook_document ran (or skipped), in order, without their role's prefix
+    ("curtain.kube.etcd : Members | ..." -> "Members | ...")."""
+    return [task["task"]["name"].split(" : ", 1)[-1] for play in document["plays"] for task in play["tasks"]]
 
 
 def changed_tasks(document: dict) -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
-"""Filters over container state: config hashes and flags to keep, see module_utils/container_spec.py."""
+"""Filters over container state: config hashes and flags to keep, see module_utils/container_spec.py; and the
+checksums of the files a container reads (module_utils/host_files.planned_checksums), an input of its hash."""
 
 from ansible_collections.curtain.kube.plugins.module_utils.container_spec import (
     config_hash,
@@ -7,6 +8,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.container_spec import
     is_running,
     keep_flags,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.host_files import planned_checksums
 
 
 class FilterModule:
@@ -17,4 +19,5 @@ class FilterModule:
             "container_is_running": is_running,
             "container_command": current_command,
             "container_keep_flags": keep_flags,
+            "host_files_checksums": planned_checksums,
         }

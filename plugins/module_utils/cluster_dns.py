@@ -2,14 +2,15 @@
 # Apache License 2.0
 """The cluster's DNS: CoreDNS as kubeadm deploys it (cmd/kubeadm/app/phases/addons/dns/manifests.go), as API objects
 the role applies server-side. The Service takes the clusterDNS address every kubelet's configuration names.
-
-Standard library only.
+cluster_objects: everything the role applies through the apiserver, in one list (one module run).
 """
 
 from __future__ import annotations
 
 import ipaddress
 from typing import Any
+
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import apiserver_kubelet_binding
 
 # kubeadm's pin for Kubernetes v1.37 (cmd/kubeadm/app/constants: CoreDNSVersion); scripts/build_components.py
 # builds this version from github.com/coredns/coredns for the tests.
@@ -176,3 +177,12 @@ def coredns_objects(image: str, cluster_dns: list[str] | str, cluster_domain: st
         _deployment(image, replicas),
         service,
     ]
+
+
+def cluster_objects(coredns_image: str, cluster_dns: list[str] | str, cluster_domain: str = "cluster.local",
+                    replicas: int = 2, dns: bool = True) -> list[dict[str, Any]]:
+    """What the hyperkube_master role applies through the apiserver, once for the cluster: the ClusterRoleBinding
+    that lets the apiserver use the kubelet API (kube_pki.apiserver_kubelet_binding), then, with the cluster DNS on,
+    CoreDNS's objects."""
+    return [apiserver_kubelet_binding()] + (coredns_objects(coredns_image, cluster_dns, cluster_domain, replicas)
+                                            if dns else [])

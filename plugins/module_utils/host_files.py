@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
@@ -83,6 +84,14 @@ class HostFilesError(KubeFileError):
 def checksum(data: bytes) -> str:
     """SHA-1, as ansible.builtin.copy reports it: hashes computed by earlier releases with copy stay equal."""
     return hashlib.sha1(data).hexdigest()  # a change marker, as copy's, not a security measure
+
+
+def planned_checksums(files: list[Mapping[str, Any]]) -> list[str]:
+    """The checksum host_files reports for each file entry ({src} or {content}) once written, known on the controller
+    before anything is copied: what a container's configuration hash takes, so that it is the same whether or not
+    the copy ran in this play (ansible-playbook --tags run)."""
+    return [checksum((entry["content"] if entry.get("content") is not None else read_source(entry["src"]))
+                     .encode("utf-8")) for entry in files]
 
 
 def read_source(src: str) -> str:

@@ -17,6 +17,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.pki import subject_al
 
 SERVER = ["serverAuth"]
 CLIENT = ["clientAuth"]
+# The user the apiserver calls kubelets as: its kubelet client certificate's CN, with no group.
+APISERVER_KUBELET_CLIENT = "kube-apiserver-kubelet-client"
 
 
 class KubePkiError(ValueError):
@@ -115,7 +117,7 @@ def control_plane_certificates(
                  subject_alt_names=tuple(apiserver_sans(masters, service_cidr, cluster_domain, extra_sans))),
         # The apiserver calls kubelets (logs, exec, port-forward) as this user, which the role binds to
         # system:kubelet-api-admin and to nothing else (as kubeadm does since kubernetes/kubernetes#138957).
-        CertSpec("apiserver-kubelet-client", "ca", "kube-apiserver-kubelet-client"),
+        CertSpec("apiserver-kubelet-client", "ca", APISERVER_KUBELET_CLIENT),
         CertSpec("apiserver-etcd-client", "etcd-ca", "kube-apiserver-etcd-client"),
         CertSpec("front-proxy-client", "front-proxy-ca", "front-proxy-client"),
         CertSpec("controller-manager", "ca", "system:kube-controller-manager"),
@@ -123,6 +125,30 @@ def control_plane_certificates(
         CertSpec("admin", "ca", "kubernetes-admin", ("system:masters",)),
     ]
     return [spec.to_dict() for spec in specs] + node_certificates(node_name, node_sans)
+
+
+def apiserver_kubelet_binding() -> dict[str, Any]:
+    """What the real authorizers need beyond the bootstrap policy, as kubeadm creates it: the apiserver calls kubelets
+    (logs, exec, port-forward) as its kubelet client certificate's user, and the kubelet asks the apiserver whether
+    that user may (webhook authorization). system:kubelet-api-admin is the role for it; upstream ships it unbound."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "curtain:apiserver-kubelet-client", "labels": {"app.kubernetes.io/managed-by": "curtain"}},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:kubelet-api-admin"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": APISERVER_KUBELET_CLIENT}],
+    }
+
+
+def cluster_authorities(controller_dir: str) -> list[dict[str, Any]]:
+    """The cluster CA, the front-proxy CA (both EC P-256) and the service-account key pair (RSA 2048, as kubeadm
+    makes it), with their files on the controller: what the hyperkube_master role has community.crypto make first
+    and what curtain.kube.pki_check looks at (as its `authorities`)."""
+    cas = [{"name": name, "common_name": common_name, "key_type": "EC", "key": f"{controller_dir}/{name}.key",
+            "cert": f"{controller_dir}/{name}.crt"}
+           for name, common_name in (("ca", "kubernetes"), ("front-proxy-ca", "front-proxy-ca"))]
+    return [*cas, {"name": "sa", "key_type": "RSA", "key": f"{controller_dir}/sa.key",
+                   "public_key": f"{controller_dir}/sa.pub"}]
 
 
 def kube_proxy_certificate(controller_dir: str) -> list[dict[str, Any]]:
@@ -152,7 +178,8 @@ def host_files(
     control_plane: bool = True,
 ) -> dict[str, list[dict[str, str]]]:
     """What goes from the controller to a host's pki_dir, as curtain.kube.host_files takes it:
-    {certificates: [{src, dest, mode}], private_keys: [...]}; certificates 0644, keys 0600.
+    {directories: [{path, mode}], certificates: [{src, dest, mode}], private_keys: [...]}; the directories (pki_dir,
+    and its etcd/ on a master) 0700, certificates 0644, keys 0600.
     On a master, the controller-manager signs with the cluster CA key and the service-account keys sign and verify
     tokens; a node (control_plane false) gets the cluster CA's certificate and its own kubelet's files only."""
     certificates = [(f"{controller_dir}/ca.crt", "ca.crt")]
@@ -168,6 +195,8 @@ def host_files(
         certificates.append((cert["cert"], f"{cert['name']}.crt"))
         keys.append((cert["key"], f"{cert['name']}.key"))
     return {
+        "directories": [{"path": path, "mode": "0700"} for path in [pki_dir] + ([f"{pki_dir}/etcd"] if control_plane
+                                                                               else [])],
         "certificates": [{"src": src, "dest": f"{pki_dir}/{dest}", "mode": "0644"} for src, dest in certificates],
         "private_keys": [{"src": src, "dest": f"{pki_dir}/{dest}", "mode": "0600"} for src, dest in keys],
     }

@@ -39,3 +39,22 @@ def etcd_member_certificates(member: Mapping[str, Any], host: str, controller_di
          "signer_cert": f"{controller_dir}/ca.crt", "signer_key": f"{controller_dir}/ca.key"}
         for kind, usages in ETCD_CERT_USAGES.items()
     ]
+
+
+def etcd_authority(controller_dir: str, cluster_token: str) -> dict[str, Any]:
+    """etcd's CA (EC P-256, its CN naming the cluster token) with its files on the controller: what the etcd role has
+    community.crypto make first and what curtain.kube.pki_check looks at (as one of its `authorities`)."""
+    return {"name": "ca", "common_name": f"curtain etcd CA ({cluster_token})", "key_type": "EC",
+            "key": f"{controller_dir}/ca.key", "cert": f"{controller_dir}/ca.crt"}
+
+
+def etcd_host_files(host: str, controller_dir: str, pki_dir: str) -> dict[str, list[dict[str, str]]]:
+    """What goes from the controller to a member's pki_dir, as curtain.kube.host_files takes it:
+    {certificates: [{src, dest}] (the CA's and the member's three), private_keys: [...] (the member's three)}."""
+    kinds = list(ETCD_CERT_USAGES)
+    return {
+        "certificates": [{"src": f"{controller_dir}/ca.crt", "dest": f"{pki_dir}/ca.crt"}]
+        + [{"src": f"{controller_dir}/{host}-{kind}.crt", "dest": f"{pki_dir}/{kind}.crt"} for kind in kinds],
+        "private_keys": [{"src": f"{controller_dir}/{host}-{kind}.key", "dest": f"{pki_dir}/{kind}.key"}
+                         for kind in kinds],
+    }

@@ -103,6 +103,11 @@ def own_pod_subnet(nodes: Sequence[Mapping[str, Any]], own_name: str) -> str | N
     return None
 
 
+def nodes_without_pod_subnet(nodes: Sequence[Mapping[str, Any]], names: Sequence[str]) -> list[str]:
+    """Those of `names` whose Node is not listed yet or has no podCIDR yet: what a play waits for."""
+    return [name for name in names if own_pod_subnet(nodes, name) is None]
+
+
 def route_changes(current: Sequence[Mapping[str, Any]], wanted: Sequence[Mapping[str, str]]) -> dict[str, list]:
     """What to change so that curtain's routes (current: `ip -j route show proto 213` entries) are exactly `wanted`:
     {'replace': [{subnet, via}], 'delete': [subnet]}. A route is replaced when its gateway differs."""

@@ -66,6 +66,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import 
     ETCD_TLS,
     HYPERKUBE_COMPONENTS,
     HYPERKUBE_ETCD_PORTS,
+    with_inventory_dir,
 )
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -215,8 +216,8 @@ class HostInputs:
             master_etcd_port = HYPERKUBE_ETCD_PORTS.get(_profile_name(master_profile) or "")
         pki_dir = host_vars.get("hyperkube_master_pki_controller_dir")
         if pki_dir is None:
-            pki_dir = str(DEFAULTS["hyperkube_master_pki_controller_dir"]).format(
-                inventory_dir=host_vars.get("inventory_dir") or ".")
+            pki_dir = with_inventory_dir(DEFAULTS["hyperkube_master_pki_controller_dir"],
+                                         host_vars.get("inventory_dir") or ".")
         return cls(
             host=host,
             etcd_profile=etcd_profile,

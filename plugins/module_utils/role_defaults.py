@@ -2,8 +2,9 @@
 # Apache License 2.0
 """The roles' defaults that playbooks composing several roles read: preflight.yml, reset.yml and site.yml's summary.
 
-A play that does not run a role cannot see its defaults, so they are repeated here, once;
-tests/unit/plugins/module_utils/test_role_defaults.py keeps them equal to roles/*/defaults and vars.
+A play that does not run a role cannot see its defaults, so they are read here from where the roles keep them,
+roles/*/defaults/main.yml and the profiles in roles/*/vars/main.yml: written once, read by Ansible and by this.
+Controller side only (no module imports it): it reads the collection's roles beside it.
 """
 
 from __future__ import annotations
@@ -13,61 +14,51 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-# roles/*/defaults/main.yml; "{inventory_dir}" stands for the inventory's directory.
-DEFAULTS: Mapping[str, Any] = {
-    "etcd_group": "etcd",
-    "etcd_profile": "modern",
-    "etcd_cluster_token": "curtain-etcd",
-    "etcd_image_source": "local",
-    "etcd_version": "",
-    "etcd_image": "",
-    "etcd_image_digest": "",
-    "etcd_image_tarball": "",
-    "etcd_image_directory": "",
-    "etcd_data_dir": "/var/lib/curtain/etcd",
-    "etcd_pki_dir": "/etc/curtain/pki/etcd",
-    "etcd_backup_dir": "/var/lib/curtain/backups/etcd",
-    "hyperkube_master_profile": "modern",
-    "hyperkube_master_version": "",
-    "hyperkube_master_image_source": "registry",
-    "hyperkube_master_image_directory": "",
-    "hyperkube_master_images": {},
-    "hyperkube_master_settings": {},
-    "hyperkube_master_dns": True,
-    "hyperkube_master_privilege": "privileged",
-    "hyperkube_master_capabilities": ["ALL"],
-    "hyperkube_master_capabilities_drop": [],
-    "hyperkube_master_pki_controller_dir": "{inventory_dir}/artifacts/pki/kubernetes",
-    "kube_proxy_profile": "modern",
-    "kube_proxy_version": "",
-    "kube_proxy_mode": "",
-    "kube_proxy_image_source": "registry",
-    "kube_proxy_image_directory": "",
-    "kube_proxy_images": {},
-    "kube_proxy_settings": {},
-    "kube_proxy_deployment": "container",
-    "kube_proxy_privilege": "capabilities",
-    "kube_proxy_capabilities": ["NET_ADMIN", "NET_RAW"],
-}
-# roles/etcd/vars/main.yml _etcd_profiles
-ETCD_PORTS: Mapping[str, Mapping[str, int]] = {
-    "modern": {"client_port": 2379, "peer_port": 2380},
-    "seed": {"client_port": 4001, "peer_port": 2380},
-}
-ETCD_TLS: Mapping[str, bool] = {"modern": True, "seed": False}
-# roles/hyperkube_master/vars/main.yml _hyperkube_master_profiles[].etcd_port
-HYPERKUBE_ETCD_PORTS: Mapping[str, int] = {"modern": 2379, "seed": 4001}
-# roles/hyperkube_master/vars/main.yml _hyperkube_master_components
-HYPERKUBE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")
-# The roles whose inputs preflight checks against their meta/argument_specs.yml.
+import yaml
+
+# The roles whose inputs preflight checks against their meta/argument_specs.yml, and whose defaults this reads.
 SPEC_ROLES = ("etcd", "hyperkube_master", "kube_proxy")
 # This file sits in <collection>/plugins/module_utils; the roles in <collection>/roles, installed or checked out.
 ROLES_DIR = Path(__file__).resolve().parents[2] / "roles"
+INVENTORY_DIR = "{{ inventory_dir }}"
+
+
+def _role_file(role: str, name: str) -> dict[str, Any]:
+    return yaml.safe_load((ROLES_DIR / role / name).read_text(encoding="utf-8")) or {}
+
+
+def _plain_defaults() -> dict[str, Any]:
+    """Every role default that is a value, or a path under the inventory's directory ("{{ inventory_dir }}/..").
+    A default that follows the profile is Jinja over the role's vars; its values are the tables below."""
+    defaults: dict[str, Any] = {}
+    for role in SPEC_ROLES:
+        for name, value in _role_file(role, "defaults/main.yml").items():
+            if not (isinstance(value, str) and "{{" in value.replace(INVENTORY_DIR, "")):
+                defaults[name] = value
+    return defaults
+
+
+DEFAULTS: Mapping[str, Any] = _plain_defaults()
+_ETCD_PROFILES = _role_file("etcd", "vars/main.yml")["_etcd_profiles"]
+_MASTER_VARS = _role_file("hyperkube_master", "vars/main.yml")
+ETCD_PORTS: Mapping[str, Mapping[str, int]] = {
+    profile: {"client_port": values["client_port"], "peer_port": values["peer_port"]}
+    for profile, values in _ETCD_PROFILES.items()}
+ETCD_TLS: Mapping[str, bool] = {profile: values["tls"] for profile, values in _ETCD_PROFILES.items()}
+HYPERKUBE_ETCD_PORTS: Mapping[str, int] = {profile: values["etcd_port"]
+                                           for profile, values in _MASTER_VARS["_hyperkube_master_profiles"].items()}
+HYPERKUBE_COMPONENTS: tuple[str, ...] = tuple(_MASTER_VARS["_hyperkube_master_components"])
+
+
+def with_inventory_dir(value: Any, inventory_dir: str) -> Any:
+    """A default with the inventory's directory filled in, as Ansible renders it."""
+    return value.replace(INVENTORY_DIR, inventory_dir) if isinstance(value, str) else value
 
 
 def role_defaults(inventory_dir: str) -> dict[str, Any]:
-    """DEFAULTS with the inventory's directory filled in, as plain data for a playbook."""
-    return {name: value.format(inventory_dir=inventory_dir) if isinstance(value, str) else
+    """DEFAULTS with the inventory's directory filled in, as plain data for a playbook (copies: a caller may
+    change them)."""
+    return {name: with_inventory_dir(value, inventory_dir) if isinstance(value, str) else
             (list(value) if isinstance(value, list) else dict(value) if isinstance(value, Mapping) else value)
             for name, value in DEFAULTS.items()}
 
@@ -76,16 +67,13 @@ def role_defaults(inventory_dir: str) -> dict[str, Any]:
 def argument_specs() -> dict[str, dict[str, Any]]:
     """{role: {option: spec}} from each role's meta/argument_specs.yml, every entry point's options together.
 
-    Read rather than copied: the argument specs are the one declaration of every role input (scripts/
-    check_argument_specs.py keeps them equal to the defaults), and preflight checks the inventory against them.
+    Read rather than copied: the argument specs are the one declaration of every role input, and preflight checks
+    the inventory against them.
     """
-    import yaml  # Ansible's own dependency; imported here so the constants above need nothing
-
     specs: dict[str, dict[str, Any]] = {}
     for role in SPEC_ROLES:
-        data = yaml.safe_load((ROLES_DIR / role / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
         options: dict[str, Any] = {}
-        for entry in (data.get("argument_specs") or {}).values():
+        for entry in (_role_file(role, "meta/argument_specs.yml").get("argument_specs") or {}).values():
             options.update((entry or {}).get("options") or {})
         specs[role] = options
     return specs

@@ -17,11 +17,26 @@ description:
     alternative names and extended key usages asked for, the key usages C(digitalSignature) and
     C(keyEncipherment), is issued and signed by O(certificates[].signer_cert), and has not expired. Anything it
     cannot read counts as pending; community.crypto still decides what to change.
+  - Looks at the authorities too (O(authorities)), which the roles make before the certificates. A CA is current
+    when its key is an EC P-256 key with mode C(0600) and its certificate, mode C(0644), is for that key, has
+    exactly the subject CN asked for, is self-signed, has C(CA:TRUE) and the key usages C(keyCertSign),
+    C(cRLSign) and C(digitalSignature) (both extensions critical, nothing else but the key identifiers), and has
+    not expired. A key pair without a certificate (the service-account key) is current when its key has the type
+    asked for and its public key file, mode C(0644), holds that key's public key. A certificate signed by a pending
+    CA is pending too.
   - An action that runs on the controller only (no module goes to a host). It needs the Python package
     C(cryptography) there, as community.crypto does. It changes nothing.
 version_added: 0.2.0
 author: curtain contributors
 options:
+  authorities:
+    description:
+      - The CAs and key pairs the certificates build on, each as P(curtain.kube.kube_cluster_authorities#filter)
+        or P(curtain.kube.etcd_authority#filter) makes it, with V(name), V(key) and V(key_type) (V(EC) for P-256,
+        V(RSA) for 2048 bits), and V(cert) and V(common_name) for a CA or V(public_key) for a key pair.
+    type: list
+    elements: dict
+    default: []
   certificates:
     description:
       - The certificates, each a spec as P(curtain.kube.kube_control_plane_certificates#filter) makes it (V(name),
@@ -29,9 +44,9 @@ options:
         V(cert) and V(signer_cert).
     type: list
     elements: dict
-    required: true
+    default: []
   renew:
-    description: Name every certificate, for a renewal.
+    description: Name every certificate, for a renewal (not the authorities, since a renewal keeps the CAs).
     type: bool
     default: false
 attributes:
@@ -71,4 +86,15 @@ problems:
   returned: always
   type: dict
   sample: {apiserver: other subject alternative names}
+authorities_pending:
+  description: The names of the authorities that need community.crypto, in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: [sa]
+authority_problems:
+  description: For each pending authority, why.
+  returned: always
+  type: dict
+  sample: {sa: /etc/curtain/pki/sa.pub does not exist}
 """

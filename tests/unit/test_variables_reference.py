@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from support.scripts import load_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "variables_reference.py"
-
-
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("variables_reference", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-reference = _load_script()
+reference = load_script("variables_reference")
 
 FAKE_SPECS = """\
 ---

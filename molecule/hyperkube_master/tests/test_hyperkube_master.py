@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
-from conftest import run_playbook
+from conftest import changed_tasks, run_playbook, run_playbook_document, task_names
 from kube import REGISTRY, Kubectl, mirror_pods, node_ready, wait_for
 
 MODERN, MODERN_2, SEED = "curtain-master-modern", "curtain-master-modern-2", "curtain-master-seed"
@@ -248,6 +248,38 @@ def test_a_new_pty_opens_on_the_host(name: str) -> None:
 def test_check_mode_after_converge_reports_no_change() -> None:
     for name, stats in run_playbook("converge.yml", check=True).items():
         assert stats["changed"] == 0 and stats["failures"] == 0, f"{name}: {stats}"
+
+
+def started_at(name: str) -> dict[str, str]:
+    """When each curtain container on the host last started."""
+    listed = node(name).check_output("docker inspect --format '{{.Name}} {{.State.StartedAt}}' "
+                                     "$(docker ps --quiet --filter label=io.curtain.managed-by=curtain)")
+    return dict(line.split() for line in listed.splitlines())
+
+
+def test_one_phase_alone_changes_only_what_it_is_for() -> None:
+    """--tags run applies the containers without the certificates' and configuration steps: their hashes take the
+    planned files' checksums (read on the controller), so nothing restarts. --tags config puts back a file taken from
+    the host and touches no container. Preflight runs with both (tagged always)."""
+    before = {name: started_at(name) for name in (MODERN, MODERN_2, SEED)}
+    assert {"/curtain-etcd", "/curtain-kubelet"} <= set(before[MODERN]), before
+    assert {"/curtain-etcd", "/curtain-kubelet", "/curtain-kube-proxy"} <= set(before[SEED]), before
+
+    run = run_playbook_document("converge.yml", tags="run")
+    assert changed_tasks(run) == {}
+    ran = task_names(run)
+    assert {"Kubelet | Run the kubelet container", "Members | Describe this member's container",
+            "Run | Run the kube-proxy container", "Preflight | Look at the kubelet container"} <= set(ran)
+    assert not [name for name in ran if name.startswith(("PKI |", "Config |", "Host |", "Health |"))]
+
+    node(MODERN).check_output("rm /etc/kubernetes/scheduler.conf")
+    config = run_playbook_document("converge.yml", tags="config")
+    changed = changed_tasks(config)  # the kubeconfigs' task is no_log: which item changed is not shown
+    assert list(changed) == [MODERN] and len(changed[MODERN]) == 1, changed
+    assert changed[MODERN][0].startswith("curtain.kube.hyperkube_master : Config | Write the kubeconfigs"), changed
+    assert node(MODERN).file("/etc/kubernetes/scheduler.conf").mode == 0o600
+    assert not [name for name in task_names(config) if name.startswith(("Kubelet |", "Members |", "Run |"))]
+    assert {name: started_at(name) for name in (MODERN, MODERN_2, SEED)} == before
 
 
 def pod_sandbox(name: str, component: str) -> str:

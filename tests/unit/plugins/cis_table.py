@@ -97,9 +97,9 @@ class Deployment:
 
 
 def _hyperkube_master_settings(user: Mapping[str, Any]) -> dict[str, Any]:
-    """What roles/hyperkube_master/tasks/preflight.yml passes the builders (__hm_settings_in) on a master, role
-    defaults: the images of the master's components (__hm_components: CoreDNS's too while the cluster DNS is on),
-    and the pods' resolv.conf only when hyperkube_master_pod_nameservers names resolvers."""
+    """What roles/hyperkube_master/tasks/preflight.yml passes the builders (__hyperkube_master_settings_in) on a
+    master, role defaults: the images of the master's components (__hyperkube_master_components: CoreDNS's too while
+    the cluster DNS is on), and the pods' resolv.conf only when hyperkube_master_pod_nameservers names resolvers."""
     defaults = _role_yaml("hyperkube_master", "defaults/main.yml")
     role_vars = _role_yaml("hyperkube_master", "vars/main.yml")
     profile = role_vars["_hyperkube_master_profiles"][PROFILE]
@@ -117,7 +117,7 @@ def _hyperkube_master_settings(user: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _kube_proxy_settings() -> dict[str, Any]:
-    """What roles/kube_proxy/tasks/preflight.yml passes the builders (__kp_settings), role defaults."""
+    """What roles/kube_proxy/tasks/preflight.yml passes the builders (__kube_proxy_settings), role defaults."""
     defaults = _role_yaml("kube_proxy", "defaults/main.yml")
     image = kube_wanted_images(PROFILE, ["kube-proxy"], defaults["kube_proxy_images"])["kube-proxy"]
     return proxy_settings(
@@ -222,7 +222,8 @@ def role_tasks(role: str) -> tuple[Task, ...]:
 
 class _Template:
     """A role variable the table does not resolve: its attributes read as the template text the role writes
-    (`__hm_settings.pki_dir` -> "{{ __hm_settings.pki_dir }}"), so that a loop item is named as the task names it."""
+    (`__hyperkube_master_settings.pki_dir` -> "{{ __hyperkube_master_settings.pki_dir }}"), so that a loop item is named
+    as the task names it."""
 
     def __init__(self, name: str) -> None:
         self._name = name
@@ -236,9 +237,9 @@ class _Template:
 # What the role's loops see on the host the table describes: a master (the control plane and its kubelet), named
 # HOST; settings stay template text.
 LOOP_VARIABLES: Mapping[str, Any] = {
-    "__hm_control_plane": True,
-    "__hm_self": {"host": HOST, "name": HOST, "address": ADDRESS},
-    "__hm_settings": _Template("__hm_settings"),
+    "__hyperkube_master_control_plane": True,
+    "__hyperkube_master_self": {"host": HOST, "name": HOST, "address": ADDRESS},
+    "__hyperkube_master_settings": _Template("__hyperkube_master_settings"),
 }
 
 
@@ -294,7 +295,7 @@ def _host_files_modes(task: Task) -> set[str]:
     listed = task.args.get("files")
     if isinstance(listed, list):
         return {str(entry.get("mode", HOST_FILES_SPEC["files"]["options"]["mode"]["default"])) for entry in listed}
-    kind = re.search(r"__hm_pki_files\.(\w+)", str(listed))
+    kind = re.search(r"__hyperkube_master_pki_files\.(\w+)", str(listed))
     assert kind, f"{task.role}: {task.name!r}: cannot tell which files it writes"
     certs = control_plane_certificates("m1", ["10.0.0.1"], [{"address": "10.0.0.1", "hostnames": []}],
                                        "10.96.0.0/12")
@@ -318,15 +319,14 @@ def task_owner(role: str, **selector: Any) -> str:
 
 
 # The tasks that write the files the items are about, as (role, selector).
-MANIFESTS = ("hyperkube_master", {"dest": "{{ __hm_settings.manifest_dir }}/{{ item.key }}"})
-KUBECONFIG = "{{ __hm_settings.kubeconfig_dir }}/{{ item.file }}"
+MANIFESTS = ("hyperkube_master", {"dest": "{{ __hyperkube_master_settings.manifest_dir }}/{{ item.key }}"})
+KUBECONFIG = "{{ __hyperkube_master_settings.kubeconfig_dir }}/{{ item.file }}"
 HOST_FILES = "curtain.kube.host_files"
-PKI_CERTS = ("hyperkube_master", {"files": "__hm_pki_files.certificates"})
-PKI_KEYS = ("hyperkube_master", {"files": "__hm_pki_files.private_keys"})
-PKI_DIR = ("hyperkube_master", {"path": "{{ item }}", "item": "{{ __hm_settings.pki_dir }}"})
-KUBELET_CONFIG = ("hyperkube_master", {"dest": "{{ __hm_settings.kubelet_config_file }}"})
+PKI_CERTS = ("hyperkube_master", {"files": "__hyperkube_master_pki_files.certificates"})
+PKI_KEYS = ("hyperkube_master", {"files": "__hyperkube_master_pki_files.private_keys"})
+KUBELET_CONFIG = ("hyperkube_master", {"dest": "{{ __hyperkube_master_settings.kubelet_config_file }}"})
 ADMIN_ON_CONTROLLER = ("hyperkube_master", {"dest": "{{ hyperkube_master_admin_kubeconfig }}"})
-PROXY_KUBECONFIG = ("kube_proxy", {"dest": "{{ __kp_paths.kube_proxy_kubeconfig }}"})
+PROXY_KUBECONFIG = ("kube_proxy", {"dest": "{{ __kube_proxy_paths.kube_proxy_kubeconfig }}"})
 ETCD_DATA_DIR = ("etcd", {"path": "{{ etcd_data_dir }}"})
 # The pod network's configuration: written by one copy task (tasks/network.yml) from the node's podCIDR, once the
 # controller-manager has given its Node one.
@@ -346,7 +346,7 @@ SECRET_WRITERS: tuple[tuple[str, Mapping[str, Any]], ...] = (
     _kubeconfig("admin.conf"),
     ADMIN_ON_CONTROLLER,
     PROXY_KUBECONFIG,
-    ("etcd", {"files": "-server.key"}),
+    ("etcd", {"files": "_etcd_pki_host_files.private_keys"}),
 )
 # curtain.kube.host_files keeps every file's content out of the log and the diff itself (a no_log argument).
 HOST_FILES_HIDES_CONTENT = HOST_FILES_SPEC["files"]["options"]["content"].get("no_log") is True
@@ -503,8 +503,8 @@ def _cni_files(deployed: Deployment) -> list[str]:
 
 
 def _runtime_files(deployed: Deployment) -> dict[str, str]:
-    """What roles/hyperkube_master/tasks/config.yml decides as __hm_runtime_files, with the role's defaults (no
-    pod resolvers: hyperkube_master_pod_nameservers is empty)."""
+    """What roles/hyperkube_master/tasks/preflight.yml decides as __hyperkube_master_runtime_files, with the role's
+    defaults (no pod resolvers: hyperkube_master_pod_nameservers is empty)."""
     defaults = _role_yaml("hyperkube_master", "defaults/main.yml")
     return runtime_files(
         defaults["hyperkube_master_sandbox_image"], defaults["hyperkube_master_restrict_oom_score_adj"],
@@ -568,9 +568,20 @@ def _anonymous_only_for_health(deployed: Deployment) -> bool:
     return anonymous.get("enabled") is True and paths == ["/healthz", "/livez", "/readyz"]
 
 
+def pki_directories(control_plane: bool = True) -> list[dict[str, str]]:
+    """The PKI directories the certificates' copy makes (its `directories`: a template over kube_pki_host_files),
+    as kube_pki.host_files decides them for a master or a node."""
+    task, _ = find_task(*PKI_CERTS[:1], **PKI_CERTS[1])
+    assert "__hyperkube_master_pki_files.directories" in str(task.args.get("directories")), task.args
+    certs = control_plane_certificates("m1", ["10.0.0.1"], [{"address": "10.0.0.1", "hostnames": []}],
+                                       "10.96.0.0/12")
+    return pki_host_files(certs, "/ctl", "m1", "/ctl/etcd", "/etc/kubernetes/pki", control_plane)["directories"]
+
+
 def _pki_dirs_private(_: Deployment) -> bool:
-    return task_mode(PKI_DIR[0], **PKI_DIR[1]) == "0700" and task_mode(
-        "hyperkube_master", path="{{ item }}", item="{{ __hm_settings.pki_dir }}/etcd") == "0700"
+    directories = pki_directories()
+    return (sorted(entry["path"] for entry in directories) == ["/etc/kubernetes/pki", "/etc/kubernetes/pki/etcd"]
+            and {entry["mode"] for entry in directories} == {"0700"})
 
 
 def _etcd_runs_as_root_in_a_private_dir(_: Deployment) -> bool:
@@ -692,7 +703,7 @@ ITEMS: tuple[Item, ...] = (
     Item("1.1.18", "Ensure that the controller-manager.conf file ownership is set to root:root (Automated)",
          file_owner("/etc/kubernetes/controller-manager.conf", _kubeconfig("controller-manager.conf")), ROOT_OWNED),
     Item("1.1.19", "Ensure that the Kubernetes PKI directory and file ownership is set to root:root (Automated)",
-         file_owner("/etc/kubernetes/pki and its files", PKI_DIR, PKI_CERTS, PKI_KEYS), ROOT_OWNED),
+         file_owner("/etc/kubernetes/pki and its files", PKI_CERTS, PKI_KEYS), ROOT_OWNED),
     Item("1.1.20", "Ensure that the Kubernetes PKI certificate file permissions are set to 600 or more restrictive "
          "(Manual)", file_mode("/etc/kubernetes/pki/*.crt", PKI_CERTS), MODE_600, DIFFERS, PKI_MODES_REASON,
          instead=_pki_dirs_private),

@@ -123,16 +123,17 @@ def test_a_node_writes_its_kubelet_s_kubeconfig_with_the_task_a_master_does() ->
     assert item == {"file": "kubelet.conf", "cert": "kubelet-client", "user": f"system:node:{cis_table.HOST}"}
     on_master = [entry["file"] for entry in cis_table.loop_items(task)]
     assert on_master == ["admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf"]
-    on_node = cis_table.loop_items(task, {"__hm_control_plane": False, "__hm_self": {"name": "n1"}})
+    on_node = cis_table.loop_items(
+        task, {"__hyperkube_master_control_plane": False, "__hyperkube_master_self": {"name": "n1"}}
+    )
     assert on_node == [{"file": "kubelet.conf", "cert": "kubelet-client", "user": "system:node:n1"}]
     assert task.args["mode"] == "0600" and "owner" not in task.args
 
 
 def test_a_node_gets_no_etcd_pki_directory() -> None:
-    role, selector = cis_table.PKI_DIR
-    task, _ = cis_table.find_task(role, **selector)
-    assert cis_table.loop_items(task) == ["{{ __hm_settings.pki_dir }}", "{{ __hm_settings.pki_dir }}/etcd"]
-    assert cis_table.loop_items(task, {"__hm_control_plane": False}) == ["{{ __hm_settings.pki_dir }}"]
+    assert [entry["path"] for entry in cis_table.pki_directories()] == ["/etc/kubernetes/pki",
+                                                                        "/etc/kubernetes/pki/etcd"]
+    assert [entry["path"] for entry in cis_table.pki_directories(control_plane=False)] == ["/etc/kubernetes/pki"]
 
 
 def test_security_doc_carries_the_current_table() -> None:

@@ -25,7 +25,7 @@ NODES = [{"metadata": {"name": "n1"}, "spec": {"podCIDR": "10.244.0.0/24", "podC
 def test_the_pod_network_filters_are_registered() -> None:
     assert set(pod_network.FilterModule().filters()) == {
         "kube_own_pod_subnet", "kube_node_routes", "kube_loopback_only_resolvers", "kube_resolv_conf",
-        "kube_coredns_objects"}
+        "kube_cluster_objects", "kube_nodes_without_pod_subnet"}
     assert {"kube_kubelet_role", "kube_apiserver_url"} <= set(kube_cluster.FilterModule().filters())
     assert "kube_node_certificates" in kube_pki.FilterModule().filters()
     assert "kube_cni_config" in container_runtime.FilterModule().filters()
@@ -53,9 +53,9 @@ def test_the_node_s_pod_network_filters() -> None:
 
 @pytest.mark.parametrize(("name", "args", "expected"), [
     ("kube_resolv_conf", (["resolver.example"],), "hyperkube_master_pod_nameservers: 'resolver.example'"),
-    ("kube_coredns_objects", ("registry.k8s.io/coredns/coredns:v1.14.6", ["10.96.0.10"], "cluster.local", 0),
+    ("kube_cluster_objects", ("registry.k8s.io/coredns/coredns:v1.14.6", ["10.96.0.10"], "cluster.local", 0),
      "hyperkube_master_dns_replicas: 0"),
-    ("kube_coredns_objects", ("", ["10.96.0.10"]), "hyperkube_master_images.coredns"),
+    ("kube_cluster_objects", ("", ["10.96.0.10"]), "hyperkube_master_images.coredns"),
     ("kube_kubelet_role", ("both", {"masters": ["both"], "nodes": ["both"]}, "masters", "nodes", True),
      "hyperkube_master_control_plane_taint"),
     ("kube_kubelet_role", ("e1", {"masters": ["m1"]}), "hyperkube_master_node_group"),
@@ -75,5 +75,6 @@ def test_the_cluster_filters_give_the_module_utils_answers() -> None:
     masters = [{"host": "m1", "name": "m1", "address": "10.0.0.1", "hostnames": ["m1"]}]
     assert FILTERS["kube_apiserver_url"]("n1", masters, 6443) == "https://10.0.0.1:6443"
     assert FILTERS["kube_node_certificates"]("n1", ["10.0.0.7"]) == pki.node_certificates("n1", ["10.0.0.7"])
-    assert FILTERS["kube_coredns_objects"](cluster_dns.DEFAULT_IMAGE, ["10.96.0.10"]) == cluster_dns.coredns_objects(
+    assert FILTERS["kube_cluster_objects"](cluster_dns.DEFAULT_IMAGE, ["10.96.0.10"]) == cluster_dns.cluster_objects(
         cluster_dns.DEFAULT_IMAGE, ["10.96.0.10"])
+    assert FILTERS["kube_cluster_objects"]("", ["10.96.0.10"], dns=False) == [pki.apiserver_kubelet_binding()]

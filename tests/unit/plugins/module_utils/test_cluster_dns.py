@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import (
     DEFAULT_IMAGE,
     ClusterDnsError,
+    cluster_objects,
     coredns_objects,
     corefile,
 )
@@ -108,3 +109,11 @@ def test_settings_no_cluster_dns_can_be_deployed_with_are_refused_naming_the_set
     with pytest.raises(ClusterDnsError) as raised:
         coredns_objects(*args, **kwargs)
     assert str(raised.value).startswith(expected), str(raised.value)
+
+
+def test_the_cluster_objects_are_the_kubelet_api_binding_then_coredns_unless_the_dns_is_off() -> None:
+    objects = cluster_objects(IMAGE, ["10.96.0.10"])
+    assert [(item["kind"], item["metadata"]["name"]) for item in objects[:2]] == [
+        ("ClusterRoleBinding", "curtain:apiserver-kubelet-client"), ("ServiceAccount", "coredns")]
+    assert objects[1:] == coredns_objects(IMAGE, ["10.96.0.10"])
+    assert [item["kind"] for item in cluster_objects(IMAGE, ["10.96.0.10"], dns=False)] == ["ClusterRoleBinding"]

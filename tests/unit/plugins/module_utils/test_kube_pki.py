@@ -9,6 +9,7 @@ import pytest
 import yaml
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     KubePkiError,
+    apiserver_kubelet_binding,
     apiserver_sans,
     control_plane_certificates,
     controller_files,
@@ -73,13 +74,14 @@ def test_the_apiserver_calls_kubelets_as_a_user_bound_to_kubelet_api_admin_only(
     client = certs["apiserver-kubelet-client"]
     assert (client["common_name"], client["organizations"], client["usages"], client["signer"]) == (
         "kube-apiserver-kubelet-client", [], ["clientAuth"], "ca")
-    rbac = Path(__file__).resolve().parents[4] / "roles" / "hyperkube_master" / "tasks" / "rbac.yml"
-    bindings = [task["kubernetes.core.k8s"]["definition"] for task in yaml.safe_load(rbac.read_text())
-                if task.get("kubernetes.core.k8s", {}).get("definition", {}).get("kind") == "ClusterRoleBinding"]
-    assert [(binding["metadata"]["name"], binding["roleRef"], binding["subjects"]) for binding in bindings] == [
-        ("curtain:apiserver-kubelet-client",
-         {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:kubelet-api-admin"},
-         [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": client["common_name"]}])]
+    binding = apiserver_kubelet_binding()
+    assert (binding["metadata"]["name"], binding["roleRef"], binding["subjects"]) == (
+        "curtain:apiserver-kubelet-client",
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:kubelet-api-admin"},
+        [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": client["common_name"]}])
+    objects = Path(__file__).resolve().parents[4] / "roles" / "hyperkube_master" / "tasks" / "objects.yml"
+    (task,) = [task for task in yaml.safe_load(objects.read_text()) if "kubernetes.core.k8s" in task]
+    assert "curtain.kube.kube_cluster_objects" in task["kubernetes.core.k8s"]["definition"]
 
 
 def test_control_plane_certificates_need_a_node_name() -> None:
@@ -100,6 +102,8 @@ def test_host_files_carry_every_certificate_0644_and_every_key_0600_into_the_pki
     assert {entry["mode"] for entry in files["private_keys"]} == {"0600"}
     assert not any(dest.endswith(".key") for dest in certificates)
     assert all(dest.endswith(".key") for dest in keys)
+    assert files["directories"] == [{"path": "/etc/kubernetes/pki", "mode": "0700"},
+                                    {"path": "/etc/kubernetes/pki/etcd", "mode": "0700"}]
 
 
 def test_controller_files_put_each_certificate_under_its_host_and_name_its_signer() -> None:

@@ -15,15 +15,22 @@ from typing import Any
 
 import pytest
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
+    cluster_authorities,
     control_plane_certificates,
     controller_files,
     kube_proxy_certificate,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.pki import etcd_member_certificates
-from ansible_collections.curtain.kube.plugins.module_utils.pki_check import pending, problem
+from ansible_collections.curtain.kube.plugins.module_utils.pki import etcd_authority, etcd_member_certificates
+from ansible_collections.curtain.kube.plugins.module_utils.pki_check import authority_problem, look, pending, problem
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
 
 ROOT = Path(__file__).resolve().parents[4]
 MASTERS = [{"address": "10.0.0.1", "hostnames": ["m1"]}]
+TOKEN = "curtain-test"
+# Each CA's file stem under the controller directory and its CN, as the roles' signing requests ask for it.
+CA_NAMES = {"ca": "kubernetes", "front-proxy-ca": "front-proxy-ca", "etcd/ca": f"curtain etcd CA ({TOKEN})"}
 
 
 def specs(directory: Path, extra_sans: list[str] | None = None) -> list[dict[str, Any]]:
@@ -35,12 +42,18 @@ def make_pki(directory: Path, certs: list[dict[str, Any]]) -> None:
     """The CAs, then each certificate's key, signing request and certificate, with the role's parameters."""
     (directory / "m1").mkdir(parents=True, exist_ok=True)
     (directory / "etcd").mkdir(exist_ok=True)
-    ca_tasks = []
-    for ca in (directory / "ca", directory / "front-proxy-ca", directory / "etcd/ca"):
+    ca_tasks = [
+        {"community.crypto.openssl_privatekey": {"path": f"{directory}/sa.key", "type": "RSA", "size": 2048,
+                                                 "mode": "0600"}},
+        {"community.crypto.openssl_publickey": {"path": f"{directory}/sa.pub", "privatekey_path": f"{directory}/sa.key",
+                                                "mode": "0644"}},
+    ]
+    for ca, common_name in CA_NAMES.items():
+        ca = directory / ca
         ca_tasks += [
             {"community.crypto.openssl_privatekey": {"path": f"{ca}.key", "type": "ECC", "curve": "secp256r1",
                                                      "mode": "0600"}},
-            {"community.crypto.openssl_csr_pipe": {"privatekey_path": f"{ca}.key", "common_name": ca.name,
+            {"community.crypto.openssl_csr_pipe": {"privatekey_path": f"{ca}.key", "common_name": common_name,
                                                    "use_common_name_for_san": False,
                                                    "basic_constraints": ["CA:TRUE"], "basic_constraints_critical": True,
                                                    "key_usage": ["keyCertSign", "cRLSign", "digitalSignature"],
@@ -148,3 +161,80 @@ def test_etcd_s_and_kube_proxy_s_certificates_made_as_their_roles_make_them_are_
     assert pending([*moved, *kube_proxy_certificate(str(tmp_path))]) == {
         "server": "other subject alternative names", "peer": "other subject alternative names",
         "client": "other subject alternative names"}
+
+
+def authorities(directory: Path) -> list[dict[str, Any]]:
+    return [*cluster_authorities(str(directory)), {**etcd_authority(str(directory / "etcd"), TOKEN), "name": "etcd-ca"}]
+
+
+def test_the_authorities_community_crypto_made_are_current(pki: Path) -> None:
+    assert look(authorities(pki), specs(pki)) == ({}, {})
+    assert [entry["name"] for entry in authorities(pki)] == ["ca", "front-proxy-ca", "sa", "etcd-ca"]
+
+
+@pytest.mark.parametrize(("change", "pending_authority", "why"), [
+    (lambda directory: (directory / "front-proxy-ca.crt").unlink(), "front-proxy-ca", "does not exist"),
+    (lambda directory: (directory / "ca.key").chmod(0o640), "ca", "has mode 0640, not 0600"),
+    (lambda directory: shutil.copy(directory / "front-proxy-ca.key", directory / "ca.key"), "ca",
+     "the certificate is not for this key"),
+    (lambda directory: shutil.copy(directory / "m1/admin.crt", directory / "ca.crt"), "ca",
+     "the certificate is not for this key"),
+    (lambda directory: (directory / "sa.pub").unlink(), "sa", "does not exist"),
+    (lambda directory: shutil.copy(directory / "ca.key", directory / "sa.key"), "sa", "not an RSA 2048 key"),
+    (lambda directory: (directory / "etcd/ca.crt").write_text("not a certificate\n"), "etcd-ca", "cannot read it"),
+])
+def test_a_changed_authority_is_pending_with_what_it_signed(copy: Path, change: Any, pending_authority: str,
+                                                             why: str) -> None:
+    change(copy)
+    authority_problems, certificate_problems = look(authorities(copy), specs(copy))
+    assert list(authority_problems) == [pending_authority] and why in authority_problems[pending_authority]
+    signer = {"ca": "ca", "front-proxy-ca": "front-proxy-ca", "etcd-ca": "etcd-ca"}.get(pending_authority)
+    signed = sorted(cert["name"] for cert in specs(copy) if cert["signer"] == signer)
+    assert sorted(certificate_problems) == signed
+    assert {why for why in certificate_problems.values()} <= {f"its CA ({pending_authority}) is pending"}
+
+
+def test_a_ca_other_than_the_one_asked_for_is_pending(pki: Path) -> None:
+    ca, front_proxy_ca = cluster_authorities(str(pki))[:2]
+    etcd_ca = etcd_authority(str(pki / "etcd"), TOKEN)
+    assert authority_problem({**etcd_ca, "common_name": "curtain etcd CA (another-token)"}) == "another subject"
+    assert authority_problem({**ca, "key_type": "RSA"}) == "the key is not an RSA 2048 key"
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=4000)
+    assert authority_problem(front_proxy_ca, now=later) == "expired"
+    # A certificate the CA key signed but that is no CA: a leaf put in the CA's place.
+    assert authority_problem({**ca, "cert": str(pki / "m1/admin.crt"), "key": str(pki / "m1/admin.key"),
+                              "common_name": "kubernetes-admin"}) == "another subject"
+
+
+def test_a_renewal_keeps_the_authorities(pki: Path) -> None:
+    authority_problems, certificate_problems = look(authorities(pki), specs(pki), renew=True)
+    assert authority_problems == {}
+    assert sorted(certificate_problems) == sorted(cert["name"] for cert in specs(pki))
+
+
+def _self_issued(copy: Path, signing_key_file: str, *, ca_extension: bool) -> None:
+    """Put a certificate for the cluster CA's key, CN kubernetes, issuer = subject, in ca.crt, signed with
+    `signing_key_file`, with or without the CA extensions."""
+    key = serialization.load_pem_private_key((copy / "ca.key").read_bytes(), password=None)
+    signing_key = serialization.load_pem_private_key((copy / signing_key_file).read_bytes(), password=None)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now)
+               .not_valid_after(now + datetime.timedelta(days=30)))
+    if ca_extension:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).add_extension(
+            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                          encipher_only=False, decipher_only=False), critical=True)
+    (copy / "ca.crt").write_bytes(builder.sign(signing_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+
+
+def test_a_ca_certificate_must_be_a_self_signed_ca(copy: Path) -> None:
+    ca = cluster_authorities(str(copy))[0]
+    _self_issued(copy, "ca.key", ca_extension=True)
+    assert authority_problem(ca) is None  # the check itself accepts a CA made by other means
+    _self_issued(copy, "ca.key", ca_extension=False)
+    assert authority_problem(ca) == "not a CA (CA:TRUE, critical)"
+    _self_issued(copy, "front-proxy-ca.key", ca_extension=True)
+    assert authority_problem(ca).startswith("not self-signed")

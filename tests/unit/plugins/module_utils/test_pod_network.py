@@ -17,6 +17,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
     node_routes,
     node_subnet_count,
     node_subnet_problems,
+    nodes_without_pod_subnet,
     own_pod_subnet,
     pod_addresses_per_node,
     resolv_conf_text,
@@ -83,6 +84,8 @@ def test_own_pod_subnet_is_this_node_s_pod_cidr_or_none_while_it_has_none() -> N
     assert own_pod_subnet(nodes, "n2") is None
     assert own_pod_subnet(nodes, "n3") is None  # no Node yet
     assert own_pod_subnet([], "n1") is None
+    assert nodes_without_pod_subnet(nodes, ["n1", "n2", "n3"]) == ["n2", "n3"]
+    assert nodes_without_pod_subnet(nodes, ["n1"]) == []
 
 
 # --- what to change on the host ------------------------------------------------------------------------------------

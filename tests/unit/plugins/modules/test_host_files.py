@@ -16,7 +16,11 @@ from unittest import mock
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible_collections.curtain.kube.plugins.action.host_files import ActionModule
-from ansible_collections.curtain.kube.plugins.module_utils.host_files import checksum
+from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
+    HostFilesError,
+    checksum,
+    planned_checksums,
+)
 from ansible_collections.curtain.kube.plugins.modules import host_files
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -160,6 +164,21 @@ def test_the_action_reads_the_sources_and_runs_the_module_once(tmp_path: Path, m
         {"src": str(tmp_path / "src/server.key"), "dest": str(tmp_path / "dest/server.key")}]}, module_runner)
     assert result["changed"] is True and len(sent) == 1
     assert (tmp_path / "dest/server.key").read_text() == KEY and mode_of(tmp_path / "dest/server.key") == "0600"
+
+
+def test_the_planned_checksums_are_those_the_module_reports(tmp_path: Path, module_runner: Any) -> None:
+    """What a container's hash takes (planned_checksums, on the controller, without the copy running) must be what
+    host_files reports once it wrote the files: a run with the copy and one without it hash alike."""
+    (tmp_path / "ca.crt").write_text(CERT)
+    (tmp_path / "server.key").write_text(KEY)
+    files = [{"src": str(tmp_path / "ca.crt"), "dest": str(tmp_path / "dest-ca.crt")},
+             {"src": str(tmp_path / "server.key"), "dest": str(tmp_path / "dest-server.key")},
+             {"content": "version = 3\n", "dest": str(tmp_path / "config.toml")}]
+    result, _ = run_action({"files": files}, module_runner)
+    assert [entry["checksum"] for entry in result["files"]] == planned_checksums(files)
+    assert len(set(planned_checksums(files))) == 3
+    with pytest.raises(HostFilesError, match="does not exist on the controller"):
+        planned_checksums([{"src": str(tmp_path / "missing.crt"), "dest": "/x"}])
 
 
 def test_the_action_takes_inline_content_beside_sources(tmp_path: Path, module_runner: Any) -> None:
