@@ -12,7 +12,6 @@ kube_pki_host_files(certs, controller_dir, host, etcd_controller_dir, pki_dir)
     -> {certificates, private_keys}: [{src, dest, mode}], as curtain.kube.host_files takes them
 controller_dir | kube_proxy_certificate -> [spec with its files]: the certificate every kube-proxy shares
 controller_dir | kube_cluster_authorities -> [spec with its files]: the CAs and the service-account key pair
-kube_apiserver_kubelet_binding() -> the ClusterRoleBinding that lets the apiserver use the kubelet API
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import 
     reported_as_filter_errors as _filter_errors,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
-    apiserver_kubelet_binding,
     apiserver_sans,
     cluster_authorities,
     control_plane_certificates,
@@ -46,5 +44,4 @@ class FilterModule:
             "kube_pki_host_files": host_files,
             "kube_proxy_certificate": _filter_errors(kube_proxy_certificate),
             "kube_cluster_authorities": cluster_authorities,
-            "kube_apiserver_kubelet_binding": apiserver_kubelet_binding,
         }

@@ -216,8 +216,9 @@ def authority_problem(spec: Mapping[str, Any], now: datetime.datetime | None = N
 
 def look(authorities: list[Mapping[str, Any]], certificates: list[Mapping[str, Any]],
          renew: bool = False) -> tuple[dict[str, str], dict[str, str]]:
-    """({authority: why}, {certificate: why}) for those that need community.crypto. A certificate signed by a pending
-    CA is pending as well; `renew` makes every certificate pending (not the authorities: a renewal keeps the CAs)."""
+    """({authority: why}, {certificate: why}) for those that need community.crypto, in the order given. A certificate
+    signed by a pending CA is pending as well; `renew` makes every certificate pending (not the authorities: a
+    renewal keeps the CAs). Each certificate is a spec with its paths: key, cert, signer_cert."""
     authority_problems = {}
     for entry in authorities:
         why = authority_problem(entry)
@@ -225,24 +226,17 @@ def look(authorities: list[Mapping[str, Any]], certificates: list[Mapping[str, A
             authority_problems[entry["name"]] = why
     pending_signers = {os.path.normpath(entry["cert"]): entry["name"] for entry in authorities
                        if entry["name"] in authority_problems and entry.get("cert")}
-    certificate_problems = pending(
-        [entry for entry in certificates if os.path.normpath(entry["signer_cert"]) not in pending_signers], renew)
+    certificate_problems = {}
     for entry in certificates:
         signer = pending_signers.get(os.path.normpath(entry["signer_cert"]))
-        if signer:
-            certificate_problems[entry["name"]] = f"its CA ({signer}) is pending"
-    return authority_problems, {entry["name"]: certificate_problems[entry["name"]] for entry in certificates
-                                if entry["name"] in certificate_problems}
+        why = (f"its CA ({signer}) is pending" if signer else "renewal asked for" if renew
+               else problem(entry, entry["key"], entry["cert"], entry["signer_cert"]))
+        if why:
+            certificate_problems[entry["name"]] = why
+    return authority_problems, certificate_problems
 
 
 def pending(certificates: list[Mapping[str, Any]], renew: bool = False) -> dict[str, str]:
-    """{name: why} for each certificate that needs community.crypto; every one when renew is asked for.
-    Each entry of `certificates` is a spec with its paths: key, cert, signer_cert."""
-    if renew:
-        return {entry["name"]: "renewal asked for" for entry in certificates}
-    found = {}
-    for entry in certificates:
-        why = problem(entry, entry["key"], entry["cert"], entry["signer_cert"])
-        if why:
-            found[entry["name"]] = why
-    return found
+    """{name: why} for each certificate that needs community.crypto, its CA taken as it is (look, without
+    authorities)."""
+    return look([], certificates, renew)[1]
