@@ -23,8 +23,11 @@ from pathlib import Path
 import build_components  # scripts/build_components.py: the pinned versions and where their binaries are
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "collections"))  # the checkout is the collection curtain.kube
+# The component table is standard library only: it imports nothing this script writes.
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import NAMES as COMPONENTS
+
 OUTPUT = ROOT / "plugins/module_utils/kube_flagsets_modern.py"
-COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
 _FLAG_LINE = re.compile(
     r"^\s{2,}(?:-(?P<short>[A-Za-z0-9]), )?--(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)"
     r"(?: (?P<type>[^\s]+))?(?:\s{2,}(?P<description>.*))?$"

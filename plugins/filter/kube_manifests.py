@@ -3,10 +3,13 @@
 """Filters that expose the structured-file builders (module_utils/kube_manifests.py) to YAML.
 
 'modern' | kube_control_plane_pods(settings)   -> {filename: Pod} for the static pod directory
-'modern' | kube_control_plane_files(settings)  -> {path: object}: audit policy, authentication configuration
 'modern' | kube_settings(settings)             -> the settings with every default and derived path filled in
 cluster_name | kube_kubeconfig(server, ca_file, client_cert_file, client_key_file, user, embed=false,
                                ca_pem=none, client_cert_pem=none, client_key_pem=none) -> a v1 Config
+'modern' | kube_master_config_files(settings, control_plane) -> [{content, dest, mode, validate}]: the master
+    role's files for one curtain.kube.kube_file run (its own files, the KubeletConfiguration, the static pods)
+clients | kube_kubeconfig_files(cluster_name, server, kubeconfig_dir, controller_dir, host_dir)
+    -> [{content, dest, mode, validate}]: kubeconfigs carrying the certificates read from the controller
 settings | kube_kubelet_configuration(profile='modern')  -> KubeletConfiguration
 'seed' | kube_kubelet_flags(settings)          -> ["--containerized", ...]
 settings | kube_proxy_configuration(profile='modern')    -> KubeProxyConfiguration
@@ -20,6 +23,7 @@ images, flag set and features), 'seed'.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ansible.utils.display import Display
@@ -45,11 +49,6 @@ def kube_control_plane_pods(profile: str, settings: Mapping[str, Any] | None = N
 
 
 @_filter_errors
-def kube_control_plane_files(profile: str, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    return kube_manifests.control_plane_files(profile, settings)
-
-
-@_filter_errors
 def kube_settings(profile: str, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return kube_manifests.resolve_settings(profile, settings)
 
@@ -71,6 +70,32 @@ def kube_kubeconfig(
         cluster_name, server, ca_file, client_cert_file, client_key_file, user,
         embed=embed, ca_pem=ca_pem, client_cert_pem=client_cert_pem, client_key_pem=client_key_pem,
     )
+
+
+@_filter_errors
+def kube_master_config_files(profile: str, settings: Mapping[str, Any] | None = None,
+                             control_plane: bool = True) -> list[dict[str, Any]]:
+    warnings: list[str] = []
+    files = kube_manifests.master_config_files(profile, settings, bool(control_plane), warnings)
+    _warn(warnings)
+    return files
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise kube_manifests.KubeManifestError([f"kubeconfig: cannot read {path}: {error.strerror}"]) from None
+
+
+@_filter_errors
+def kube_kubeconfig_files(clients: list[dict[str, str]], cluster_name: str, server: str, kubeconfig_dir: str,
+                          controller_dir: str, host_dir: str) -> list[dict[str, Any]]:
+    """The certificates are the controller's files: the CA's in controller_dir, each client's in host_dir."""
+    pems = {client["cert"]: (_read(Path(host_dir, f"{client['cert']}.crt")),
+                             _read(Path(host_dir, f"{client['cert']}.key"))) for client in clients}
+    return kube_manifests.kubeconfig_files(clients, cluster_name, server, kubeconfig_dir,
+                                           _read(Path(controller_dir, "ca.crt")), pems)
 
 
 @_filter_errors
@@ -103,9 +128,10 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "kube_control_plane_pods": kube_control_plane_pods,
-            "kube_control_plane_files": kube_control_plane_files,
             "kube_settings": kube_settings,
             "kube_kubeconfig": kube_kubeconfig,
+            "kube_master_config_files": kube_master_config_files,
+            "kube_kubeconfig_files": kube_kubeconfig_files,
             "kube_kubelet_configuration": kube_kubelet_configuration,
             "kube_kubelet_flags": kube_kubelet_flags,
             "kube_proxy_configuration": kube_proxy_configuration,

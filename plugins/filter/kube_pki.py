@@ -12,6 +12,7 @@ kube_pki_host_files(certs, controller_dir, host, etcd_controller_dir, pki_dir)
     -> {certificates, private_keys}: [{src, dest, mode}], as curtain.kube.host_files takes them
 controller_dir | kube_proxy_certificate -> [spec with its files]: the certificate every kube-proxy shares
 controller_dir | kube_cluster_authorities -> [spec with its files]: the CAs and the service-account key pair
+control_plane | kube_kubeconfig_clients(node_name) -> [{file, cert, user}]: the kubeconfigs the master role writes
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     first_service_ip,
     host_files,
     kube_proxy_certificate,
+    kubeconfig_clients,
     node_certificates,
 )
 
@@ -44,4 +46,5 @@ class FilterModule:
             "kube_pki_host_files": host_files,
             "kube_proxy_certificate": _filter_errors(kube_proxy_certificate),
             "kube_cluster_authorities": cluster_authorities,
+            "kube_kubeconfig_clients": kubeconfig_clients,
         }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import BY_NAME, CONTROL_PLANE, Component
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import health_url as kube_proxy_health_url
@@ -55,28 +56,26 @@ def control_plane(profile_reference: str, settings: Mapping[str, Any] | None,
     healthz_port = resolved.get("kubelet_healthz_port") or profile.ports.kubelet_healthz
     kubelet = {"component": "kubelet", "container": kubelet_container,
                "url": f"http://127.0.0.1:{healthz_port}/healthz"}
-    if profile.features.insecure_port:  # the seed: everything on the insecure ports
-        return [kubelet] + [
-            {"component": name, "docker_pod_container": name, "url": f"http://127.0.0.1:{port}/healthz"}
-            for name, port in (("apiserver", resolved["insecure_port"]),
-                               ("controller-manager", profile.ports.controller_manager),
-                               ("scheduler", profile.ports.scheduler))
-        ]
     pki = resolved["pki_dir"]
 
-    def pod(name: str) -> dict[str, str]:  # the static pods run in containerd, inside the kubelet's container
-        return {"pod_container": name, "kubelet_container": kubelet_container}
+    def health_port(row: Component) -> int:  # the apiserver's from the settings, the others' from the profile
+        if row.health_port is None:
+            return int(resolved["insecure_port"] if profile.features.insecure_port else resolved["secure_port"])
+        return int(getattr(profile.ports, row.health_port))
 
-    return [
-        kubelet,
-        {"component": "kube-apiserver", **pod("kube-apiserver"),
-         "url": f"https://127.0.0.1:{resolved['secure_port']}/readyz",
-         "ca_file": f"{pki}/ca.crt", "cert_file": f"{pki}/admin.crt", "key_file": f"{pki}/admin.key"},
-        {"component": "kube-controller-manager", **pod("kube-controller-manager"), "validate_certs": False,
-         "url": f"https://127.0.0.1:{profile.ports.controller_manager}/healthz"},
-        {"component": "kube-scheduler", **pod("kube-scheduler"), "validate_certs": False,
-         "url": f"https://127.0.0.1:{profile.ports.scheduler}/healthz"},
-    ]
+    def endpoint(row: Component) -> dict[str, Any]:
+        port = health_port(row)
+        if profile.features.insecure_port:  # the seed: everything on the insecure ports, pods as Docker containers
+            name = row.hyperkube_subcommand
+            return {"component": name, "docker_pod_container": name, "url": f"http://127.0.0.1:{port}/healthz"}
+        # The static pods run in containerd, inside the kubelet's container.
+        where = {"component": row.name, "pod_container": row.name, "kubelet_container": kubelet_container}
+        if row.health_port is None:
+            return {**where, "url": f"https://127.0.0.1:{port}/readyz",
+                    "ca_file": f"{pki}/ca.crt", "cert_file": f"{pki}/admin.crt", "key_file": f"{pki}/admin.key"}
+        return {**where, "validate_certs": False, "url": f"https://127.0.0.1:{port}/healthz"}
+
+    return [kubelet] + [endpoint(BY_NAME[name]) for name in CONTROL_PLANE]
 
 
 def kube_proxy(profile_reference: str, settings: Mapping[str, Any] | None, deployment: str = "container",

@@ -30,8 +30,8 @@ VALIDATIONS = ("none", "pod", "kubelet_configuration", "kube_proxy_configuration
 DEFAULT_MODE = "0600"
 _OCTAL_MODE = re.compile(r"^0?[0-7]{3,4}$")
 
-# The options a task gives, shared by the action plugin (which validates them first) and the module.
-ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+# One file's options, shared by the action plugin (which validates them first) and the module.
+FILE_OPTIONS: dict[str, dict[str, Any]] = {
     "content": {"type": "dict", "required": True},
     "dest": {"type": "path", "required": True},
     "format": {"type": "str", "choices": list(FORMATS)},
@@ -41,8 +41,33 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "validate": {"type": "str", "choices": list(VALIDATIONS), "default": "none"},
     "kubernetes_version": {"type": "str"},
 }
-# What the action adds for the module: the text it rendered.
-MODULE_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {**ARGUMENT_SPEC, "text": {"type": "str"}}
+# A task gives one file (content, dest and the rest) or several (files: a list of the same options) for one module
+# run; kubernetes_version given beside files is the default of each file's.
+ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    **{name: {**spec, "required": False} for name, spec in FILE_OPTIONS.items()},
+    "files": {"type": "list", "elements": "dict", "options": FILE_OPTIONS},
+}
+ARGUMENT_RULES: dict[str, Any] = {
+    "mutually_exclusive": [("content", "files"), ("dest", "files")],
+    "required_one_of": [("content", "files")],
+    "required_together": [("content", "dest")],
+}
+# What the action adds for the module: the text it rendered, for each file.
+_RENDERED = {"text": {"type": "str"}}
+MODULE_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    **ARGUMENT_SPEC,
+    **_RENDERED,
+    "files": {**ARGUMENT_SPEC["files"], "options": {**FILE_OPTIONS, **_RENDERED}},
+}
+
+
+def requested_files(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each file a task asks for, with its own options: the files list, or the one file of the task's options."""
+    if params.get("files") is None:
+        return [{name: params.get(name) for name in (*FILE_OPTIONS, "text")}]
+    default_version = params.get("kubernetes_version")
+    return [{**item, "kubernetes_version": item.get("kubernetes_version") or default_version}
+            for item in params["files"]]
 
 
 class KubeFileError(ValueError):

@@ -34,6 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import COMPONENTS as COMPONENT_ROWS
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import NAMES
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets_modern import FLAGS as MODERN_FLAGS
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets_modern import SOURCES as MODERN_SOURCES
 
@@ -42,17 +44,11 @@ MODERN_VERSION = "v1.37.2"  # the default version of the modern profile
 MODERN_PREVIOUS_VERSION = "v1.36.3"  # the older version the modern line pins: where an upgrade to MODERN_VERSION starts
 MODERN_VERSIONS = (MODERN_PREVIOUS_VERSION, MODERN_VERSION)  # oldest first
 
-COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
+COMPONENTS = NAMES  # kube_components.py's rows, in their order
 
 # In 1.1 the components are subcommands of the one hyperkube binary.
 HYPERKUBE_SUBCOMMANDS: Mapping[str, str] = MappingProxyType(
-    {
-        "kube-apiserver": "apiserver",
-        "kube-controller-manager": "controller-manager",
-        "kube-scheduler": "scheduler",
-        "kubelet": "kubelet",
-        "kube-proxy": "proxy",
-    }
+    {component.name: component.hyperkube_subcommand for component in COMPONENT_ROWS}
 )
 
 SOURCES: Mapping[str, str] = MappingProxyType(

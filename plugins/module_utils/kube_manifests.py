@@ -165,6 +165,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import CONTAINERD_ENDPOINT
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import BY_NAME, CONTROL_PLANE
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import COMPONENTS as COMPONENT_ROWS
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import (
     KubeFlagsError,
     check_flags,
@@ -177,23 +179,20 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import 
     component_name,
     normalize_flag_name,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import ADMIN_KUBECONFIG
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
     KubeProfile,
     KubeProfileError,
     check_features,
     get_profile,
+    plain_data,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import node_subnet_problems
 
-CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 SEED_MANIFEST = "master.json"
 SEED_POD_NAME = "k8s-master"
-# The seed's container names, in the seed's order (master.json lists the controller-manager first).
-SEED_CONTAINERS = (
-    ("kube-controller-manager", "controller-manager"),
-    ("kube-apiserver", "apiserver"),
-    ("kube-scheduler", "scheduler"),
-)
+# The seed's master.json lists the controller-manager first; each container is named by its hyperkube subcommand.
+SEED_POD_ORDER = ("kube-controller-manager", "kube-apiserver", "kube-scheduler")
 NAMESPACE = "kube-system"
 PRIORITY_CLASS = "system-node-critical"
 PRIORITY = 2000001000  # the value of system-node-critical; kubeadm writes both
@@ -220,19 +219,14 @@ PKI_FILES: Mapping[str, str] = {
     "service_account_private_key": "sa.key",
 }
 KUBECONFIG_FILES: Mapping[str, str] = {
-    "admin": "admin.conf",
-    "kube-controller-manager": "controller-manager.conf",
-    "kube-scheduler": "scheduler.conf",
-    "kubelet": "kubelet.conf",
-    "kube-proxy": "kube-proxy.conf",
+    "admin": ADMIN_KUBECONFIG,
+    **{row.name: row.kubeconfig for row in COMPONENT_ROWS if row.kubeconfig},
 }
 
 # Probe timings of kubeadm's static pods (cmd/kubeadm/app/util/staticpod: LivenessProbe, ReadinessProbe, StartupProbe).
 _LIVENESS = {"initialDelaySeconds": 10, "periodSeconds": 10, "timeoutSeconds": 15, "failureThreshold": 8}
 _READINESS = {"periodSeconds": 1, "timeoutSeconds": 15, "failureThreshold": 3}
 _STARTUP = {"initialDelaySeconds": 10, "periodSeconds": 10, "timeoutSeconds": 15, "failureThreshold": 24}
-_CPU_REQUESTS = {"kube-apiserver": "250m", "kube-controller-manager": "200m", "kube-scheduler": "100m"}
-_HEALTH_PORTS = {"kube-controller-manager": 10257, "kube-scheduler": 10259}
 
 
 class KubeManifestError(ValueError):
@@ -645,14 +639,6 @@ def _nth_address(cidr: str, index: int) -> str:
     return str(ipaddress.ip_network(cidr, strict=False)[index])
 
 
-def _plain_copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(key): _plain_copy(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain_copy(item) for item in value]
-    return value
-
-
 def _profile_rules(profile: KubeProfile, resolved: dict[str, Any]) -> list[str]:
     """Errors for settings that the profile's release cannot honour."""
     errors = []
@@ -718,7 +704,7 @@ def resolve_settings(profile_name: str, settings: Mapping[str, Any] | None = Non
         if value is False and spec.can_be_off:
             resolved[key] = [] if spec.kind == "urls" else None
         else:
-            resolved[key] = _plain_copy(default if value is None else value)
+            resolved[key] = plain_data(default if value is None else value)
     resolved["images"] = {
         **{component: image.reference for component, image in profile.images.items()},
         **resolved["images"],
@@ -806,156 +792,14 @@ def _command(component: str, profile: KubeProfile, flags: dict[str, Any], order:
     return _render_in_order(flags, order, bare_true)
 
 
-def _api_host(resolved: Mapping[str, Any]) -> str:
-    """Where a local client reaches the apiserver: its bind address, or loopback when it binds every address."""
-    address = ipaddress.ip_address(resolved["bind_address"])
-    if address.is_unspecified:
-        return "::1" if address.version == 6 else "127.0.0.1"
-    return str(address)
-
-
-def _host_port(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-# The seed's flags in the seed's order, per component.
-_SEED_ORDER: Mapping[str, tuple[str, ...]] = {
-    "kube-apiserver": ("portal-net", "address", "insecure-port", "etcd-servers", "cluster-name", "v"),
-    "kube-controller-manager": ("master", "cluster-cidr", "allocate-node-cidrs", "v"),
-    "kube-scheduler": ("master", "v"),
-    "kubelet": ("containerized", "hostname-override", "address", "api-servers", "config"),
-    "kube-proxy": ("master", "proxy-mode", "v"),
-}
-
-
-def _seed_flags(component: str, resolved: Mapping[str, Any]) -> dict[str, Any]:
-    master = _host_port(_api_host(resolved), resolved["insecure_port"])
-    verbosity = resolved["verbosity"]
-    if component == "kube-apiserver":
-        return {
-            "portal-net": resolved["service_cidr"],
-            "address": resolved["bind_address"],
-            "insecure-port": resolved["insecure_port"] if resolved["insecure_port"] != 8080 else None,
-            "etcd-servers": resolved["etcd_servers"],
-            "cluster-name": resolved["cluster_name"],
-            "v": verbosity,
-        }
-    if component == "kube-controller-manager":
-        pods = resolved["pod_cidr"]
-        return {"master": master, "cluster-cidr": pods, "allocate-node-cidrs": True if pods else None, "v": verbosity}
-    if component == "kube-scheduler":
-        return {"master": master, "v": verbosity}
-    if component == "kubelet":
-        return {
-            "containerized": True if resolved["kubelet_containerized"] else None,
-            "hostname-override": resolved["hostname_override"],
-            "address": resolved["kubelet_address"],
-            "api-servers": resolved["kubelet_api_servers"] or None,
-            "config": resolved["manifest_dir"],
-        }
-    return {"master": f"http://{master}", "proxy-mode": resolved["proxy_mode"], "v": verbosity}
-
-
-def _modern_flags(component: str, resolved: Mapping[str, Any]) -> dict[str, Any]:
-    pki = resolved["paths"]["pki"]
-    kubeconfig = resolved["paths"]["kubeconfig"].get(component)
-    verbosity = resolved["verbosity"]
-    if component == "kube-apiserver":
-        flags: dict[str, Any] = {
-            "advertise-address": resolved["advertise_address"],
-            "allow-privileged": True,
-            "authorization-mode": ["Node", "RBAC"],
-            "bind-address": resolved["bind_address"],
-            "client-ca-file": pki["ca_cert"],
-            "enable-admission-plugins": ["NodeRestriction"],
-            "etcd-cafile": resolved["etcd_ca_file"],
-            "etcd-certfile": resolved["etcd_cert_file"],
-            "etcd-keyfile": resolved["etcd_key_file"],
-            "etcd-servers": resolved["etcd_servers"],
-            "kubelet-client-certificate": pki["apiserver_kubelet_client_cert"],
-            "kubelet-client-key": pki["apiserver_kubelet_client_key"],
-            # Only sensible once kubelets serve certificates from the cluster CA (kubelet_tls_cert_file); their
-            # default self-signed certificates would fail the check and break logs, exec and port-forward.
-            "kubelet-certificate-authority": pki["ca_cert"] if resolved["kubelet_tls_cert_file"] else None,
-            "kubelet-preferred-address-types": ["InternalIP", "ExternalIP", "Hostname"],
-            "profiling": False,
-            "proxy-client-cert-file": pki["front_proxy_client_cert"],
-            "proxy-client-key-file": pki["front_proxy_client_key"],
-            "requestheader-allowed-names": ["front-proxy-client"],
-            "requestheader-client-ca-file": pki["front_proxy_ca_cert"],
-            "requestheader-extra-headers-prefix": ["X-Remote-Extra-"],
-            "requestheader-group-headers": ["X-Remote-Group"],
-            "requestheader-username-headers": ["X-Remote-User"],
-            "secure-port": resolved["secure_port"],
-            "service-account-issuer": [resolved["service_account_issuer"]],
-            "service-account-key-file": [pki["service_account_public_key"]],
-            "service-account-signing-key-file": pki["service_account_private_key"],
-            "service-cluster-ip-range": resolved["service_cidr"],
-            "tls-cert-file": pki["apiserver_cert"],
-            "tls-private-key-file": pki["apiserver_key"],
-            "v": verbosity,
-        }
-        anonymous = resolved["anonymous_auth"]
-        if anonymous == "health-endpoints":
-            flags["authentication-config"] = resolved["authentication_config_file"]
-        else:  # --anonymous-auth and an AuthenticationConfiguration's anonymous section exclude each other
-            flags["anonymous-auth"] = anonymous == "enabled"
-        if resolved["audit_enabled"]:
-            flags.update(
-                {
-                    "audit-log-path": resolved["audit_log_path"],
-                    "audit-policy-file": resolved["audit_policy_file"],
-                    "audit-log-maxage": resolved["audit_log_maxage"],
-                    "audit-log-maxbackup": resolved["audit_log_maxbackup"],
-                    "audit-log-maxsize": resolved["audit_log_maxsize"],
-                }
-            )
-        return flags
-    common = {
-        "authentication-kubeconfig": kubeconfig,
-        "authorization-kubeconfig": kubeconfig,
-        "bind-address": "127.0.0.1",
-        "kubeconfig": kubeconfig,
-        "leader-elect": True,
-        "profiling": False,
-        "v": verbosity,
-    }
-    if component == "kube-scheduler":
-        return common
-    if component == "kube-controller-manager":
-        pods = resolved["pod_cidr"]
-        return {
-            **common,
-            "allocate-node-cidrs": True if pods else None,
-            "client-ca-file": pki["ca_cert"],
-            "cluster-cidr": pods,
-            "cluster-name": resolved["cluster_name"],
-            "node-cidr-mask-size": resolved["node_cidr_mask_size"] if pods else None,
-            "cluster-signing-cert-file": pki["ca_cert"],
-            "cluster-signing-key-file": pki["ca_key"],
-            "requestheader-client-ca-file": pki["front_proxy_ca_cert"],
-            "root-ca-file": pki["ca_cert"],
-            "service-account-private-key-file": pki["service_account_private_key"],
-            "service-cluster-ip-range": resolved["service_cidr"],
-            "use-service-account-credentials": True,
-        }
-    if component == "kubelet":
-        return {
-            "config": resolved["kubelet_config_file"],
-            "kubeconfig": resolved["kubelet_kubeconfig"],
-            "hostname-override": resolved["hostname_override"],
-            "node-ip": resolved["node_ip"],
-        }
-    return {"config": resolved["kube_proxy_config_file"], "hostname-override": resolved["hostname_override"]}
-
-
 def _component_command(component: str, profile: KubeProfile, resolved: Mapping[str, Any], errors: list[str],
                        warnings: list[str] | None) -> list[str]:
+    row = BY_NAME[component]
     if profile.name == "seed":
-        flags = _merge_extra(component, _seed_flags(component, resolved), resolved)
-        return _command(component, profile, flags, _SEED_ORDER[component], errors, warnings,
+        flags = _merge_extra(component, row.seed_flags(resolved), resolved)
+        return _command(component, profile, flags, row.seed_flag_order, errors, warnings,
                         bare_true=component == "kubelet")
-    flags = _merge_extra(component, _modern_flags(component, resolved), resolved)
+    flags = _merge_extra(component, row.modern_flags(resolved), resolved)
     return _command(component, profile, flags, None, errors, warnings)
 
 
@@ -992,12 +836,15 @@ def _mounts(component: str, resolved: Mapping[str, Any]) -> list[_Mount]:
     def covered(path: str) -> bool:
         return any(path == mount.host_path or path.startswith(mount.host_path.rstrip("/") + "/") for mount in mounts)
 
+    row = BY_NAME[component]
     if resolved["profile"] == "modern":
         for directory in resolved["ca_certs_dirs"]:
             add(_slug(directory), directory, True, "DirectoryOrCreate")
-        if component != "kube-scheduler":
+        if row.reads_pki:
             add("k8s-certs", resolved["pki_dir"], True, "DirectoryOrCreate")
-        if component == "kube-apiserver":
+        if row.kubeconfig:
+            add("kubeconfig", resolved["paths"]["kubeconfig"][component], True, "File")
+        if component == "kube-apiserver":  # the files its settings name
             for path in (resolved["etcd_ca_file"], resolved["etcd_cert_file"], resolved["etcd_key_file"]):
                 if not covered(path):
                     add("etcd-" + _slug(posixpath.dirname(path)), posixpath.dirname(path), True, "DirectoryOrCreate")
@@ -1006,8 +853,6 @@ def _mounts(component: str, resolved: Mapping[str, Any]) -> list[_Mount]:
             if resolved["audit_enabled"]:
                 add("audit-policy", resolved["audit_policy_file"], True, "File")
                 add("audit-log", posixpath.dirname(resolved["audit_log_path"]), False, "DirectoryOrCreate")
-        else:
-            add("kubeconfig", resolved["paths"]["kubeconfig"][component], True, "File")
     for mount in resolved["extra_mounts"]:
         if component in mount.get("components", CONTROL_PLANE):
             read_only = mount.get("read_only")
@@ -1028,8 +873,9 @@ def _volumes(mounts: Sequence[_Mount]) -> tuple[list[dict[str, Any]], list[dict[
     return volumes, volume_mounts
 
 
-def _probe_action(resolved: Mapping[str, Any], component: str, path: str) -> dict[str, Any]:
-    if component == "kube-apiserver":
+def _probe_action(profile: KubeProfile, resolved: Mapping[str, Any], component: str, path: str) -> dict[str, Any]:
+    health_port = BY_NAME[component].health_port
+    if health_port is None:  # the apiserver, on its secure port
         bind = ipaddress.ip_address(resolved["bind_address"])
         host = resolved["advertise_address"] if bind.is_unspecified else resolved["bind_address"]
         port = resolved["secure_port"]
@@ -1038,20 +884,20 @@ def _probe_action(resolved: Mapping[str, Any], component: str, path: str) -> dic
             # 401 and the kubelet would restart a healthy apiserver. A TCP connect needs no credentials.
             return {"tcpSocket": {"host": host, "port": port}}
     else:
-        host, port = "127.0.0.1", _HEALTH_PORTS[component]
+        host, port = "127.0.0.1", getattr(profile.ports, health_port)
     return {"httpGet": {"host": host, "path": path, "port": port, "scheme": "HTTPS"}}
 
 
-def _probes(resolved: Mapping[str, Any], component: str) -> dict[str, Any]:
-    if component == "kube-apiserver":
+def _probes(profile: KubeProfile, resolved: Mapping[str, Any], component: str) -> dict[str, Any]:
+    if BY_NAME[component].health_port is None:  # the apiserver: /livez and /readyz apart, as kubeadm probes it
         return {
-            "livenessProbe": {**_probe_action(resolved, component, "/livez"), **_LIVENESS},
-            "readinessProbe": {**_probe_action(resolved, component, "/readyz"), **_READINESS},
-            "startupProbe": {**_probe_action(resolved, component, "/livez"), **_STARTUP},
+            "livenessProbe": {**_probe_action(profile, resolved, component, "/livez"), **_LIVENESS},
+            "readinessProbe": {**_probe_action(profile, resolved, component, "/readyz"), **_READINESS},
+            "startupProbe": {**_probe_action(profile, resolved, component, "/livez"), **_STARTUP},
         }
     return {
-        "livenessProbe": {**_probe_action(resolved, component, "/healthz"), **_LIVENESS},
-        "startupProbe": {**_probe_action(resolved, component, "/healthz"), **_STARTUP},
+        "livenessProbe": {**_probe_action(profile, resolved, component, "/healthz"), **_LIVENESS},
+        "startupProbe": {**_probe_action(profile, resolved, component, "/healthz"), **_STARTUP},
     }
 
 
@@ -1065,8 +911,8 @@ def _modern_pod(component: str, profile: KubeProfile, resolved: Mapping[str, Any
         "image": resolved["images"][component],
         "imagePullPolicy": "IfNotPresent",
         "command": command,
-        **_probes(resolved, component),
-        "resources": {"requests": {"cpu": _CPU_REQUESTS[component]}},
+        **_probes(profile, resolved, component),
+        "resources": {"requests": {"cpu": BY_NAME[component].cpu_request}},
         "volumeMounts": volume_mounts,
     }
     return {
@@ -1092,7 +938,8 @@ def _seed_pod(profile: KubeProfile, resolved: Mapping[str, Any], errors: list[st
               warnings: list[str] | None) -> dict[str, Any]:
     containers = []
     volumes: dict[str, dict[str, Any]] = {}
-    for component, name in SEED_CONTAINERS:
+    for component in SEED_POD_ORDER:
+        name = BY_NAME[component].hyperkube_subcommand
         command = [*profile.images[component].command, *_component_command(component, profile, resolved, errors,
                                                                             warnings)]
         container: dict[str, Any] = {"name": name, "image": resolved["images"][component], "command": command}
@@ -1299,6 +1146,38 @@ def kubelet_flags(profile_name: str, settings: Mapping[str, Any] | None = None,
     return _flags_of("kubelet", profile_name, settings, warnings)
 
 
+# --- the files of a host, as curtain.kube.kube_file's `files` takes them --------------------------------------------
+def master_config_files(profile_name: str, settings: Mapping[str, Any] | None = None, control_plane: bool = True,
+                        warnings: list[str] | None = None) -> list[dict[str, Any]]:
+    """What the hyperkube_master role writes in one kube_file run: a master's own files (the audit policy, the
+    authentication configuration), the KubeletConfiguration (profiles that have one) and a master's static pods,
+    each {content, dest, mode, validate}. All 0600: they name or hold credentials' paths."""
+    resolved = resolve_settings(profile_name, settings)
+    files = []
+    if control_plane:
+        files += [{"content": content, "dest": path, "mode": "0600", "validate": "none"}
+                  for path, content in control_plane_files(profile_name, settings).items()]
+    if _profile(profile_name).features.kubelet_config_file:
+        files.append({"content": kubelet_configuration(settings, profile_name), "dest": resolved["kubelet_config_file"],
+                      "mode": "0600", "validate": "kubelet_configuration"})
+    if control_plane:
+        files += [{"content": pod, "dest": _join(resolved["manifest_dir"], name), "mode": "0600", "validate": "pod"}
+                  for name, pod in control_plane_pods(profile_name, settings, warnings).items()]
+    return files
+
+
+def kubeconfig_files(clients: Sequence[Mapping[str, str]], cluster_name: str, server: str, kubeconfig_dir: str,
+                     ca_pem: str, client_pems: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """Kubeconfigs that carry their certificates, as kubeadm's do, one per client ({file, cert, user}, as
+    kube_pki.kubeconfig_clients gives them), each {content, dest, mode 0600, validate kubeconfig}; client_pems maps a
+    client's cert to its (certificate, key) PEM texts."""
+    return [{"content": kubeconfig(cluster_name, server, None, None, None, client["user"], embed=True, ca_pem=ca_pem,
+                                   client_cert_pem=client_pems[client["cert"]][0],
+                                   client_key_pem=client_pems[client["cert"]][1]),
+             "dest": _join(kubeconfig_dir, client["file"]), "mode": "0600", "validate": "kubeconfig"}
+            for client in clients]
+
+
 # --- kube-proxy ----------------------------------------------------------------------------------------------------
 def kube_proxy_configuration(settings: Mapping[str, Any] | None = None,
                              profile_name: str = "modern") -> dict[str, Any]:
@@ -1341,7 +1220,9 @@ __all__ = [
     "kube_proxy_configuration",
     "kube_proxy_flags",
     "kubeconfig",
+    "kubeconfig_files",
     "kubelet_configuration",
     "kubelet_flags",
+    "master_config_files",
     "resolve_settings",
 ]

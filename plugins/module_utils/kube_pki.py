@@ -13,12 +13,16 @@ import ipaddress
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import BY_NAME, COMPONENTS
 from ansible_collections.curtain.kube.plugins.module_utils.pki import subject_alt_names
 
 SERVER = ["serverAuth"]
 CLIENT = ["clientAuth"]
 # The user the apiserver calls kubelets as: its kubelet client certificate's CN, with no group.
 APISERVER_KUBELET_CLIENT = "kube-apiserver-kubelet-client"
+KUBELET = BY_NAME["kubelet"]
+KUBE_PROXY = BY_NAME["kube-proxy"]
+ADMIN_KUBECONFIG = "admin.conf"  # kubeadm's name
 
 
 class KubePkiError(ValueError):
@@ -40,6 +44,10 @@ class CertSpec:
         data["usages"] = list(self.usages)
         data["subject_alt_names"] = list(self.subject_alt_names)
         return data
+
+
+# The cluster's first administrator, in system:masters (kubeadm's admin.conf).
+ADMIN = CertSpec("admin", "ca", "kubernetes-admin", ("system:masters",))
 
 
 def _network(variable: str, cidr: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -93,7 +101,7 @@ def node_certificates(node_name: str, node_sans: list[str]) -> list[dict[str, An
     if not node_name:
         raise KubePkiError("node name: empty; set kube_node_name or the inventory name")
     specs = [
-        CertSpec("kubelet-client", "ca", f"system:node:{node_name}", ("system:nodes",)),
+        CertSpec(KUBELET.client_certificate, "ca", KUBELET.user_for(node_name), ("system:nodes",)),
         CertSpec("kubelet-server", "ca", node_name, usages=tuple(SERVER),
                  subject_alt_names=tuple(subject_alt_names([*node_sans, node_name, "127.0.0.1", "localhost"]))),
     ]
@@ -120,11 +128,23 @@ def control_plane_certificates(
         CertSpec("apiserver-kubelet-client", "ca", APISERVER_KUBELET_CLIENT),
         CertSpec("apiserver-etcd-client", "etcd-ca", "kube-apiserver-etcd-client"),
         CertSpec("front-proxy-client", "front-proxy-ca", "front-proxy-client"),
-        CertSpec("controller-manager", "ca", "system:kube-controller-manager"),
-        CertSpec("scheduler", "ca", "system:kube-scheduler"),
-        CertSpec("admin", "ca", "kubernetes-admin", ("system:masters",)),
+        *(CertSpec(row.client_certificate, "ca", row.user) for row in COMPONENTS
+          if row.control_plane and row.client_certificate and row.user),
+        ADMIN,
     ]
     return [spec.to_dict() for spec in specs] + node_certificates(node_name, node_sans)
+
+
+def kubeconfig_clients(control_plane: bool, node_name: str) -> list[dict[str, str]]:
+    """The kubeconfigs the hyperkube_master role writes, each with the client certificate it carries and that
+    certificate's user: {file, cert, user}. A master's admin, controller-manager and scheduler ones, then every host's
+    kubelet's."""
+    clients = [{"file": ADMIN_KUBECONFIG, "cert": ADMIN.name, "user": ADMIN.common_name}] if control_plane else []
+    for row in COMPONENTS:
+        if row.kubeconfig and row.client_certificate and row.user and (
+                row is KUBELET or (control_plane and row.control_plane)):
+            clients.append({"file": row.kubeconfig, "cert": row.client_certificate, "user": row.user_for(node_name)})
+    return clients
 
 
 def apiserver_kubelet_binding() -> dict[str, Any]:
@@ -154,7 +174,7 @@ def cluster_authorities(controller_dir: str) -> list[dict[str, Any]]:
 def kube_proxy_certificate(controller_dir: str) -> list[dict[str, Any]]:
     """The one client certificate every kube-proxy shares (CN system:kube-proxy, the user the system:node-proxier
     ClusterRole is bound to), with its files on the controller, as curtain.kube.pki_check takes it."""
-    spec = CertSpec("kube-proxy", "ca", "system:kube-proxy").to_dict()
+    spec = CertSpec(KUBE_PROXY.client_certificate, "ca", KUBE_PROXY.user).to_dict()
     return [{**spec, "key": f"{controller_dir}/kube-proxy.key", "cert": f"{controller_dir}/kube-proxy.crt",
              "signer_cert": f"{controller_dir}/ca.crt", "signer_key": f"{controller_dir}/ca.key"}]
 

@@ -53,6 +53,7 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import WITH_IMAGE
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import (
     COMPONENTS,
     HYPERKUBE_SUBCOMMANDS,
@@ -155,14 +156,15 @@ class KubeProfile:
         data["label"] = self.label
         data["reference"] = self.reference
         data["default_version"] = PROFILES[self.name].version
-        return _plain(data)
+        return plain_data(data)
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
+    """Plain dicts and lists, copied: from tuples, mappings of any kind, and Ansible's lazy containers."""
     if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): plain_data(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [plain_data(item) for item in value]
     return value
 
 
@@ -256,7 +258,7 @@ def _modern(version: str, line: str, notes: tuple[str, ...]) -> KubeProfile:
         release_line=line,
         images={
             component: Image(repository=f"{_REGISTRY}/{component}", tag=version, command=(component,))
-            for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
+            for component in WITH_IMAGE
         },
         # No tarball is recorded: no stored source gives the published sha512 of these releases' tarballs.
         artifacts={},

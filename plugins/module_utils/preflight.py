@@ -45,9 +45,16 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     kubelet_role,
     node_name_problem,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import (
+    COMPONENTS,
+    CONTROL_PLANE,
+    hyperkube_master_components,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import KubeFlagsetError, component_name
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
+    SEED_MANIFEST,
+    SEED_POD_NAME,
     SETTINGS,
     KubeManifestError,
     resolve_settings,
@@ -64,7 +71,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import 
     DEFAULTS,
     ETCD_PORTS,
     ETCD_TLS,
-    HYPERKUBE_COMPONENTS,
     HYPERKUBE_ETCD_PORTS,
     with_inventory_dir,
 )
@@ -96,10 +102,9 @@ KUBEADM_FILES: Mapping[str, str] = {
     "/etc/kubernetes/super-admin.conf": "kubeadm's super-admin kubeconfig",
 }
 # Static pod manifests curtain writes (modern: kubeadm's file names; seed: the hyperkube master.json; kube-proxy).
-OUR_MANIFESTS = ("kube-apiserver.yaml", "kube-controller-manager.yaml", "kube-scheduler.yaml", "master.json",
-                 "kube-proxy.yaml")
+OUR_MANIFESTS = (*(f"{name}.yaml" for name in CONTROL_PLANE), SEED_MANIFEST, "kube-proxy.yaml")
 # Pod names of those static pods (the kubelet appends "-<node name>").
-OUR_PODS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "k8s-master", "kube-proxy")
+OUR_PODS = (*CONTROL_PLANE, SEED_POD_NAME, "kube-proxy")
 MANAGED_BY_LABELS = ("io.curtain.managed-by", "app.kubernetes.io/managed-by")
 # Whose inputs a host needs: the role's variables are checked on the hosts that run it (Groups.runs).
 # The hyperkube_master role runs wherever a kubelet does: the control plane and its kubelet on masters, the kubelet
@@ -372,8 +377,8 @@ def master_ports(inputs: HostInputs) -> list[PortNeed]:
                               "hyperkube_master_settings.kubelet_healthz_port"))
     needs += [
         PortNeed(ports.kubelet, "kubelet", ""),
-        PortNeed(ports.controller_manager, "kube-controller-manager", ""),
-        PortNeed(ports.scheduler, "kube-scheduler", ""),
+        *(PortNeed(getattr(ports, row.health_port), row.name, "") for row in COMPONENTS
+          if row.control_plane and row.health_port),
     ]
     return needs
 
@@ -950,9 +955,9 @@ def _kube_plans(variable: str, reference: str, components: Sequence[str], source
         version = get_profile(reference).version
     except KubeProfileError:
         return [], None  # reported by the profiles check
+    known = (*hyperkube_master_components(True), DNS_COMPONENT) if variable == "hyperkube_master_images" else ()
     specs = component_specs(tuple(components), {"source": source, "directory": directory, "kubernetes_version": version,
-                                                "machine": architecture}, _plain(images), wanted,
-                            (*HYPERKUBE_COMPONENTS, DNS_COMPONENT) if variable == "hyperkube_master_images" else ())
+                                                "machine": architecture}, _plain(images), wanted, known)
     # manifests are keyed without a trailing slash (bundle_manifest_paths); the plans look them up as given.
     seen = {str(directory): manifests.get(str(directory).rstrip("/"))} if directory else {}
     try:
@@ -1003,7 +1008,7 @@ def image_sources(inputs: HostInputs, groups: Groups, manifests: Mapping[str, An
     kube = []
     if "kubelet" in runs:
         # As the role's preflight: a node's kubelet alone, CoreDNS's image on every kubelet host while it is on.
-        components = HYPERKUBE_COMPONENTS if "control plane" in runs else ("kubelet",)
+        components = hyperkube_master_components("control plane" in runs)
         components += ((DNS_COMPONENT,) if str(inputs.hyperkube_master_dns).lower() != "false"
                        and _profile_name(inputs.hyperkube_master_profile) == "modern" else ())
         kube.append(("hyperkube_master_images", "hyperkube_master_image_directory", inputs.master_reference,

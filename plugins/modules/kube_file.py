@@ -18,6 +18,8 @@ description:
   - The file is written atomically (a temporary file in the same directory, then a rename), with mode C(0600)
     until O(mode) is applied, so a key-bearing file is never readable by others on the way.
   - The host needs only the Python standard library. See notes for files that are YAML but not JSON.
+  - O(files) writes several files in one module run (one connection to the host instead of one per file). Every
+    file is validated first, and one invalid file fails the task before any is written.
 version_added: 0.1.0
 author: curtain contributors
 extends_documentation_fragment:
@@ -28,12 +30,18 @@ options:
     description:
       - The object to write, e.g. the output of the P(curtain.kube.kube_control_plane_pods#filter) or
         P(curtain.kube.kube_kubeconfig#filter) filters. It must be plain data (what JSON can carry).
+      - Required without O(files), and goes with O(dest).
     type: dict
-    required: true
   dest:
-    description: Absolute path of the file on the host. Its directory must exist.
+    description: Absolute path of the file on the host. Its directory must exist. Required with O(content).
     type: path
-    required: true
+  files:
+    description:
+      - Several files, each with the options of one (O(content), O(dest), O(format), O(mode), O(owner), O(group),
+        O(validate), O(kubernetes_version)), written in one module run. Excludes O(content) and O(dest); a
+        O(kubernetes_version) given beside it is each file's default.
+    type: list
+    elements: dict
   format:
     description:
       - V(json) or V(yaml). Default V(json) when O(dest) ends in C(.json), V(yaml) otherwise.
@@ -113,6 +121,11 @@ EXAMPLES = r"""
   loop_control:
     label: "{{ item.key }}"
 
+- name: Write a master's files, its KubeletConfiguration and its static pods in one module run
+  curtain.kube.kube_file:
+    files: "{{ 'modern' | curtain.kube.kube_master_config_files(settings, true) }}"
+    kubernetes_version: modern
+
 - name: Write the kubelet configuration
   curtain.kube.kube_file:
     content: "{{ settings | curtain.kube.kube_kubelet_configuration }}"
@@ -130,39 +143,46 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+files:
+  description:
+    - With O(files), each file's result (V(dest), V(format), V(mode), V(changed), V(content_changed),
+      V(attributes_changed), V(reason)), in the order given; the task's own V(changed) is whether any changed.
+  returned: with O(files)
+  type: list
+  elements: dict
 dest:
   description: The path written (or, in check mode, that would be written).
-  returned: always
+  returned: for one file (each entry of RV(files) has it too)
   type: str
   sample: /etc/kubernetes/manifests/kube-apiserver.yaml
 format:
   description: The format used.
-  returned: always
+  returned: for one file (each entry of RV(files) has it too)
   type: str
   sample: yaml
 mode:
   description: The file's mode after the task (in check mode, the mode it would have).
-  returned: always
+  returned: for one file (each entry of RV(files) has it too)
   type: str
   sample: "0600"
 content_changed:
   description: Whether the parsed content differed (or the file did not exist).
-  returned: always
+  returned: for one file (each entry of RV(files) has it too)
   type: bool
 attributes_changed:
   description: Whether mode, owner or group differed.
-  returned: always
+  returned: for one file (each entry of RV(files) has it too)
   type: bool
 reason:
   description:
     - Why the content counts as changed or not; one of V(created), V(content differs), V(unparseable),
       V(unchanged), V(equal content, other formatting).
-  returned: always
+  returned: for one file (each entry of RV(files) has it too)
   type: str
   sample: content differs
 validation:
   description: What the content was checked against on the controller (absent for O(validate=none)).
-  returned: when O(validate) is not V(none)
+  returned: for one file, when O(validate) is not V(none)
   type: str
   sample: kubernetes-validate schema v1.37.2 (strict)
 validation_errors:
@@ -177,6 +197,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
+    ARGUMENT_RULES,
     MODULE_ARGUMENT_SPEC,
     KubeFileError,
     canonical,
@@ -187,14 +208,14 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
     plan_content,
     read_current,
     render_json,
+    requested_files,
     summary,
     write_atomically,
 )
 
 
-def main() -> None:
-    module = AnsibleModule(argument_spec=MODULE_ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
+def write_one(module: AnsibleModule, params: dict) -> tuple[dict, dict]:
+    """One file: its result and its diff. Fails the module on a file it cannot write."""
     dest = params["dest"]
     try:
         fmt = file_format(dest, params["format"])
@@ -234,14 +255,24 @@ def main() -> None:
         "mode": mode if module.check_mode else (current_mode(dest) or mode),
         **summary(plan, attributes_changed),
     }
-    if module._diff:
-        result["diff"] = {
-            "before_header": diff_header(dest, mode_before),
-            "after_header": diff_header(dest, mode),
-            "before": plan.before,
-            "after": text if plan.changed else plan.before,
-        }
-    module.exit_json(**result)
+    diff = {
+        "before_header": diff_header(dest, mode_before),
+        "after_header": diff_header(dest, mode),
+        "before": plan.before,
+        "after": text if plan.changed else plan.before,
+    }
+    return result, diff
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=MODULE_ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES)
+    written = [write_one(module, params) for params in requested_files(module.params)]
+    if module.params["files"] is None:  # one file: its result is the task's
+        result, diff = written[0]
+        module.exit_json(**result, **({"diff": diff} if module._diff else {}))
+    results = [result for result, _ in written]
+    module.exit_json(changed=any(result["changed"] for result in results), files=results,
+                     **({"diff": [diff for _, diff in written]} if module._diff else {}))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,12 @@ from ansible_collections.curtain.kube.plugins.filter.container_runtime import cn
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import build_cluster, etcd_args
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import MODULE_ARGUMENT_SPEC as HOST_FILES_SPEC
-from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import master_settings, masters
+from ansible_collections.curtain.kube.plugins.module_utils.hyperkube_master_plan import (
+    Inventory,
+    default_inputs,
+    plan,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import masters
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import parse_args
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
     control_plane_files,
@@ -52,11 +57,16 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import
     kube_proxy_configuration,
     kube_proxy_flags,
     kubeconfig,
+    kubeconfig_files,
     kubelet_configuration,
     kubelet_flags,
+    master_config_files,
     resolve_settings,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import control_plane_certificates
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
+    control_plane_certificates,
+    kubeconfig_clients,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import host_files as pki_host_files
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import proxy_settings
@@ -97,23 +107,13 @@ class Deployment:
 
 
 def _hyperkube_master_settings(user: Mapping[str, Any]) -> dict[str, Any]:
-    """What roles/hyperkube_master/tasks/preflight.yml passes the builders (__hyperkube_master_settings_in) on a
-    master, role defaults: the images of the master's components (__hyperkube_master_components: CoreDNS's too while
-    the cluster DNS is on), and the pods' resolv.conf only when hyperkube_master_pod_nameservers names resolvers."""
+    """What the hyperkube_master role's plan gives the builders (__hyperkube_master_settings_in) on a master that is
+    also the etcd member, with the role's defaults and these hyperkube_master_settings."""
     defaults = _role_yaml("hyperkube_master", "defaults/main.yml")
-    role_vars = _role_yaml("hyperkube_master", "vars/main.yml")
-    profile = role_vars["_hyperkube_master_profiles"][PROFILE]
-    components = role_vars["_hyperkube_master_components"] + (
-        ["coredns"] if defaults["hyperkube_master_dns"] and profile["tls"] else [])
-    wanted = kube_wanted_images(PROFILE, components, defaults["hyperkube_master_images"])
-    master = masters([HOST], {HOST: {"address": ADDRESS}})[0]
-    resolv_conf = ({"resolv_conf": "/etc/kubernetes/resolv.conf"} if defaults["hyperkube_master_pod_nameservers"]
-                   else {})
-    return master_settings(
-        master, tls=profile["tls"], wanted_images=wanted, etcd_hosts=[HOST],
-        etcd_settings={HOST: {"address": ADDRESS}}, etcd_scheme=profile["etcd_scheme"],
-        etcd_port=profile["etcd_port"], user={**resolv_conf, **defaults["hyperkube_master_settings"], **user},
-    )
+    own = {"name": HOST, "address": ADDRESS}
+    inputs = default_inputs(HOST, settings={**defaults["hyperkube_master_settings"], **user})
+    return plan(inputs, Inventory(groups={"masters": [HOST], "etcd": [HOST]}, master_hosts={HOST: own}, own=own,
+                                  etcd_hosts={HOST: own})).settings_in
 
 
 def _kube_proxy_settings() -> dict[str, Any]:
@@ -263,11 +263,24 @@ def _item_matches(item: Any, wanted: Any) -> bool:
     return item == wanted
 
 
+def planned_files(builder: str, control_plane: bool = True, node_name: str = HOST) -> list[dict[str, Any]]:
+    """What a curtain.kube.kube_file task whose `files` a builder plans writes on a master (or a node) named
+    node_name, with the role's defaults: its entries {content, dest, mode, validate}."""
+    if builder == "kube_master_config_files":
+        return master_config_files(PROFILE, _hyperkube_master_settings({}), control_plane)
+    assert builder == "kube_kubeconfig_files", builder
+    pem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"
+    clients = kubeconfig_clients(control_plane, node_name)
+    return kubeconfig_files(clients, "kubernetes", f"https://{ADDRESS}:6443", "/etc/kubernetes", pem,
+                            {client["cert"]: (pem, pem) for client in clients})
+
+
 def find_task(role: str, *, dest: str | None = None, path: str | None = None, loop: str | None = None,
-              item: Any = None, files: str | None = None) -> tuple[Task, Any]:
+              item: Any = None, files: str | None = None, planned: str | None = None) -> tuple[Task, Any]:
     """The one task of `role` whose dest or path is exactly this template, whose loop text contains `loop`, and
     whose loop has an item like `item`; with that item (or None). `files` picks a curtain.kube.host_files task
-    whose `files` text contains it."""
+    whose `files` text contains it; `planned` a curtain.kube.kube_file task whose `files` that builder plans, with
+    the entry of its list like `item`."""
     matches = []
     for task in role_tasks(role):
         if dest is not None and task.args.get("dest") != dest:
@@ -278,13 +291,16 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
             continue
         if files is not None and (task.module != HOST_FILES or files not in str(task.args.get("files"))):
             continue
+        if planned is not None and (task.module != KUBE_FILE or planned not in str(task.args.get("files"))):
+            continue
         chosen = None
         if item is not None:
-            chosen = next((each for each in loop_items(task) if _item_matches(each, item)), None)
+            entries = planned_files(planned) if planned is not None else loop_items(task)
+            chosen = next((each for each in entries if _item_matches(each, item)), None)
             if chosen is None:
                 continue
         matches.append((task, chosen))
-    wanted = {"dest": dest, "path": path, "loop": loop, "item": item, "files": files}
+    wanted = {"dest": dest, "path": path, "loop": loop, "item": item, "files": files, "planned": planned}
     assert len(matches) == 1, f"{role}: {len(matches)} tasks match {wanted}: {[t.name for t, _ in matches]}"
     return matches[0]
 
@@ -307,7 +323,7 @@ def task_mode(role: str, **selector: Any) -> str:
     if task.module == HOST_FILES:
         return ", ".join(sorted(_host_files_modes(task)))
     mode = str(task.args.get("mode"))
-    if mode.replace(" ", "") == "{{item.mode}}":
+    if mode.replace(" ", "") == "{{item.mode}}" or (task.module == KUBE_FILE and "files" in task.args):
         mode = str(item["mode"])
     return mode
 
@@ -319,12 +335,12 @@ def task_owner(role: str, **selector: Any) -> str:
 
 
 # The tasks that write the files the items are about, as (role, selector).
-MANIFESTS = ("hyperkube_master", {"dest": "{{ __hyperkube_master_settings.manifest_dir }}/{{ item.key }}"})
-KUBECONFIG = "{{ __hyperkube_master_settings.kubeconfig_dir }}/{{ item.file }}"
 HOST_FILES = "curtain.kube.host_files"
+KUBE_FILE = "curtain.kube.kube_file"
 PKI_CERTS = ("hyperkube_master", {"files": "__hyperkube_master_pki_files.certificates"})
 PKI_KEYS = ("hyperkube_master", {"files": "__hyperkube_master_pki_files.private_keys"})
-KUBELET_CONFIG = ("hyperkube_master", {"dest": "{{ __hyperkube_master_settings.kubelet_config_file }}"})
+KUBELET_CONFIG = ("hyperkube_master", {"planned": "kube_master_config_files",
+                                       "item": {"dest": "/var/lib/kubelet/config.yaml"}})
 ADMIN_ON_CONTROLLER = ("hyperkube_master", {"dest": "{{ hyperkube_master_admin_kubeconfig }}"})
 PROXY_KUBECONFIG = ("kube_proxy", {"dest": "{{ __kube_proxy_paths.kube_proxy_kubeconfig }}"})
 ETCD_DATA_DIR = ("etcd", {"path": "{{ etcd_data_dir }}"})
@@ -337,7 +353,12 @@ POD_SUBNET = "10.244.0.0/24"
 
 
 def _kubeconfig(name: str) -> tuple[str, dict[str, Any]]:
-    return "hyperkube_master", {"dest": KUBECONFIG, "item": {"file": name}}
+    return "hyperkube_master", {"planned": "kube_kubeconfig_files", "item": {"dest": f"/etc/kubernetes/{name}"}}
+
+
+def _manifest(pod: str) -> tuple[str, dict[str, Any]]:
+    return "hyperkube_master", {"planned": "kube_master_config_files",
+                                "item": {"dest": f"/etc/kubernetes/manifests/{pod}"}}
 
 
 # Tasks that write private keys or credentials: each must keep them out of the log and the diff.
@@ -641,12 +662,12 @@ def _extra(component: str, name: str, value: Any) -> dict[str, Any]:
 
 
 def _pod_mode(number: str, title: str, pod: str) -> Item:
-    return Item(number, title, file_mode(f"/etc/kubernetes/manifests/{pod}", MANIFESTS, only_if=_has_pod(pod)),
+    return Item(number, title, file_mode(f"/etc/kubernetes/manifests/{pod}", _manifest(pod), only_if=_has_pod(pod)),
                 MODE_600)
 
 
 def _pod_owner(number: str, title: str, pod: str) -> Item:
-    return Item(number, title, file_owner(f"/etc/kubernetes/manifests/{pod}", MANIFESTS), ROOT_OWNED)
+    return Item(number, title, file_owner(f"/etc/kubernetes/manifests/{pod}", _manifest(pod)), ROOT_OWNED)
 
 
 APISERVER = "kube-apiserver"

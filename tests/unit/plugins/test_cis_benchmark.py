@@ -119,15 +119,17 @@ def test_secrets_stay_out_of_logs_and_diffs(role: str, selector: dict) -> None:
 def test_a_node_writes_its_kubelet_s_kubeconfig_with_the_task_a_master_does() -> None:
     """4.1.5 and 4.1.6 hold on a node too: its kubelet.conf comes from the same task (the same mode and owner), and
     a node writes none of the control plane's kubeconfigs."""
-    task, item = cis_table.find_task("hyperkube_master", dest=cis_table.KUBECONFIG, item={"file": "kubelet.conf"})
-    assert item == {"file": "kubelet.conf", "cert": "kubelet-client", "user": f"system:node:{cis_table.HOST}"}
-    on_master = [entry["file"] for entry in cis_table.loop_items(task)]
-    assert on_master == ["admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf"]
-    on_node = cis_table.loop_items(
-        task, {"__hyperkube_master_control_plane": False, "__hyperkube_master_self": {"name": "n1"}}
-    )
-    assert on_node == [{"file": "kubelet.conf", "cert": "kubelet-client", "user": "system:node:n1"}]
-    assert task.args["mode"] == "0600" and "owner" not in task.args
+    task, item = cis_table.find_task("hyperkube_master", planned="kube_kubeconfig_files",
+                                     item={"dest": "/etc/kubernetes/kubelet.conf"})
+    assert "__hyperkube_master_control_plane | curtain.kube.kube_kubeconfig_clients" in task.args["files"]
+    assert item["content"]["users"][0]["name"] == f"system:node:{cis_table.HOST}"
+    on_master = cis_table.planned_files("kube_kubeconfig_files")
+    assert [entry["dest"].rsplit("/", 1)[1] for entry in on_master] == [
+        "admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf"]
+    (on_node,) = cis_table.planned_files("kube_kubeconfig_files", control_plane=False, node_name="n1")
+    assert on_node["dest"] == "/etc/kubernetes/kubelet.conf" and on_node["mode"] == "0600"
+    assert on_node["content"]["users"][0]["name"] == "system:node:n1"
+    assert "owner" not in task.args
 
 
 def test_a_node_gets_no_etcd_pki_directory() -> None:

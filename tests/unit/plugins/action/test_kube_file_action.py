@@ -193,3 +193,54 @@ def test_rendering_is_deterministic() -> None:
 )
 def test_kubernetes_version(requested: str | None, expected: str) -> None:
     assert kubernetes_version(requested) == expected
+
+
+@needs_schemas
+def test_several_files_are_validated_together_and_written_in_one_module_run(tmp_path: Path,
+                                                                           harness: Harness) -> None:
+    """`files`: every file is checked before any is written, and the host gets them in one module run."""
+    pods = control_plane_pods("modern", {"advertise_address": "10.0.0.5"})
+    config = kubelet_configuration({})
+    files = [{"content": pod, "dest": str(tmp_path / name), "validate": "pod"} for name, pod in pods.items()]
+    files.append({"content": config, "dest": str(tmp_path / "config.yaml"), "validate": "kubelet_configuration",
+                  "mode": "0644"})
+    broken = {**pods["kube-scheduler.yaml"], "spec": {**pods["kube-scheduler.yaml"]["spec"], "hostNetwork": "yes"}}
+    refused = harness.run({"files": [*files[:-1], {**files[1], "content": broken}], "kubernetes_version": "modern"})
+    assert refused["failed"] is True and harness.sent == []
+    assert [error.split(": ")[0] for error in refused["validation_errors"]] == [str(tmp_path / "kube-controller-manager"
+                                                                                 ".yaml")]
+    assert not list(tmp_path.iterdir())
+
+    written = harness.run({"files": files, "kubernetes_version": "modern"})
+    assert not written.get("failed") and written["changed"] is True
+    (sent,) = harness.sent
+    assert [item["dest"] for item in sent["files"]] == [item["dest"] for item in files]
+    assert [result["reason"] for result in written["files"]] == ["created"] * 4
+    assert yaml.safe_load((tmp_path / "config.yaml").read_text()) == config
+    assert oct((tmp_path / "config.yaml").stat().st_mode & 0o777) == "0o644"
+    assert oct((tmp_path / "kube-apiserver.yaml").stat().st_mode & 0o777) == "0o600"
+
+    (tmp_path / "kube-scheduler.yaml").write_text(json.dumps(pods["kube-scheduler.yaml"]))  # same data, other form
+    again = harness.run({"files": files, "kubernetes_version": "modern"})
+    assert again["changed"] is False
+    assert [result["reason"] for result in again["files"]] == [
+        "unchanged", "unchanged", "equal content, other formatting", "unchanged"]
+
+
+def test_several_files_in_check_mode_report_each_and_write_none(tmp_path: Path, module_runner: Any) -> None:
+    harness = Harness(module_runner, check_mode=True)
+    (tmp_path / "a.yaml").write_text(render({"a": 1}, "yaml"))
+    (tmp_path / "a.yaml").chmod(0o600)
+    result = harness.run({"files": [{"content": {"a": 1}, "dest": str(tmp_path / "a.yaml")},
+                                    {"content": {"b": 2}, "dest": str(tmp_path / "b.yaml")}]})
+    assert result["changed"] is True
+    assert [(item["changed"], item["reason"]) for item in result["files"]] == [(False, "unchanged"), (True, "created")]
+    assert [diff["after"] for diff in result["diff"]] == [render({"a": 1}, "yaml"), render({"b": 2}, "yaml")]
+    assert not (tmp_path / "b.yaml").exists()
+
+
+@pytest.mark.parametrize("args", [{"content": {"a": 1}}, {"files": [], "content": {"a": 1}, "dest": "/x.yaml"}, {}])
+def test_one_file_or_a_list_of_files_not_both(tmp_path: Path, harness: Harness, args: dict[str, Any]) -> None:
+    with pytest.raises(AnsibleActionFail):
+        harness.run(args)
+    assert harness.sent == []

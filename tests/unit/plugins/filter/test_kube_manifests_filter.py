@@ -22,8 +22,9 @@ def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_the_filters_are_registered() -> None:
     assert set(filters.FilterModule().filters()) == {
-        "kube_control_plane_pods", "kube_control_plane_files", "kube_settings", "kube_kubeconfig",
-        "kube_kubelet_configuration", "kube_kubelet_flags", "kube_proxy_configuration", "kube_proxy_flags",
+        "kube_control_plane_pods", "kube_master_config_files", "kube_kubeconfig_files", "kube_settings",
+        "kube_kubeconfig", "kube_kubelet_configuration", "kube_kubelet_flags", "kube_proxy_configuration",
+        "kube_proxy_flags",
     }
 
 
@@ -31,7 +32,8 @@ def test_the_filters_are_registered() -> None:
     ("name", "args", "builder", "builder_args"),
     [
         ("kube_control_plane_pods", ("modern", MODERN), kube_manifests.control_plane_pods, ("modern", MODERN)),
-        ("kube_control_plane_files", ("modern", MODERN), kube_manifests.control_plane_files, ("modern", MODERN)),
+        ("kube_master_config_files", ("modern", MODERN, False), kube_manifests.master_config_files,
+         ("modern", MODERN, False)),
         ("kube_kubelet_configuration", ({},), kube_manifests.kubelet_configuration, ({},)),
         ("kube_kubelet_flags", ("seed", {}), kube_manifests.kubelet_flags, ("seed", {})),
         ("kube_proxy_configuration", ({"pod_cidr": "10.244.0.0/16"},), kube_manifests.kube_proxy_configuration,
@@ -84,3 +86,23 @@ def test_deprecations_are_displayed_once(warnings: list[str]) -> None:
     filters.kube_control_plane_pods("seed", {})
     assert len(warnings) == len(set(warnings)) == 2
     assert any("--portal-net is deprecated" in warning for warning in warnings)
+
+
+def test_the_kubeconfig_files_carry_the_controllers_certificates(tmp_path: Any) -> None:
+    (tmp_path / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n")
+    host = tmp_path / "node-1"
+    host.mkdir()
+    (host / "kubelet-client.crt").write_text("-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n")
+    clients = [{"file": "kubelet.conf", "cert": "kubelet-client", "user": "system:node:node-1"}]
+    with pytest.raises(AnsibleFilterError, match=r"cannot read .*node-1/kubelet-client\.key"):
+        filters.kube_kubeconfig_files(clients, "kubernetes", "https://10.0.0.5:6443", "/etc/kubernetes",
+                                      str(tmp_path), str(host))
+    (host / "kubelet-client.key").write_text("-----BEGIN EC PRIVATE KEY-----\nS0VZ\n-----END EC PRIVATE KEY-----\n")
+    (written,) = filters.kube_kubeconfig_files(clients, "kubernetes", "https://10.0.0.5:6443", "/etc/kubernetes",
+                                               str(tmp_path), str(host))
+    assert written["dest"] == "/etc/kubernetes/kubelet.conf" and written["mode"] == "0600"
+    assert written["validate"] == "kubeconfig"
+    assert written["content"] == kube_manifests.kubeconfig(
+        "kubernetes", "https://10.0.0.5:6443", None, None, None, "system:node:node-1", embed=True,
+        ca_pem=(tmp_path / "ca.crt").read_text(), client_cert_pem=(host / "kubelet-client.crt").read_text(),
+        client_key_pem=(host / "kubelet-client.key").read_text())

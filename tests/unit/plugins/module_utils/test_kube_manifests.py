@@ -21,6 +21,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import
     kubeconfig,
     kubelet_configuration,
     kubelet_flags,
+    master_config_files,
     resolve_settings,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
@@ -812,3 +813,19 @@ def test_component_configuration_of_an_unpinned_version_is_refused() -> None:
         kubelet_configuration({}, "modern@v1.34.2")
     with pytest.raises(KubeManifestError, match="not pinned in profile modern"):
         kube_proxy_configuration({}, "modern@v1.34.2")
+
+
+def test_a_masters_files_go_in_one_list_and_a_nodes_is_its_kubelet_configuration() -> None:
+    """What the role writes in one kube_file run: the apiserver's own files first (its pod reads them), then the
+    KubeletConfiguration, then the pods; a node writes only the KubeletConfiguration; the seed has none to write."""
+    master = master_config_files("modern", MODERN, True)
+    assert [(item["dest"], item["validate"]) for item in master] == [
+        *[(path, "none") for path in control_plane_files("modern", MODERN)],
+        ("/var/lib/kubelet/config.yaml", "kubelet_configuration"),
+        *[(f"/etc/kubernetes/manifests/{name}", "pod") for name in control_plane_pods("modern", MODERN)],
+    ]
+    assert {item["mode"] for item in master} == {"0600"}
+    assert master[len(control_plane_files("modern", MODERN))]["content"] == kubelet_configuration(MODERN)
+    assert [item["dest"] for item in master_config_files("modern", MODERN, False)] == [
+        "/var/lib/kubelet/config.yaml"]
+    assert [item["dest"] for item in master_config_files("seed", {}, True)] == ["/etc/kubernetes/manifests/master.json"]

@@ -7,7 +7,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import 
     DEFAULTS,
     ETCD_PORTS,
     ETCD_TLS,
-    HYPERKUBE_COMPONENTS,
     HYPERKUBE_ETCD_PORTS,
     role_defaults,
 )
@@ -27,7 +26,6 @@ def test_a_default_that_follows_the_profile_comes_from_the_profile_tables() -> N
                           "seed": {"client_port": 4001, "peer_port": 2380}}
     assert ETCD_TLS == {"modern": True, "seed": False}
     assert HYPERKUBE_ETCD_PORTS == {"modern": 2379, "seed": 4001}
-    assert HYPERKUBE_COMPONENTS == ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")
 
 
 def test_role_defaults_fills_in_the_inventory_dir_and_copies() -> None:

@@ -1,0 +1,198 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""The hyperkube_master role's planner: from the role's inputs and the inventory, everything its steps apply.
+
+`plan(inputs, inventory) -> MasterPlan` decides, on the controller and without touching a host, whether the host runs
+the control plane or a kubelet alone, the masters model, the images and where each comes from, the settings the
+builders take (and the same with every default filled in), the certificates and the files they go to, containerd's
+files and the ports the host must have free. The role calls it once (the curtain.kube.hyperkube_master_plan filter,
+in tasks/preflight.yml: one fact, __hyperkube_master_plan, whose parts vars/main.yml names), and its later steps only
+read the plan; a bad input fails here, before any host changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
+    DNS_COMPONENT,
+    kubelet_role,
+    master_settings,
+    masters,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import hyperkube_master_components
+from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
+    control_plane_certificates,
+    controller_files,
+    host_files,
+    node_certificates,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
+from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
+    HYPERKUBE_ETCD_PORTS,
+    HYPERKUBE_PROFILES,
+    role_defaults,
+)
+
+
+class MasterPlanError(ValueError):
+    """Inputs no plan can be made from; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class MasterInputs:
+    """The role's variables that the plan reads (defaults/main.yml and vars/main.yml say what each means)."""
+
+    host: str
+    profile: str
+    profiles: Mapping[str, Mapping[str, Any]]  # _hyperkube_master_profiles
+    reference: str  # _hyperkube_master_reference: the profile and its pinned version
+    group: str
+    node_group: str
+    etcd_group: str
+    control_plane_taint: bool
+    etcd_port: int
+    settings: Mapping[str, Any]
+    images: Mapping[str, Any]
+    image_source: str
+    image_directory: str
+    image_manifest: Mapping[str, Any]  # the offline bundle's manifest.json, {} without one
+    architecture: str
+    dns: bool
+    pod_nameservers: Sequence[str]
+    pki_controller_dir: str
+    etcd_pki_controller_dir: str
+    extra_sans: Sequence[str]
+    sandbox_image: str
+    restrict_oom_score_adj: bool
+    insecure_registries: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What the plan needs of the inventory: the groups, and {host: {name, address}} of the masters, of this host
+    and of the etcd members (inventory.host_settings)."""
+
+    groups: Mapping[str, Sequence[str]]
+    master_hosts: Mapping[str, Mapping[str, str]]
+    own: Mapping[str, str]
+    etcd_hosts: Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class MasterPlan:
+    control_plane: bool
+    profile: Mapping[str, Any]  # the role's profile table row (tls, etcd_scheme, etcd_port, kubelet_command)
+    kube_profile: Mapping[str, Any]  # kube_profiles' profile, as the kube_profile filter gives it
+    masters: list[dict[str, Any]]
+    components: list[str]  # whose images this host needs
+    self: dict[str, Any]  # this host in the masters model
+    wanted: dict[str, dict[str, str]]
+    plans: list[dict[str, Any]]  # where each image comes from (artifacts)
+    settings_in: dict[str, Any]  # what the builders take
+    settings: dict[str, Any]  # the same with every default filled in
+    certs: list[dict[str, Any]]
+    pki_files: dict[str, Any]
+    runtime_files: dict[str, str]
+    ports: list[int]  # what must be free unless the curtain kubelet runs
+
+
+def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> MasterInputs:
+    """The role's defaults as inputs (what the role plans with an inventory that sets nothing), with `changes` over
+    them: for the preflight playbook, the CIS table and the tests."""
+    defaults = role_defaults(inventory_dir)
+
+    def default(name: str) -> Any:
+        return defaults[f"hyperkube_master_{name}"]
+
+    profile = changes.get("profile", default("profile"))
+    version = default("version")
+    inputs = MasterInputs(
+        host=host, profile=profile, profiles=HYPERKUBE_PROFILES,
+        reference=f"{profile}@{version}" if version else profile,
+        group=default("group"), node_group=default("node_group"), etcd_group=default("etcd_group"),
+        control_plane_taint=default("control_plane_taint"), etcd_port=HYPERKUBE_ETCD_PORTS.get(profile, 0),
+        settings=default("settings"), images=default("images"), image_source=default("image_source"),
+        image_directory=default("image_directory"), image_manifest={}, architecture="x86_64", dns=default("dns"),
+        pod_nameservers=default("pod_nameservers"), pki_controller_dir=default("pki_controller_dir"),
+        etcd_pki_controller_dir=default("etcd_pki_controller_dir"), extra_sans=default("extra_sans"),
+        sandbox_image=default("sandbox_image"), restrict_oom_score_adj=default("restrict_oom_score_adj"),
+        insecure_registries=default("insecure_registries"),
+    )
+    return replace(inputs, **changes)
+
+
+def _resolv_conf(inputs: MasterInputs) -> dict[str, str]:
+    """With pod_nameservers, the pods' resolv.conf next to the KubeletConfiguration, in the kubelet's own directory
+    (which the kubelet's container mounts)."""
+    if not inputs.pod_nameservers:
+        return {}
+    config = str(inputs.settings.get("kubelet_config_file") or "/var/lib/kubelet/config.yaml")
+    return {"resolv_conf": f"{config.rsplit('/', 1)[0]}/resolv.conf"}
+
+
+def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
+    if inputs.profile not in inputs.profiles:
+        raise MasterPlanError(f"hyperkube_master_profile: {inputs.profile!r} is not one of "
+                              f"{', '.join(inputs.profiles)}")
+    profile = inputs.profiles[inputs.profile]
+    control_plane = kubelet_role(inputs.host, inventory.groups, inputs.group, inputs.node_group,
+                                 inputs.control_plane_taint) == "master"
+    if not (control_plane or profile["tls"]):
+        raise MasterPlanError(
+            f"{inputs.host} is in '{inputs.node_group}' (hyperkube_master_node_group), but the seed profile runs "
+            f"masters only, as the seed did: move it to '{inputs.group}' or use the modern profile")
+    kube_profile = get_profile(inputs.reference)
+    master_hosts = list(inventory.groups.get(inputs.group) or [])
+    model = masters(master_hosts, dict(inventory.master_hosts), inputs.group)
+    if not control_plane:
+        model_of_self = masters([inputs.host], {inputs.host: dict(inventory.own)}, inputs.node_group)
+    else:
+        model_of_self = model
+    own = next(master for master in model_of_self if master["host"] == inputs.host)
+    # A node runs the kubelet alone; CoreDNS may run on any kubelet host.
+    components = [*hyperkube_master_components(control_plane), *([DNS_COMPONENT] if inputs.dns and profile["tls"]
+                                                                 else [])]
+    wanted = wanted_images(inputs.reference, components, dict(inputs.images or {}))
+    specs = component_specs(components, {"source": inputs.image_source, "directory": inputs.image_directory,
+                                         "kubernetes_version": kube_profile.version,
+                                         "machine": inputs.architecture},
+                            dict(inputs.images or {}), wanted, (*hyperkube_master_components(True), DNS_COMPONENT))
+    manifests = {inputs.image_directory: dict(inputs.image_manifest)} if inputs.image_directory else {}
+    image_plans = plan_images(wanted, specs, variable="hyperkube_master_images", manifests=manifests)
+
+    etcd_members = list(inventory.groups.get(inputs.etcd_group) or [])
+    settings_in = master_settings(
+        own, tls=profile["tls"], wanted_images=wanted, etcd_hosts=etcd_members,
+        etcd_settings=dict(inventory.etcd_hosts), etcd_scheme=profile["etcd_scheme"], etcd_port=int(inputs.etcd_port),
+        user={**_resolv_conf(inputs), **dict(inputs.settings)})
+    settings = resolve_settings(inputs.reference, settings_in)
+
+    certs: list[dict[str, Any]] = []
+    pki_files: dict[str, Any] = {}
+    containerd_files: dict[str, str] = {}
+    if profile["tls"]:
+        sans = [own["address"], *own["hostnames"]]
+        specs_of_certs = (control_plane_certificates(own["name"], sans, model, settings["service_cidr"],
+                                                     settings["cluster_domain"], list(inputs.extra_sans))
+                          if control_plane else node_certificates(own["name"], sans))
+        certs = controller_files(specs_of_certs, inputs.pki_controller_dir, inputs.host,
+                                 inputs.etcd_pki_controller_dir)
+        pki_files = host_files(certs, inputs.pki_controller_dir, inputs.host, inputs.etcd_pki_controller_dir,
+                               settings["pki_dir"], control_plane)
+        containerd_files = runtime_files(inputs.sandbox_image, inputs.restrict_oom_score_adj,
+                                         list(inputs.insecure_registries), settings["cgroup_root"])
+
+    ports = [kube_profile.ports.kubelet, settings.get("kubelet_healthz_port") or kube_profile.ports.kubelet_healthz]
+    if control_plane:
+        ports += [kube_profile.ports.controller_manager, kube_profile.ports.scheduler,
+                  settings["secure_port"] if profile["tls"] else settings["insecure_port"]]
+    return MasterPlan(
+        control_plane=control_plane, profile=dict(profile), kube_profile=kube_profile.to_dict(), masters=model,
+        components=components, self=own, wanted=wanted, plans=image_plans, settings_in=settings_in, settings=settings,
+        certs=certs, pki_files=pki_files, runtime_files=containerd_files, ports=ports)
