@@ -89,6 +89,20 @@ def test_the_command_the_summary_gives_reaches_the_cluster(up: str) -> None:
             ("kube-apiserver", "kube-controller-manager", "kube-scheduler")} <= running
 
 
+def changed_tasks(output: str) -> list[str]:
+    """The tasks the run reports a change for, by their banners ("TASK [name] ***"), with what they printed."""
+    changed, task, lines = [], "", []
+    for line in output.splitlines():
+        if line.startswith("TASK ["):
+            task, lines = line[len("TASK ["):].split("]", 1)[0], []
+        else:
+            lines.append(line)
+        if line.startswith("changed:"):
+            changed.append(f"{task}: {' / '.join(lines)[-1500:]}")
+    return changed
+
+
 def test_a_second_make_up_changes_nothing(up: str) -> None:
-    again = recap(make_up())
-    assert again["failed"] == 0 and again["changed"] == 0, again
+    output = make_up()
+    again = recap(output)
+    assert again["failed"] == 0 and again["changed"] == 0, (again, changed_tasks(output))
