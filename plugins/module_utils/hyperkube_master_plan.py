@@ -24,7 +24,10 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     master_settings,
     masters,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_components import hyperkube_master_components
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import (
+    control_plane_health_ports,
+    hyperkube_master_components,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     control_plane_certificates,
@@ -190,7 +193,7 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
 
     ports = [kube_profile.ports.kubelet, settings.get("kubelet_healthz_port") or kube_profile.ports.kubelet_healthz]
     if control_plane:
-        ports += [kube_profile.ports.controller_manager, kube_profile.ports.scheduler,
+        ports += [*(port for _, port in control_plane_health_ports(kube_profile.ports)),
                   settings["secure_port"] if profile["tls"] else settings["insecure_port"]]
     return MasterPlan(
         control_plane=control_plane, profile=dict(profile), kube_profile=kube_profile.to_dict(), masters=model,

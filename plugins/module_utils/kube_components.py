@@ -43,7 +43,7 @@ class Component:
 
 
 # --- the flag builders ---------------------------------------------------------------------------------------------
-def api_host(resolved: Mapping[str, Any]) -> str:
+def _api_host(resolved: Mapping[str, Any]) -> str:
     """Where a local client reaches the apiserver: its bind address, or loopback when it binds every address."""
     address = ipaddress.ip_address(resolved["bind_address"])
     if address.is_unspecified:
@@ -51,12 +51,12 @@ def api_host(resolved: Mapping[str, Any]) -> str:
     return str(address)
 
 
-def host_port(host: str, port: int) -> str:
+def _host_port(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _seed_master(resolved: Mapping[str, Any]) -> str:
-    return host_port(api_host(resolved), resolved["insecure_port"])
+    return _host_port(_api_host(resolved), resolved["insecure_port"])
 
 
 def _seed_apiserver(resolved: Mapping[str, Any]) -> dict[str, Any]:
@@ -249,8 +249,11 @@ CONTROL_PLANE: tuple[str, ...] = tuple(component.name for component in COMPONENT
 WITH_IMAGE: tuple[str, ...] = tuple(component.name for component in COMPONENTS if component.image)
 
 
-def component(name: str) -> Component:
-    return BY_NAME[name]
+def control_plane_health_ports(ports: Any) -> list[tuple[str, int]]:
+    """(component, port) of the control-plane components whose /healthz port the profile gives (kube_profiles.Ports):
+    the controller-manager's and the scheduler's; the apiserver's is a setting."""
+    return [(row.name, int(getattr(ports, row.health_port))) for row in COMPONENTS
+            if row.control_plane and row.health_port]
 
 
 def hyperkube_master_components(control_plane: bool) -> tuple[str, ...]:
@@ -259,5 +262,5 @@ def hyperkube_master_components(control_plane: bool) -> tuple[str, ...]:
     return (*CONTROL_PLANE, "kubelet") if control_plane else ("kubelet",)
 
 
-__all__ = ["BY_NAME", "COMPONENTS", "CONTROL_PLANE", "NAMES", "WITH_IMAGE", "Component", "api_host", "component",
-           "host_port", "hyperkube_master_components"]
+__all__ = ["BY_NAME", "COMPONENTS", "CONTROL_PLANE", "NAMES", "WITH_IMAGE", "Component", "control_plane_health_ports",
+           "hyperkube_master_components"]

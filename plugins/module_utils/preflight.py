@@ -46,8 +46,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     node_name_problem,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_components import (
-    COMPONENTS,
     CONTROL_PLANE,
+    control_plane_health_ports,
     hyperkube_master_components,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags
@@ -377,8 +377,7 @@ def master_ports(inputs: HostInputs) -> list[PortNeed]:
                               "hyperkube_master_settings.kubelet_healthz_port"))
     needs += [
         PortNeed(ports.kubelet, "kubelet", ""),
-        *(PortNeed(getattr(ports, row.health_port), row.name, "") for row in COMPONENTS
-          if row.control_plane and row.health_port),
+        *(PortNeed(port, name, "") for name, port in control_plane_health_ports(ports)),
     ]
     return needs
 
