@@ -62,8 +62,11 @@ lint:
 	ansible-lint
 	$(MAKE) --no-print-directory build
 
+# A real etcd, and a real kube-apiserver of the default version's build for the controller's API steps (kube_api).
 unit:
-	CURTAIN_ETCD_BIN_DIR=$$(scripts/images etcd-bin-dir) pytest tests/unit
+	CURTAIN_ETCD_BIN_DIR=$$(scripts/images etcd-bin-dir) \
+	CURTAIN_KUBE_BIN_DIR=$$(python3 scripts/build_components.py --print-dir kubernetes-$$(python3 scripts/build_components.py --default-version)) \
+	  pytest tests/unit
 
 # The etcd images' digests as CURTAIN_TEST_ETCD_DIGEST (the modern default) and CURTAIN_TEST_ETCD_DIGEST_<X_Y_Z>;
 # each other test image's digest as CURTAIN_TEST_DIGEST_<NAME> (kube-apiserver -> KUBE_APISERVER) for the newest tag of

@@ -103,6 +103,9 @@ class MasterPlan:
     pki_files: dict[str, Any]
     runtime_files: dict[str, str]
     ports: list[int]  # what must be free unless the curtain kubelet runs
+    # {name, taint} of this host's Node for kube_api's control_plane_nodes (labelled, tainted or not); None on a node
+    # and in the seed profile (no Node labels through a TLS-less apiserver).
+    control_plane_node: dict[str, Any] | None
 
 
 def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> MasterInputs:
@@ -198,4 +201,6 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
     return MasterPlan(
         control_plane=control_plane, profile=dict(profile), kube_profile=kube_profile.to_dict(), masters=model,
         components=components, self=own, wanted=wanted, plans=image_plans, settings_in=settings_in, settings=settings,
-        certs=certs, pki_files=pki_files, runtime_files=containerd_files, ports=ports)
+        certs=certs, pki_files=pki_files, runtime_files=containerd_files, ports=ports,
+        control_plane_node={"name": own["name"], "taint": bool(inputs.control_plane_taint)}
+        if control_plane and profile["tls"] else None)

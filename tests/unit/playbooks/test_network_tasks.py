@@ -33,7 +33,7 @@ def _role_tasks() -> list[dict[str, Any]]:
 
 def _run(tmp_path: Path, nodes: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
     play = [{"name": "The pod network's file", "hosts": "localhost", "gather_facts": False,
-             "vars": {"__hyperkube_master_all_nodes": {"resources": nodes}, "__hyperkube_master_self": {"name": "n1"}},
+             "vars": {"__hyperkube_master_cluster": {"nodes": nodes}, "__hyperkube_master_self": {"name": "n1"}},
              "tasks": _role_tasks()}]
     playbook = tmp_path / "network.yml"
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))

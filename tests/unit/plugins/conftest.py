@@ -27,6 +27,7 @@ from support.etcd_processes import (
     etcd_binary_or_skip,
     free_port,
 )
+from support.kube_apiserver import KubeApiserver, kube_apiserver_binary_or_skip, start_kube_apiserver
 
 CLUSTER_TOKEN = "curtain-unit"
 
@@ -34,6 +35,23 @@ CLUSTER_TOKEN = "curtain-unit"
 @pytest.fixture(scope="session")
 def etcd_binary() -> Path:
     return etcd_binary_or_skip()
+
+
+@pytest.fixture(scope="session")
+def kube_apiserver(etcd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeApiserver]:
+    """A real kube-apiserver over a real etcd for the whole session (it takes seconds to start); tests that use it
+    name their objects apart."""
+    binary = kube_apiserver_binary_or_skip()
+    directory = tmp_path_factory.mktemp("kube-apiserver")
+    etcd = EtcdProcesses(etcd_binary, directory)
+    try:
+        apiserver = start_kube_apiserver(binary, etcd, directory)
+        try:
+            yield apiserver
+        finally:
+            apiserver.stop()
+    finally:
+        etcd.stop_all()
 
 
 def loopback_cluster(size: int, scheme: str = "http") -> list[EtcdMember]:

@@ -48,6 +48,7 @@ def test_a_master_runs_the_control_plane_with_its_certificates_files_and_ports()
     assert {"path": "/etc/kubernetes/pki/etcd", "mode": "0700"} in made.pki_files["directories"]
     assert "/etc/curtain/containerd/config.toml" in made.runtime_files
     assert made.ports == [10250, 10248, 10257, 10259, 6443]
+    assert made.control_plane_node == {"name": "m2", "taint": True}
     # The kubelet's image is built from the release's binaries on the controller; the others are pulled.
     assert [(image_plan["components"], image_plan["source"]) for image_plan in made.plans] == [
         (["kube-apiserver"], "registry"), (["kube-controller-manager"], "registry"), (["kube-scheduler"], "registry"),
@@ -62,6 +63,7 @@ def test_a_node_runs_the_kubelet_alone_with_its_own_certificates() -> None:
     assert [cert["name"] for cert in made.certs] == ["kubelet-client", "kubelet-server"]
     assert made.pki_files["directories"] == [{"path": "/etc/kubernetes/pki", "mode": "0700"}]
     assert made.ports == [10250, 10248]
+    assert made.control_plane_node is None
 
 
 def test_the_seed_plans_no_certificates_and_its_insecure_port() -> None:
@@ -70,6 +72,7 @@ def test_the_seed_plans_no_certificates_and_its_insecure_port() -> None:
     assert made.components == ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet"]
     assert made.settings_in["etcd_servers"] == ["http://127.0.0.1:4001"]
     assert made.ports == [10250, 10248, 10252, 10251, 8080]
+    assert made.control_plane_node is None  # no Node labels through the seed's apiserver
 
 
 def test_the_pods_resolvers_go_next_to_the_kubelet_configuration() -> None:
@@ -97,7 +100,8 @@ def test_inputs_no_plan_can_be_made_from_are_refused_by_name(host: str, inputs: 
 def test_a_master_that_is_also_a_node_needs_the_taint_off() -> None:
     with pytest.raises(KubeClusterError, match="hyperkube_master_control_plane_taint"):
         plan(default_inputs("m1", "/inv"), inventory("m1", nodes=("m1", "n1")))
-    assert plan(default_inputs("m1", "/inv", control_plane_taint=False), inventory("m1", nodes=("m1",))).control_plane
+    made = plan(default_inputs("m1", "/inv", control_plane_taint=False), inventory("m1", nodes=("m1",)))
+    assert made.control_plane and made.control_plane_node == {"name": "m1", "taint": False}
 
 
 def test_the_filter_names_what_the_role_forgot_to_pass() -> None:

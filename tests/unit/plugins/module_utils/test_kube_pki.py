@@ -79,9 +79,9 @@ def test_the_apiserver_calls_kubelets_as_a_user_bound_to_kubelet_api_admin_only(
         "curtain:apiserver-kubelet-client",
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:kubelet-api-admin"},
         [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": client["common_name"]}])
-    objects = Path(__file__).resolve().parents[4] / "roles" / "hyperkube_master" / "tasks" / "objects.yml"
-    (task,) = [task for task in yaml.safe_load(objects.read_text()) if "kubernetes.core.k8s" in task]
-    assert "curtain.kube.kube_cluster_objects" in task["kubernetes.core.k8s"]["definition"]
+    cluster = Path(__file__).resolve().parents[4] / "roles" / "hyperkube_master" / "tasks" / "cluster.yml"
+    (task,) = [task for task in yaml.safe_load(cluster.read_text()) if "curtain.kube.kube_api" in task]
+    assert "curtain.kube.kube_cluster_objects" in task["curtain.kube.kube_api"]["objects"]
 
 
 def test_control_plane_certificates_need_a_node_name() -> None:

@@ -1,0 +1,173 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""The controller's steps through the apiserver, all in one process with one client (curtain.kube.kube_api): the
+masters' Node role (kubeadm's label and taint), the cluster's objects applied server-side, and the wait until every
+node of the play has its podCIDR. Each step through kubernetes.core was a module run of its own, each loading the
+Kubernetes client again (about 2 s each on a no-op run).
+
+The Kubernetes Python client does the talking (`kubernetes.dynamic`); this module decides what to send and whether
+anything changed. Every function takes the client, so the tests run them against a real apiserver.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ansible_collections.curtain.kube.plugins.module_utils.pod_network import nodes_without_pod_subnet
+from kubernetes.dynamic.exceptions import NotFoundError
+
+CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
+# kubeadm's taint on a control-plane Node: no value, NoSchedule.
+CONTROL_PLANE_TAINT = {"key": CONTROL_PLANE_ROLE, "effect": "NoSchedule"}
+FIELD_MANAGER = "curtain"
+POLL_SECONDS = 2.0
+
+
+class KubeApiError(RuntimeError):
+    """A step the apiserver refused or a wait that ran out; the message names the object."""
+
+
+def _is_control_plane_taint(taint: Mapping[str, Any]) -> bool:
+    return taint.get("key") == CONTROL_PLANE_ROLE and taint.get("effect") == CONTROL_PLANE_TAINT["effect"]
+
+
+def node_role_patch(node: Mapping[str, Any], taint: bool) -> dict[str, Any] | None:
+    """The JSON merge patch that labels `node` as the control plane and puts kubeadm's taint on it (`taint`) or
+    lifts it, or None when the Node is so already. Other labels and taints stay. The patch carries the Node's
+    resourceVersion: a merge patch replaces the whole taint list, so a Node changed since it was read is refused
+    (409) rather than losing a taint another writer added."""
+    metadata = node.get("metadata") or {}
+    taints = list((node.get("spec") or {}).get("taints") or [])
+    has_taint = any(_is_control_plane_taint(entry) for entry in taints)
+    patch: dict[str, Any] = {}
+    if (metadata.get("labels") or {}).get(CONTROL_PLANE_ROLE) != "":
+        patch["metadata"] = {"labels": {CONTROL_PLANE_ROLE: ""}}
+    if taint and not has_taint:
+        patch["spec"] = {"taints": [*taints, dict(CONTROL_PLANE_TAINT)]}
+    elif not taint and has_taint:
+        patch["spec"] = {"taints": [entry for entry in taints if not _is_control_plane_taint(entry)]}
+    if not patch:
+        return None
+    patch.setdefault("metadata", {})["resourceVersion"] = metadata.get("resourceVersion")
+    return patch
+
+
+def _nodes(client: Any) -> Any:
+    return client.resources.get(api_version="v1", kind="Node")
+
+
+def set_node_roles(client: Any, wanted: Sequence[Mapping[str, Any]], *, dry_run: bool) -> list[dict[str, Any]]:
+    """Each of `wanted` ({name, taint}) labelled as the control plane and tainted or not: [{name, changed}]. With
+    `dry_run`, the apiserver validates the patch and keeps nothing. A Node that is not registered yet is an error
+    (its kubelet runs and health waited for it), except in a dry run, where it reports the change a run would make."""
+    resource = _nodes(client)
+    results = []
+    for entry in wanted:
+        name = entry["name"]
+        try:
+            node = resource.get(name=name).to_dict()
+        except NotFoundError as error:
+            if dry_run:
+                results.append({"name": name, "changed": True})
+                continue
+            raise KubeApiError(f"Node {name} is not registered: its kubelet has not reached the apiserver") from error
+        patch = node_role_patch(node, bool(entry["taint"]))
+        if patch is not None:
+            resource.patch(name=name, body=patch, content_type="application/merge-patch+json",
+                           dry_run="All" if dry_run else None)
+        results.append({"name": name, "changed": patch is not None})
+    return results
+
+
+def _own_fields(obj: Mapping[str, Any] | None, manager: str) -> Any:
+    """The fields `manager`'s apply owns in `obj` (its managedFields entry's fieldsV1), or None."""
+    for entry in ((obj or {}).get("metadata") or {}).get("managedFields") or []:
+        if entry.get("manager") == manager and entry.get("operation") == "Apply":
+            return entry.get("fieldsV1") or {}
+    return None
+
+
+def owned_values(value: Any, fields: Mapping[str, Any]) -> Any:
+    """The parts of `value` that `fields` (a fieldsV1 set) names: f:<field> a field of a map, k:<json> the list
+    element whose keys match, v:<json> a set member's presence, i:<n> a list index; an empty set the value itself.
+    Two objects whose owned values are equal do not differ in what that manager applies, whatever others wrote."""
+    if not fields:
+        return value
+    parts: dict[str, Any] = {}
+    for key, below in fields.items():
+        if key == ".":
+            continue
+        kind, _, name = key.partition(":")
+        child: Any = None
+        if kind == "f" and isinstance(value, Mapping):
+            child = value.get(name)
+        elif kind == "k" and isinstance(value, list):
+            wanted = json.loads(name)
+            child = next((item for item in value if isinstance(item, Mapping)
+                          and all(item.get(field) == expected for field, expected in wanted.items())), None)
+        elif kind == "v" and isinstance(value, list):
+            child = json.loads(name) in value
+        elif kind == "i" and isinstance(value, list) and int(name) < len(value):
+            child = value[int(name)]
+        parts[key] = owned_values(child, below)
+    return parts
+
+
+def _applied_state(obj: Mapping[str, Any] | None, manager: str) -> Any:
+    fields = _own_fields(obj, manager)
+    return None if fields is None else (fields, owned_values(obj, fields))
+
+
+def apply_objects(client: Any, objects: Sequence[Mapping[str, Any]], *, dry_run: bool,
+                  manager: str = FIELD_MANAGER) -> list[dict[str, Any]]:
+    """Each object applied server-side as `manager`, taking over conflicting fields (as kubeadm does for its own):
+    [{kind, name, namespace, changed}], in order. An object changed when the fields `manager` owns, or their values,
+    differ before and after; what other writers changed meanwhile (a controller's status or annotations) is not a
+    change of ours, where a comparison of whole objects would report it. With `dry_run`, the apiserver computes the
+    result and keeps nothing, so the change it reports is the one a run would make."""
+    results = []
+    for obj in objects:
+        metadata = obj["metadata"]
+        resource = client.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+        namespace = metadata.get("namespace") if resource.namespaced else None
+        try:
+            before = resource.get(name=metadata["name"], namespace=namespace).to_dict()
+        except NotFoundError:
+            before = None
+        after = resource.server_side_apply(body=dict(obj), name=metadata["name"], namespace=namespace,
+                                           field_manager=manager, force_conflicts=True,
+                                           dry_run="All" if dry_run else None).to_dict()
+        results.append({"kind": obj["kind"], "name": metadata["name"], "namespace": namespace,
+                        # Created, or what it owns differs (an object of name alone owns no field, so has no entry).
+                        "changed": before is None
+                        or _applied_state(before, manager) != _applied_state(after, manager)})
+    return results
+
+
+def wait_for_pod_subnets(client: Any, names: Sequence[str], timeout: float, *, wait: bool = True,
+                         sleep: Callable[[float], None] = time.sleep,
+                         clock: Callable[[], float] = time.monotonic) -> list[dict[str, Any]]:
+    """The cluster's Nodes once each of `names` is registered with a podCIDR (the controller-manager gives them).
+    Without `wait` (check mode), the Nodes as they are. Runs out after `timeout` seconds, naming the nodes."""
+    resource = _nodes(client)
+    deadline = clock() + timeout
+    while True:
+        nodes = [item.to_dict() for item in resource.get().items]
+        missing = nodes_without_pod_subnet(nodes, names)
+        if not missing or not wait:
+            return nodes
+        if clock() >= deadline:
+            raise KubeApiError(
+                f"after {timeout:g} s, these nodes have no podCIDR yet: {', '.join(missing)} (is each one's "
+                "kubelet registered, and is the controller-manager running with --allocate-node-cidrs?)")
+        sleep(POLL_SECONDS)
+
+
+def connect(kubeconfig: str) -> Any:
+    """A dynamic client for the apiserver `kubeconfig` names (its discovery is lazy: one group per kind asked for)."""
+    from kubernetes import config, dynamic
+
+    return dynamic.DynamicClient(config.new_client_from_config(config_file=kubeconfig))

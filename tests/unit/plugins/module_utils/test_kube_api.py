@@ -1,0 +1,233 @@
+"""module_utils/kube_api.py and the kube_api module against a real kube-apiserver (tests/support/kube_apiserver.py):
+the masters' label and taint, the cluster's objects applied server-side, the podCIDR wait, what each reports as a
+change, and check mode (the apiserver's dry run: nothing kept)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import cluster_objects
+from ansible_collections.curtain.kube.plugins.module_utils.kube_api import (
+    CONTROL_PLANE_ROLE,
+    CONTROL_PLANE_TAINT,
+    KubeApiError,
+    apply_objects,
+    connect,
+    node_role_patch,
+    owned_values,
+    set_node_roles,
+    wait_for_pod_subnets,
+)
+from ansible_collections.curtain.kube.plugins.modules import kube_api
+from support.etcd_processes import free_port
+
+OTHER_TAINT = {"key": "example.com/dedicated", "value": "gpu", "effect": "NoExecute"}
+COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.0"
+
+
+# --- the patch, decided without an apiserver -------------------------------------------------------------------
+
+
+def _node(labels: dict[str, str] | None = None, taints: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"metadata": {"name": "m1", "resourceVersion": "7", "labels": labels or {}},
+            "spec": {"taints": taints} if taints is not None else {}}
+
+
+def test_a_bare_node_gets_the_label_and_the_taint_under_its_resource_version() -> None:
+    assert node_role_patch(_node(taints=[OTHER_TAINT]), taint=True) == {
+        "metadata": {"labels": {CONTROL_PLANE_ROLE: ""}, "resourceVersion": "7"},
+        "spec": {"taints": [OTHER_TAINT, CONTROL_PLANE_TAINT]}}
+
+
+def test_a_labelled_tainted_master_needs_nothing() -> None:
+    assert node_role_patch(_node({CONTROL_PLANE_ROLE: ""}, [CONTROL_PLANE_TAINT]), taint=True) is None
+    assert node_role_patch(_node({CONTROL_PLANE_ROLE: ""}, []), taint=False) is None
+
+
+def test_lifting_the_taint_keeps_the_other_taints() -> None:
+    patch = node_role_patch(_node({CONTROL_PLANE_ROLE: ""}, [CONTROL_PLANE_TAINT, OTHER_TAINT]), taint=False)
+    assert patch == {"metadata": {"resourceVersion": "7"}, "spec": {"taints": [OTHER_TAINT]}}
+
+
+def test_a_label_with_a_value_is_set_to_kubeadms_empty_one() -> None:
+    patch = node_role_patch(_node({CONTROL_PLANE_ROLE: "yes"}, [CONTROL_PLANE_TAINT]), taint=True)
+    assert patch == {"metadata": {"labels": {CONTROL_PLANE_ROLE: ""}, "resourceVersion": "7"}}
+
+
+def test_owned_values_follow_fields_map_keys_list_keys_set_members_and_indexes() -> None:
+    obj = {"spec": {"replicas": 2, "paused": False,
+                    "containers": [{"name": "a", "image": "a:1", "args": ["-x"]}, {"name": "b", "image": "b:1"}],
+                    "finalizers": ["one"], "ports": [80, 443]}}
+    fields = {"f:spec": {".": {}, "f:replicas": {}, "f:containers": {'k:{"name":"b"}': {"f:image": {}}},
+                         "f:finalizers": {'v:"one"': {}, 'v:"two"': {}}, "f:ports": {"i:1": {}, "i:5": {}}}}
+    assert owned_values(obj, fields) == {"f:spec": {
+        "f:replicas": 2, "f:containers": {'k:{"name":"b"}': {"f:image": "b:1"}},
+        "f:finalizers": {'v:"one"': True, 'v:"two"': False}, "f:ports": {"i:1": 443, "i:5": None}}}
+    # What the manager does not own (paused, container a) may change without changing what it owns.
+    obj["spec"]["paused"] = True
+    obj["spec"]["containers"][0]["image"] = "a:2"
+    assert owned_values(obj, fields)["f:spec"]["f:containers"] == {'k:{"name":"b"}': {"f:image": "b:1"}}
+
+
+# --- against the apiserver -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(kube_apiserver) -> Any:
+    return connect(str(kube_apiserver.kubeconfig))
+
+
+def _register(client: Any, name: str, **spec: Any) -> None:
+    nodes = client.resources.get(api_version="v1", kind="Node")
+    nodes.create(body={"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "spec": spec})
+
+
+def _read(client: Any, name: str) -> dict[str, Any]:
+    return client.resources.get(api_version="v1", kind="Node").get(name=name).to_dict()
+
+
+def _role(node: dict[str, Any]) -> tuple[str | None, bool, bool]:
+    """(the control-plane label's value, whether the control-plane taint is on, whether OTHER_TAINT is); the
+    apiserver adds a not-ready taint of its own to a new Node (TaintNodesByCondition), which stays out of this."""
+    taints = node["spec"].get("taints") or []
+    return (node["metadata"].get("labels", {}).get(CONTROL_PLANE_ROLE), CONTROL_PLANE_TAINT in taints,
+            OTHER_TAINT in taints)
+
+
+def test_a_master_is_labelled_and_tainted_once_and_a_dry_run_keeps_nothing(client) -> None:
+    _register(client, "label-1", taints=[OTHER_TAINT])
+    assert set_node_roles(client, [{"name": "label-1", "taint": True}], dry_run=True) == [
+        {"name": "label-1", "changed": True}]
+    assert _role(_read(client, "label-1")) == (None, False, True)
+
+    assert set_node_roles(client, [{"name": "label-1", "taint": True}], dry_run=False) == [
+        {"name": "label-1", "changed": True}]
+    assert _role(_read(client, "label-1")) == ("", True, True)
+    assert set_node_roles(client, [{"name": "label-1", "taint": True}], dry_run=False) == [
+        {"name": "label-1", "changed": False}]
+
+    assert set_node_roles(client, [{"name": "label-1", "taint": False}], dry_run=False)[0]["changed"] is True
+    assert _role(_read(client, "label-1")) == ("", False, True)
+
+
+def test_a_node_not_registered_is_an_error_but_a_change_in_a_dry_run(client) -> None:
+    with pytest.raises(KubeApiError, match="Node absent-1 is not registered"):
+        set_node_roles(client, [{"name": "absent-1", "taint": True}], dry_run=False)
+    assert set_node_roles(client, [{"name": "absent-1", "taint": True}], dry_run=True) == [
+        {"name": "absent-1", "changed": True}]
+
+
+def _objects(replicas: int) -> list[dict[str, Any]]:
+    return cluster_objects(COREDNS_IMAGE, "10.96.0.10", "cluster.local", replicas)
+
+
+def _deployment(client: Any) -> dict[str, Any]:
+    deployments = client.resources.get(api_version="apps/v1", kind="Deployment")
+    return deployments.get(name="coredns", namespace="kube-system").to_dict()
+
+
+def test_objects_are_applied_once_and_another_writer_is_not_a_change(client) -> None:
+    first = apply_objects(client, _objects(2), dry_run=False)
+    assert [entry["kind"] for entry in first] == [obj["kind"] for obj in _objects(2)]
+    assert all(entry["changed"] for entry in first)
+    assert not any(entry["changed"] for entry in apply_objects(client, _objects(2), dry_run=False))
+
+    # A controller writing the Deployment (its annotations, its status) between two runs is not our change: the
+    # comparison of whole objects that kubernetes.core makes would report one.
+    deployments = client.resources.get(api_version="apps/v1", kind="Deployment")
+    deployments.patch(name="coredns", namespace="kube-system", content_type="application/merge-patch+json",
+                      body={"metadata": {"annotations": {"deployment.kubernetes.io/revision": "1"}}},
+                      field_manager="kube-controller-manager")
+    assert not any(entry["changed"] for entry in apply_objects(client, _objects(2), dry_run=False))
+
+    dry = apply_objects(client, _objects(3), dry_run=True)
+    assert [entry["name"] for entry in dry if entry["changed"]] == ["coredns"]
+    assert _deployment(client)["spec"]["replicas"] == 2
+    applied = apply_objects(client, _objects(3), dry_run=False)
+    assert [(entry["kind"], entry["name"]) for entry in applied if entry["changed"]] == [("Deployment", "coredns")]
+    assert _deployment(client)["spec"]["replicas"] == 3
+
+
+def test_a_field_another_manager_took_is_taken_back(client) -> None:
+    apply_objects(client, _objects(2), dry_run=False)
+    deployments = client.resources.get(api_version="apps/v1", kind="Deployment")
+    deployments.patch(name="coredns", namespace="kube-system", content_type="application/merge-patch+json",
+                      body={"spec": {"replicas": 5}}, field_manager="someone-else")
+    assert [entry["name"] for entry in apply_objects(client, _objects(2), dry_run=False) if entry["changed"]] == [
+        "coredns"]
+    assert _deployment(client)["spec"]["replicas"] == 2
+
+
+def _give_pod_cidr(client: Any, name: str, subnet: str) -> None:
+    client.resources.get(api_version="v1", kind="Node").patch(
+        name=name, body={"spec": {"podCIDR": subnet, "podCIDRs": [subnet]}},
+        content_type="application/merge-patch+json")
+
+
+def test_the_wait_ends_when_every_node_has_its_pod_cidr(client) -> None:
+    _register(client, "cidr-1", podCIDR="10.244.1.0/24", podCIDRs=["10.244.1.0/24"])
+    _register(client, "cidr-2")
+    later = threading.Timer(1.0, _give_pod_cidr, (client, "cidr-2", "10.244.2.0/24"))
+    later.start()
+    try:
+        nodes = wait_for_pod_subnets(client, ["cidr-1", "cidr-2"], timeout=30)
+    finally:
+        later.cancel()
+    subnets = {node["metadata"]["name"]: node["spec"].get("podCIDR") for node in nodes}
+    assert subnets["cidr-1"] == "10.244.1.0/24" and subnets["cidr-2"] == "10.244.2.0/24"
+
+
+def test_the_wait_names_the_nodes_without_one_and_check_mode_does_not_wait(client) -> None:
+    _register(client, "cidr-none")
+    started = time.monotonic()
+    listed = wait_for_pod_subnets(client, ["cidr-none", "never-registered"], timeout=60, wait=False)
+    assert time.monotonic() - started < 30  # it looked once: a wait would have run out after 60 s
+    assert "cidr-none" in {node["metadata"]["name"] for node in listed}
+    with pytest.raises(KubeApiError, match="no podCIDR yet: cidr-none, never-registered"):
+        wait_for_pod_subnets(client, ["cidr-none", "never-registered"], timeout=0)
+
+
+# --- the module ------------------------------------------------------------------------------------------------
+
+
+def test_the_module_labels_applies_and_waits_in_one_run_and_reports_a_rerun_unchanged(
+        kube_apiserver, client, module_runner) -> None:
+    _register(client, "module-1", podCIDR="10.244.9.0/24", podCIDRs=["10.244.9.0/24"])
+    binding = cluster_objects("", "10.96.0.10", dns=False)
+    binding[0]["metadata"]["name"] = "curtain:unit-module"
+    args = {"kubeconfig": str(kube_apiserver.kubeconfig), "control_plane_nodes": [{"name": "module-1", "taint": True}],
+            "objects": binding, "pod_subnet_nodes": ["module-1"], "timeout": 10}
+
+    checked = module_runner(kube_api.main, args, check_mode=True)
+    assert not checked.failed and checked.result["changed"] is True, checked.result
+    assert _role(_read(client, "module-1")) == (None, False, False)
+
+    first = module_runner(kube_api.main, args)
+    assert not first.failed and first.result["changed"] is True, first.result
+    assert _role(_read(client, "module-1")) == ("", True, False)
+    assert "module-1" in {node["metadata"]["name"] for node in first.result["nodes"]}
+
+    again = module_runner(kube_api.main, args)
+    assert again.result["changed"] is False, again.result
+    assert module_runner(kube_api.main, args, check_mode=True).result["changed"] is False
+
+
+def test_an_apiserver_that_does_not_answer_fails_a_run_and_is_a_change_in_check_mode(tmp_path: Path,
+                                                                                      module_runner) -> None:
+    kubeconfig = tmp_path / "nobody.conf"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "x",
+        "clusters": [{"name": "x", "cluster": {"server": f"https://127.0.0.1:{free_port()}",
+                                               "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "x", "user": {"token": "unused"}}],
+        "contexts": [{"name": "x", "context": {"cluster": "x", "user": "x"}}]}))
+    args = {"kubeconfig": str(kubeconfig), "control_plane_nodes": [{"name": "m1", "taint": True}]}
+    failed = module_runner(kube_api.main, args)
+    assert failed.failed and "cannot reach the apiserver" in failed.result["msg"], failed.result
+    checked = module_runner(kube_api.main, args, check_mode=True)
+    assert not checked.failed and checked.result["changed"] is True, checked.result
