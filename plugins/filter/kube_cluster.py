@@ -2,7 +2,6 @@
 # Apache License 2.0
 """Filters over module_utils/kube_cluster.py.
 
-kube_masters(hosts, host_settings, group) -> [{host, name, address, hostnames}]
 kube_etcd_servers(host, etcd_hosts, addresses, scheme, port) -> [url]
 kube_master_settings(master, tls=, wanted_images=, etcd_hosts=, etcd_settings=, ...) -> kube settings of a master
 kube_kubelet_role(host, groups, master_group, node_group) -> "master" | "node"
@@ -21,14 +20,12 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     etcd_servers,
     kubelet_role,
     master_settings,
-    masters,
 )
 
 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
-            "kube_masters": _filter_errors(masters),
             "kube_etcd_servers": _filter_errors(etcd_servers),
             "kube_master_settings": _filter_errors(master_settings),
             "kube_kubelet_role": _filter_errors(kubelet_role),

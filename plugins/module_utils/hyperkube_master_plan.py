@@ -20,6 +20,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.artifacts import comp
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     DNS_COMPONENT,
+    Inventory,
     kubelet_role,
     master_settings,
     masters,
@@ -74,17 +75,6 @@ class MasterInputs:
     sandbox_image: str
     restrict_oom_score_adj: bool
     insecure_registries: Sequence[str]
-
-
-@dataclass(frozen=True)
-class Inventory:
-    """What the plan needs of the inventory: the groups, and {host: {name, address}} of the masters, of this host
-    and of the etcd members (inventory.host_settings)."""
-
-    groups: Mapping[str, Sequence[str]]
-    master_hosts: Mapping[str, Mapping[str, str]]
-    own: Mapping[str, str]
-    etcd_hosts: Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,22 @@ endpoints an apiserver talks to. Built from the inventory before anything change
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import NAME as DNS_COMPONENT
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What the roles' planners need of the inventory: the groups, and {host: {name, address}} of the masters, of
+    this host and of the etcd members (inventory.host_settings). kube_proxy's planner reads the masters alone."""
+
+    groups: Mapping[str, Sequence[str]]
+    master_hosts: Mapping[str, Mapping[str, str]]
+    own: Mapping[str, str] = field(default_factory=dict)
+    etcd_hosts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class KubeClusterError(ValueError):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,17 +40,15 @@ if str(ROOT / "collections") not in sys.path:  # run as a script; under pytest t
 import jinja2
 import jinja2.nativetypes
 import yaml
-from ansible_collections.curtain.kube.plugins.filter.artifacts import kube_wanted_images
 from ansible_collections.curtain.kube.plugins.filter.container_runtime import cni_config
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import build_cluster, etcd_args
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import MODULE_ARGUMENT_SPEC as HOST_FILES_SPEC
 from ansible_collections.curtain.kube.plugins.module_utils.hyperkube_master_plan import (
-    Inventory,
     default_inputs,
     plan,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import masters
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import parse_args
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
     control_plane_files,
@@ -69,7 +68,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import host_files as pki_host_files
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
-from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import proxy_settings
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy_plan import ProxyPlan
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy_plan import default_inputs as kube_proxy_inputs
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy_plan import plan as kube_proxy_plan
 
 ROLES = ROOT / "roles"
 DOC = ROOT / "docs" / "security.md"
@@ -116,15 +117,15 @@ def _hyperkube_master_settings(user: Mapping[str, Any]) -> dict[str, Any]:
                                   etcd_hosts={HOST: own})).settings_in
 
 
+def _kube_proxy_plan() -> ProxyPlan:
+    """What roles/kube_proxy/tasks/preflight.yml plans on a master, role defaults."""
+    return kube_proxy_plan(kube_proxy_inputs(HOST),
+                           Inventory(groups={"masters": [HOST]}, master_hosts={HOST: {"address": ADDRESS}}))
+
+
 def _kube_proxy_settings() -> dict[str, Any]:
-    """What roles/kube_proxy/tasks/preflight.yml passes the builders (__kube_proxy_settings), role defaults."""
-    defaults = _role_yaml("kube_proxy", "defaults/main.yml")
-    image = kube_wanted_images(PROFILE, ["kube-proxy"], defaults["kube_proxy_images"])["kube-proxy"]
-    return proxy_settings(
-        HOST, masters([HOST], {HOST: {"address": ADDRESS}}), profile_name=PROFILE, node_name=HOST,
-        image=f"{image['repository']}:{image['tag']}", deployment=defaults["kube_proxy_deployment"],
-        user=defaults["kube_proxy_settings"],
-    )
+    """What the kube_proxy role passes the builders (__kube_proxy_settings), role defaults."""
+    return _kube_proxy_plan().settings
 
 
 def _etcd_flags() -> dict[str, str]:
@@ -263,15 +264,20 @@ def _item_matches(item: Any, wanted: Any) -> bool:
     return item == wanted
 
 
-def planned_files(builder: str, control_plane: bool = True, node_name: str = HOST) -> list[dict[str, Any]]:
-    """What a curtain.kube.kube_file task whose `files` a builder plans writes on a master (or a node) named
+def planned_files(builder: str, control_plane: bool = True, node_name: str = HOST,
+                  role: str = "hyperkube_master") -> list[dict[str, Any]]:
+    """What a curtain.kube.kube_file task of `role` whose `files` a builder plans writes on a master (or a node) named
     node_name, with the role's defaults: its entries {content, dest, mode, validate}."""
     if builder == "kube_master_config_files":
         return master_config_files(PROFILE, _hyperkube_master_settings({}), control_plane)
     assert builder == "kube_kubeconfig_files", builder
     pem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"
-    clients = kubeconfig_clients(control_plane, node_name)
-    return kubeconfig_files(clients, "kubernetes", f"https://{ADDRESS}:6443", "/etc/kubernetes", pem,
+    if role == "kube_proxy":
+        proxy = _kube_proxy_plan()
+        clients, directory = proxy.kubeconfigs, posixpath.dirname(proxy.paths["kube_proxy_kubeconfig"])
+    else:
+        clients, directory = kubeconfig_clients(control_plane, node_name), "/etc/kubernetes"
+    return kubeconfig_files(clients, "kubernetes", f"https://{ADDRESS}:6443", directory, pem,
                             {client["cert"]: (pem, pem) for client in clients})
 
 
@@ -295,7 +301,7 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
             continue
         chosen = None
         if item is not None:
-            entries = planned_files(planned) if planned is not None else loop_items(task)
+            entries = planned_files(planned, role=role) if planned is not None else loop_items(task)
             chosen = next((each for each in entries if _item_matches(each, item)), None)
             if chosen is None:
                 continue
@@ -342,7 +348,8 @@ PKI_KEYS = ("hyperkube_master", {"files": "__hyperkube_master_pki_files.private_
 KUBELET_CONFIG = ("hyperkube_master", {"planned": "kube_master_config_files",
                                        "item": {"dest": "/var/lib/kubelet/config.yaml"}})
 ADMIN_ON_CONTROLLER = ("hyperkube_master", {"dest": "{{ hyperkube_master_admin_kubeconfig }}"})
-PROXY_KUBECONFIG = ("kube_proxy", {"dest": "{{ __kube_proxy_paths.kube_proxy_kubeconfig }}"})
+PROXY_KUBECONFIG = ("kube_proxy", {"planned": "kube_kubeconfig_files",
+                                   "item": {"dest": "/etc/kubernetes/kube-proxy.conf"}})
 ETCD_DATA_DIR = ("etcd", {"path": "{{ etcd_data_dir }}"})
 # The pod network's configuration: written by one copy task (tasks/network.yml) from the node's podCIDR, once the
 # controller-manager has given its Node one.

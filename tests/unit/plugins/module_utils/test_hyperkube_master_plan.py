@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
-from ansible_collections.curtain.kube.plugins.filter.hyperkube_master_plan import hyperkube_master_plan
+from ansible_collections.curtain.kube.plugins.filter.plans import hyperkube_master_plan
 from ansible_collections.curtain.kube.plugins.module_utils.hyperkube_master_plan import (
-    Inventory,
     MasterPlanError,
     default_inputs,
     plan,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import KubeClusterError
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory, KubeClusterError
 
 ROOT = Path(__file__).resolve().parents[4]
 ADDRESSES = {"m1": "192.0.2.11", "m2": "192.0.2.12", "n1": "192.0.2.21"}

@@ -1,0 +1,119 @@
+# Copyright: curtain contributors
+# Apache License 2.0
+"""The kube_proxy role's planner: from the role's inputs and the inventory, everything its steps apply.
+
+`plan(inputs, inventory) -> ProxyPlan` decides, on the controller and without touching a host, the masters model
+and the apiserver kube-proxy's kubeconfig names with the client in it, the image and where it comes from,
+kube-proxy's settings (and the same with every default filled in), its container or static pod, the sysctls it
+would set and the ports it needs free. The role calls it
+once (the curtain.kube.kube_proxy_plan filter, in tasks/preflight.yml: one fact, __kube_proxy_plan, whose parts
+vars/main.yml names); a bad input fails there, before any host changes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory, masters
+from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
+from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import KUBE_PROXY
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
+    apiserver_url,
+    ports,
+    proxy_settings,
+    sysctls,
+    workload,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import role_defaults
+
+COMPONENT = "kube-proxy"
+
+
+@dataclass(frozen=True)
+class ProxyInputs:
+    """The role's variables that the plan reads (defaults/main.yml says what each means)."""
+
+    host: str
+    reference: str  # _kube_proxy_reference: the profile and its pinned version
+    node_name: str  # the host's kube_node_name, else its inventory name
+    master_group: str
+    deployment: str
+    mode: str  # kube_proxy_mode; empty for the profile's
+    settings: Mapping[str, Any]
+    privilege: str
+    capabilities: Sequence[str]
+    images: Mapping[str, Any]
+    image_source: str
+    image_directory: str
+    image_manifest: Mapping[str, Any]  # the offline bundle's manifest.json, {} without one
+
+
+@dataclass(frozen=True)
+class ProxyPlan:
+    kube_profile: Mapping[str, Any]  # kube_profiles' profile, as the kube_profile filter gives it
+    masters: list[dict[str, Any]]
+    wanted: dict[str, dict[str, str]]
+    plans: list[dict[str, Any]]  # where the image comes from (artifacts)
+    settings: dict[str, Any]  # what the builders take
+    paths: dict[str, Any]  # the same with every default filled in (the kubeconfig's and configuration's paths)
+    workload: dict[str, Any]  # the container (or static pod): image, command, volumes, privileges
+    ports: list[int]  # what must be free unless curtain's kube-proxy runs
+    sysctls: dict[str, str]  # what kube-proxy would set itself, set on the host instead
+    # With a kubeconfig (the modern profile): the apiserver it names (this host's own over loopback on a master, else
+    # the first master's), and its client ({file, cert, user}: the component table's kube-proxy row).
+    apiserver: str
+    kubeconfigs: list[dict[str, str]]
+    warnings: list[str]  # the flag checks' (a deprecated flag or proxy mode)
+
+
+def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> ProxyInputs:
+    """The role's defaults as inputs (what the role plans with an inventory that sets nothing), with `changes` over
+    them: for the CIS table and the tests."""
+    defaults = role_defaults(inventory_dir)
+
+    def default(name: str) -> Any:
+        return defaults[f"kube_proxy_{name}"]
+
+    version = default("version")
+    inputs = ProxyInputs(
+        host=host, reference=f"{default('profile')}@{version}" if version else default("profile"), node_name=host,
+        master_group=default("master_group"), deployment=default("deployment"), mode=default("mode"),
+        settings=default("settings"), privilege=default("privilege"), capabilities=default("capabilities"),
+        images=default("images"), image_source=default("image_source"), image_directory=default("image_directory"),
+        image_manifest={},
+    )
+    return replace(inputs, **changes)
+
+
+def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
+    kube_profile = get_profile(inputs.reference)
+    model = masters(list(inventory.groups.get(inputs.master_group) or []), dict(inventory.master_hosts),
+                    inputs.master_group)
+    wanted = wanted_images(inputs.reference, [COMPONENT], dict(inputs.images or {}))
+    specs = component_specs([COMPONENT], {"source": inputs.image_source, "directory": inputs.image_directory},
+                            dict(inputs.images or {}))
+    manifests = {inputs.image_directory: dict(inputs.image_manifest)} if inputs.image_directory else {}
+    image = wanted[COMPONENT]
+    settings = proxy_settings(
+        inputs.host, model, profile_name=inputs.reference, node_name=inputs.node_name,
+        image=f"{image['repository']}:{image['tag']}", deployment=inputs.deployment,
+        user={**dict(inputs.settings), **({"proxy_mode": inputs.mode} if inputs.mode else {})})
+    warnings: list[str] = []
+    container = workload(inputs.reference, settings, privilege=inputs.privilege,
+                         capabilities=list(inputs.capabilities), warnings=warnings)
+    paths = resolve_settings(inputs.reference, settings)
+    with_kubeconfig = kube_profile.features.kube_proxy_config_file
+    return ProxyPlan(
+        kube_profile=kube_profile.to_dict(), masters=model, wanted=wanted,
+        plans=plan_images(wanted, specs, variable="kube_proxy_images", manifests=manifests), settings=settings,
+        paths=paths, workload=container, ports=ports(inputs.reference, settings),
+        sysctls=sysctls(inputs.reference, settings),
+        apiserver=apiserver_url(inputs.host, model, inputs.reference, settings) if with_kubeconfig else "",
+        kubeconfigs=[{"file": posixpath.basename(paths["kube_proxy_kubeconfig"]), "cert": KUBE_PROXY.client_certificate,
+                      "user": KUBE_PROXY.user}] if with_kubeconfig else [],
+        warnings=warnings)

@@ -1,0 +1,71 @@
+"""module_utils/kube_proxy_plan.py: what the kube_proxy role plans for a master, a node and the seed, and the inputs
+it refuses, with the role's defaults (default_inputs reads defaults/main.yml)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.filter.plans import kube_proxy_plan
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory, KubeClusterError
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import KubeProxyError
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy_plan import default_inputs, plan
+
+ADDRESSES = {"m1": "192.0.2.11", "m2": "192.0.2.12"}
+INVENTORY = Inventory(groups={"masters": ["m1", "m2"], "nodes": ["n1"]},
+                      master_hosts={host: {"name": host, "address": address} for host, address in ADDRESSES.items()})
+
+
+def test_a_master_names_its_own_apiserver_and_the_table_s_kube_proxy_client() -> None:
+    made = plan(default_inputs("m2", "/inv"), INVENTORY)
+    assert made.apiserver == "https://127.0.0.1:6443"
+    assert made.kubeconfigs == [{"file": "kube-proxy.conf", "cert": "kube-proxy", "user": "system:kube-proxy"}]
+    assert made.paths["kube_proxy_kubeconfig"] == "/etc/kubernetes/kube-proxy.conf"
+    assert made.settings["hostname_override"] == "m2"
+    assert made.settings["images"]["kube-proxy"] == (f"{made.wanted['kube-proxy']['repository']}:"
+                                                     f"{made.wanted['kube-proxy']['tag']}")
+    assert [(image_plan["components"], image_plan["source"]) for image_plan in made.plans] == [
+        (["kube-proxy"], "registry")]
+    assert made.ports == [10249, 10256]
+    assert made.sysctls["net.ipv4.conf.all.route_localnet"] == "1"  # iptables mode, the default
+    assert made.workload["privileged"] is False and made.workload["capabilities"] == ["NET_ADMIN", "NET_RAW"]
+    assert [master["host"] for master in made.masters] == ["m1", "m2"]
+
+
+def test_a_node_names_the_first_master_and_its_own_node_name() -> None:
+    made = plan(default_inputs("n1", "/inv", node_name="worker-1.example"), INVENTORY)
+    assert made.apiserver == "https://192.0.2.11:6443"
+    assert made.settings["hostname_override"] == "worker-1.example"
+
+
+def test_the_mode_goes_over_the_settings_and_ipvs_needs_no_route_localnet() -> None:
+    made = plan(default_inputs("m1", "/inv", mode="ipvs", settings={"proxy_mode": "iptables"}), INVENTORY)
+    assert made.settings["proxy_mode"] == "ipvs"
+    assert "net.ipv4.conf.all.route_localnet" not in made.sysctls
+
+
+def test_the_seed_plans_no_kubeconfig() -> None:
+    made = plan(default_inputs("m1", "/inv", reference="seed"), INVENTORY)
+    assert made.apiserver == "" and made.kubeconfigs == [] and made.sysctls == {}
+
+
+@pytest.mark.parametrize(("host", "changes", "message"), [
+    ("n1", {"deployment": "static_pod"}, "static_pod needs the curtain kubelet"),
+    ("m1", {"deployment": "daemonset"}, "kube_proxy_deployment: 'daemonset' is not one of container, static_pod"),
+    ("m1", {"settings": {"proxy_mod": "ipvs"}}, "kube_proxy_settings"),
+])
+def test_inputs_no_plan_can_be_made_from_are_refused_by_name(host: str, changes: dict, message: str) -> None:
+    with pytest.raises(KubeProxyError, match=message):
+        plan(default_inputs(host, "/inv", **changes), INVENTORY)
+
+
+def test_a_node_without_masters_is_refused_before_anything_changes() -> None:
+    with pytest.raises(KubeClusterError, match="the inventory group 'masters' is empty"):
+        plan(default_inputs("n1", "/inv"), Inventory(groups={"nodes": ["n1"]}, master_hosts={}))
+
+
+def test_the_filter_names_what_the_role_forgot_to_pass_and_needs_only_the_masters_of_the_inventory() -> None:
+    inputs = {name: value for name, value in vars(default_inputs("m1", "/inv")).items() if name != "mode"}
+    inventory = {"groups": INVENTORY.groups, "master_hosts": INVENTORY.master_hosts}
+    with pytest.raises(AnsibleFilterError, match=r"kube_proxy_plan: inputs: missing \['mode'\]"):
+        kube_proxy_plan(inputs, inventory)
+    assert kube_proxy_plan({**inputs, "mode": ""}, inventory)["apiserver"] == "https://127.0.0.1:6443"
