@@ -3,7 +3,6 @@
 """Filters over module_utils/artifacts.py: where each image comes from, and whether a host has it already.
 
 artifact_plans(wanted, specs, variable, manifests) -> one plan per distinct image
-artifact_specs(components, default, overrides, wanted, elsewhere) -> {component: spec} for artifact_plans
 artifact_missing(plans, images) -> the plans whose image the host lacks (images: docker_image_info's list)
 artifact_file_problems(expected, stats) -> what is missing or damaged among the controller files the plans use
 artifact_bundle_plan(wanted, sources) -> what playbooks/offline_bundle.yml fetches
@@ -19,7 +18,6 @@ from typing import Any
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
     bundle_manifest,
     bundle_plan,
-    component_specs,
     image_is_current,
     plan_images,
     wanted_images,
@@ -88,13 +86,6 @@ def artifact_bundle_manifest(
     return bundle_manifest(plan, profile, get_profile(profile).version, dict(export or {}), dict(tarball or {}))
 
 
-def artifact_specs(
-    components: list[str], default: dict[str, Any], overrides: dict[str, Any] | None,
-    wanted: dict[str, dict[str, str]] | None = None, elsewhere: list[str] | None = None,
-) -> dict:
-    return component_specs(list(components), dict(default), dict(overrides or {}), wanted, tuple(elsewhere or ()))
-
-
 @_filter_errors
 def kube_wanted_images(
     profile: str, components: list[str], overrides: dict[str, dict[str, Any]] | None = None
@@ -107,7 +98,6 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "artifact_plans": artifact_plans,
-            "artifact_specs": artifact_specs,
             "artifact_missing": artifact_missing,
             "artifact_tarballs": artifact_tarballs,
             "artifact_controller_files": artifact_controller_files,

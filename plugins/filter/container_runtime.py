@@ -3,8 +3,6 @@
 """Filters over the kubelet's container runtime (module_utils/container_runtime.py).
 
 privilege | kube_kubelet_container(capabilities, dropped, cgroup_root)  -> docker_container options
-sandbox_image | kube_runtime_files(restrict_oom_score_adj, insecure_registries, cgroup_root)
-                                                 -> {path: text}: containerd's config and registry hosts
 pod_subnet | kube_cni_config                     -> {path: data}: the node's pod network (CNI), from its podCIDR
 profile | kube_kubelet_host_layout(settings, runtime_files, nameservers, control_plane)
                                                  -> {directories, files} of a kubelet host, for host_files
@@ -37,7 +35,6 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "kube_kubelet_container": _filter_errors(container_runtime.kubelet_container),
-            "kube_runtime_files": _filter_errors(container_runtime.runtime_files),
             "kube_cni_config": _filter_errors(cni_config),
             "kube_kubelet_host_layout": _filter_errors(container_runtime.kubelet_host_layout),
             "kube_kubelet_kernel_parameters": kubelet_kernel_parameters,

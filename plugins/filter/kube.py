@@ -5,7 +5,6 @@
 A profile argument is a profile reference: `modern` (its default version), `modern@v1.36.3` (a pinned version),
 `seed`.
 
-control_plane | kube_master_components -> the components the hyperkube_master role runs on a master or a node
 kube_flags(flags, component, profile='modern') -> ["--name=value", ...], checked against the profile's release
 kube_profile(reference='modern') -> {name, version, versions, reference, images, artifacts, ports, features, ...}
 kube_feature_errors(profile, requested) -> [str], one message per requested feature the profile's release lacks
@@ -23,7 +22,6 @@ from ansible.utils.display import Display
 from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
     reported_as_filter_errors as _filter_errors,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_components import hyperkube_master_components
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags, render_flags
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
     DEFAULT_PROFILE,
@@ -73,7 +71,6 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "kube_flags": kube_flags,
-            "kube_master_components": lambda control_plane: list(hyperkube_master_components(bool(control_plane))),
             "kube_profile": kube_profile,
             "kube_feature_errors": kube_feature_errors,
             "kube_upgrade_step": kube_upgrade_step,

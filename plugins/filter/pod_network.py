@@ -4,9 +4,7 @@
 
 nodes | kube_own_pod_subnet(name)           -> this Node's podCIDR, or none while it has none
 nodes | kube_node_routes(name)              -> [{subnet, via, node}]: the routes to every other Node's pods
-nodes | kube_nodes_without_pod_subnet(names) -> those names whose Node has no podCIDR yet
 text | kube_loopback_only_resolvers       -> the nameservers when every one is loopback, else []
-servers | kube_resolv_conf                  -> resolv.conf text
 image | kube_cluster_objects(cluster_dns, cluster_domain, replicas, dns) -> [API object]: what the role applies
     through the apiserver: the apiserver's kubelet API binding, then CoreDNS as kubeadm deploys it (with dns)
 """
@@ -22,9 +20,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import 
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
     loopback_only_resolvers,
     node_routes,
-    nodes_without_pod_subnet,
     own_pod_subnet,
-    resolv_conf_text,
 )
 
 
@@ -33,8 +29,6 @@ class FilterModule:
         return {
             "kube_own_pod_subnet": _filter_errors(own_pod_subnet),
             "kube_node_routes": _filter_errors(node_routes),
-            "kube_nodes_without_pod_subnet": _filter_errors(nodes_without_pod_subnet),
             "kube_loopback_only_resolvers": loopback_only_resolvers,
-            "kube_resolv_conf": _filter_errors(resolv_conf_text),
             "kube_cluster_objects": _filter_errors(cluster_objects),
         }

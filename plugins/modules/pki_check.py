@@ -39,7 +39,7 @@ options:
     default: []
   certificates:
     description:
-      - The certificates, each a spec as P(curtain.kube.kube_control_plane_certificates#filter) makes it (V(name),
+      - The certificates, each a spec as the hyperkube_master plan makes it (module_utils/kube_pki.py; V(name),
         V(common_name), V(organizations), V(usages), V(subject_alt_names)) with the controller paths V(key),
         V(cert) and V(signer_cert).
     type: list

@@ -313,7 +313,7 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
 
 def _host_files_modes(task: Task) -> set[str]:
     """The modes a curtain.kube.host_files task gives: from its list, or, for the master's PKI files (a template
-    over kube_pki_host_files), from what kube_pki.host_files decides."""
+    over the plan's pki_files), from what kube_pki.host_files decides."""
     listed = task.args.get("files")
     if isinstance(listed, list):
         return {str(entry.get("mode", HOST_FILES_SPEC["files"]["options"]["mode"]["default"])) for entry in listed}
@@ -597,7 +597,7 @@ def _anonymous_only_for_health(deployed: Deployment) -> bool:
 
 
 def pki_directories(control_plane: bool = True) -> list[dict[str, str]]:
-    """The PKI directories the certificates' copy makes (its `directories`: a template over kube_pki_host_files),
+    """The PKI directories the certificates' copy makes (its `directories`: a template over the plan's pki_files),
     as kube_pki.host_files decides them for a master or a node."""
     task, _ = find_task(*PKI_CERTS[:1], **PKI_CERTS[1])
     assert "__hyperkube_master_pki_files.directories" in str(task.args.get("directories")), task.args

@@ -1,5 +1,5 @@
-"""The filters a node's run uses (its kubelet role and apiserver, its certificates, its pod network, CoreDNS): the
-same data as the module_utils they wrap, and every refusal as an AnsibleFilterError naming the variable."""
+"""The filters a node's run uses beyond its plan (its apiserver, its pod network, CoreDNS): the same data as the
+module_utils they wrap, and every refusal as an AnsibleFilterError naming the variable."""
 
 from __future__ import annotations
 
@@ -24,10 +24,9 @@ NODES = [{"metadata": {"name": "n1"}, "spec": {"podCIDR": "10.244.0.0/24", "podC
 
 def test_the_pod_network_filters_are_registered() -> None:
     assert set(pod_network.FilterModule().filters()) == {
-        "kube_own_pod_subnet", "kube_node_routes", "kube_loopback_only_resolvers", "kube_resolv_conf",
-        "kube_cluster_objects", "kube_nodes_without_pod_subnet"}
-    assert {"kube_kubelet_role", "kube_apiserver_url"} <= set(kube_cluster.FilterModule().filters())
-    assert "kube_node_certificates" in kube_pki.FilterModule().filters()
+        "kube_own_pod_subnet", "kube_node_routes", "kube_loopback_only_resolvers", "kube_cluster_objects"}
+    assert set(kube_cluster.FilterModule().filters()) == {"kube_apiserver_url"}
+    assert "kube_kubeconfig_clients" in kube_pki.FilterModule().filters()
     assert "kube_cni_config" in container_runtime.FilterModule().filters()
 
 
@@ -38,29 +37,18 @@ def test_the_cni_config_filter_gives_the_node_s_file_for_its_pod_subnet() -> Non
         FILTERS["kube_cni_config"]("")
 
 
-def test_the_runtime_files_filter_takes_no_pod_network() -> None:
-    files = FILTERS["kube_runtime_files"](runtime.DEFAULT_SANDBOX_IMAGE, False, [], None)
-    assert not [path for path in files if path.startswith("/etc/cni/")]
-
-
 def test_the_node_s_pod_network_filters() -> None:
     assert FILTERS["kube_own_pod_subnet"](NODES, "n2") == "10.244.1.0/24"
     assert FILTERS["kube_own_pod_subnet"](NODES, "n3") is None
     assert FILTERS["kube_node_routes"](NODES, "n2") == [{"subnet": "10.244.0.0/24", "via": "10.0.0.1", "node": "n1"}]
     assert FILTERS["kube_loopback_only_resolvers"]("nameserver 127.0.0.53\n") == ["127.0.0.53"]
-    assert FILTERS["kube_resolv_conf"](["192.0.2.53"]) == "nameserver 192.0.2.53\n"
 
 
 @pytest.mark.parametrize(("name", "args", "expected"), [
-    ("kube_resolv_conf", (["resolver.example"],), "hyperkube_master_pod_nameservers: 'resolver.example'"),
     ("kube_cluster_objects", ("registry.k8s.io/coredns/coredns:v1.14.6", ["10.96.0.10"], "cluster.local", 0),
      "hyperkube_master_dns_replicas: 0"),
     ("kube_cluster_objects", ("", ["10.96.0.10"]), "hyperkube_master_images.coredns"),
-    ("kube_kubelet_role", ("both", {"masters": ["both"], "nodes": ["both"]}, "masters", "nodes", True),
-     "hyperkube_master_control_plane_taint"),
-    ("kube_kubelet_role", ("e1", {"masters": ["m1"]}), "hyperkube_master_node_group"),
     ("kube_apiserver_url", ("n1", [], 6443), "the masters group is empty"),
-    ("kube_node_certificates", ("", ["10.0.0.7"]), "node name: empty"),
 ])
 def test_refusals_are_filter_errors_naming_the_variable(name: str, args: tuple[Any, ...], expected: str) -> None:
     with pytest.raises(AnsibleFilterError) as raised:
@@ -69,12 +57,8 @@ def test_refusals_are_filter_errors_naming_the_variable(name: str, args: tuple[A
 
 
 def test_the_cluster_filters_give_the_module_utils_answers() -> None:
-    groups = {"masters": ["m1"], "nodes": ["n1", "m1"]}
-    assert FILTERS["kube_kubelet_role"]("n1", groups, "masters", "nodes", True) == "node"
-    assert FILTERS["kube_kubelet_role"]("m1", groups, "masters", "nodes", False) == "master"
     masters = [{"host": "m1", "name": "m1", "address": "10.0.0.1", "hostnames": ["m1"]}]
     assert FILTERS["kube_apiserver_url"]("n1", masters, 6443) == "https://10.0.0.1:6443"
-    assert FILTERS["kube_node_certificates"]("n1", ["10.0.0.7"]) == pki.node_certificates("n1", ["10.0.0.7"])
     assert FILTERS["kube_cluster_objects"](cluster_dns.DEFAULT_IMAGE, ["10.96.0.10"]) == cluster_dns.cluster_objects(
         cluster_dns.DEFAULT_IMAGE, ["10.96.0.10"])
     assert FILTERS["kube_cluster_objects"]("", ["10.96.0.10"], dns=False) == [pki.apiserver_kubelet_binding()]
