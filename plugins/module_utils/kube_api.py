@@ -17,13 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import nodes_without_pod_subnet
-from kubernetes.dynamic.exceptions import NotFoundError
+from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
 
 CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 # kubeadm's taint on a control-plane Node: no value, NoSchedule.
 CONTROL_PLANE_TAINT = {"key": CONTROL_PLANE_ROLE, "effect": "NoSchedule"}
 FIELD_MANAGER = "curtain"
 POLL_SECONDS = 2.0
+CONFLICT_RETRIES = 5
 
 
 class KubeApiError(RuntimeError):
@@ -59,27 +60,37 @@ def _nodes(client: Any) -> Any:
     return client.resources.get(api_version="v1", kind="Node")
 
 
+def _set_node_role(resource: Any, name: str, taint: bool, dry_run: bool) -> bool:
+    """Whether `name` needed the patch, which it got. The kubelet writes its Node often while it turns Ready, so a
+    patch refused for a Node changed since it was read (409) is made again from a fresh read, a few times."""
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            node = resource.get(name=name).to_dict()
+        except NotFoundError as error:
+            if dry_run:
+                return True
+            raise KubeApiError(f"Node {name} is not registered: its kubelet has not reached the apiserver") from error
+        patch = node_role_patch(node, taint)
+        if patch is None:
+            return False
+        try:
+            resource.patch(name=name, body=patch, content_type="application/merge-patch+json",
+                           dry_run="All" if dry_run else None)
+            return True
+        except ConflictError:
+            if attempts >= CONFLICT_RETRIES:
+                raise
+
+
 def set_node_roles(client: Any, wanted: Sequence[Mapping[str, Any]], *, dry_run: bool) -> list[dict[str, Any]]:
     """Each of `wanted` ({name, taint}) labelled as the control plane and tainted or not: [{name, changed}]. With
     `dry_run`, the apiserver validates the patch and keeps nothing. A Node that is not registered yet is an error
     (its kubelet runs and health waited for it), except in a dry run, where it reports the change a run would make."""
     resource = _nodes(client)
-    results = []
-    for entry in wanted:
-        name = entry["name"]
-        try:
-            node = resource.get(name=name).to_dict()
-        except NotFoundError as error:
-            if dry_run:
-                results.append({"name": name, "changed": True})
-                continue
-            raise KubeApiError(f"Node {name} is not registered: its kubelet has not reached the apiserver") from error
-        patch = node_role_patch(node, bool(entry["taint"]))
-        if patch is not None:
-            resource.patch(name=name, body=patch, content_type="application/merge-patch+json",
-                           dry_run="All" if dry_run else None)
-        results.append({"name": name, "changed": patch is not None})
-    return results
+    return [{"name": entry["name"], "changed": _set_node_role(resource, entry["name"], bool(entry["taint"]), dry_run)}
+            for entry in wanted]
 
 
 def _own_fields(obj: Mapping[str, Any] | None, manager: str) -> Any:

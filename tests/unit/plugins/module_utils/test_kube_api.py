@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from ansible_collections.curtain.kube.plugins.module_utils import kube_api as kube_api_utils
 from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import cluster_objects
 from ansible_collections.curtain.kube.plugins.module_utils.kube_api import (
     CONTROL_PLANE_ROLE,
@@ -113,6 +114,36 @@ def test_a_master_is_labelled_and_tainted_once_and_a_dry_run_keeps_nothing(clien
 
     assert set_node_roles(client, [{"name": "label-1", "taint": False}], dry_run=False)[0]["changed"] is True
     assert _role(_read(client, "label-1")) == ("", False, True)
+
+
+class _WrittenAfterFirstRead:
+    """The Node resource, where another writer (the kubelet) changes the Node right after the first read."""
+
+    def __init__(self, nodes: Any) -> None:
+        self.nodes = nodes
+        self.reads = 0
+
+    def get(self, **kwargs: Any) -> Any:
+        node = self.nodes.get(**kwargs)
+        self.reads += 1
+        if self.reads == 1:
+            self.nodes.patch(name=kwargs["name"], body={"metadata": {"labels": {"example.com/kubelet": "wrote"}}},
+                             content_type="application/merge-patch+json")
+        return node
+
+    def patch(self, **kwargs: Any) -> Any:
+        return self.nodes.patch(**kwargs)
+
+
+def test_a_node_written_between_read_and_patch_is_read_again_and_nothing_is_lost(client, monkeypatch) -> None:
+    _register(client, "conflict-1")
+    racing = _WrittenAfterFirstRead(client.resources.get(api_version="v1", kind="Node"))
+    monkeypatch.setattr(kube_api_utils, "_nodes", lambda _client: racing)
+    assert set_node_roles(client, [{"name": "conflict-1", "taint": True}], dry_run=False) == [
+        {"name": "conflict-1", "changed": True}]
+    assert racing.reads == 2  # the first patch carried the stale resourceVersion and was refused
+    node = _read(client, "conflict-1")
+    assert _role(node)[:2] == ("", True) and node["metadata"]["labels"]["example.com/kubelet"] == "wrote"
 
 
 def test_a_node_not_registered_is_an_error_but_a_change_in_a_dry_run(client) -> None:
