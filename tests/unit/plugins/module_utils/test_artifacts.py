@@ -12,6 +12,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
     ArtifactError,
     bundle_manifest,
     bundle_plan,
+    component_specs,
     image_is_current,
     plan_images,
     wanted_images,
@@ -308,15 +309,15 @@ def test_etcd_release_source_rejects(spec: dict, message: str) -> None:
 
 def test_specs_build_curtains_own_image_from_the_release_where_the_default_is_a_registry() -> None:
     wanted = {**APISERVER, **KUBELET}
-    specs = FILTERS["artifact_specs"](list(wanted), {"source": "registry"}, {}, wanted)
+    specs = component_specs(list(wanted), {"source": "registry"}, {}, wanted)
     assert (specs["kube-apiserver"]["source"], specs["kubelet"]["source"]) == ("registry", "release")
     # a source named for the kubelet stays; so does the default of another source, and a kubelet from your registry
-    named = FILTERS["artifact_specs"](list(wanted), {"source": "registry"}, {"kubelet": {"source": "registry"}}, wanted)
+    named = component_specs(list(wanted), {"source": "registry"}, {"kubelet": {"source": "registry"}}, wanted)
     assert named["kubelet"]["source"] == "registry"
-    specs = FILTERS["artifact_specs"](list(wanted), {"source": "directory"}, {}, wanted)
+    specs = component_specs(list(wanted), {"source": "directory"}, {}, wanted)
     assert specs["kubelet"]["source"] == "directory"
     yours = {**wanted, "kubelet": {"repository": "registry.example/kubelet", "tag": "v1.37.2"}}
-    assert FILTERS["artifact_specs"](list(wanted), {"source": "registry"}, {}, yours)["kubelet"]["source"] == "registry"
+    assert component_specs(list(wanted), {"source": "registry"}, {}, yours)["kubelet"]["source"] == "registry"
 
 
 def test_specs_leave_out_the_entries_of_components_other_hosts_run() -> None:
@@ -325,15 +326,15 @@ def test_specs_leave_out_the_entries_of_components_other_hosts_run() -> None:
     shared = {"kube-apiserver": {"digest": DIGEST}, "kubelet": {"repository": "reg/kubelet"},
               "coredns": {"repository": "reg/coredns"}}
     role = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "coredns"]
-    specs = FILTERS["artifact_specs"](["kubelet", "coredns"], {"source": "registry"}, shared, None, role)
+    specs = component_specs(["kubelet", "coredns"], {"source": "registry"}, shared, None, tuple(role))
     assert specs == {"kubelet": {"source": "registry", "repository": "reg/kubelet"},
                      "coredns": {"source": "registry", "repository": "reg/coredns"}}
-    typo = FILTERS["artifact_specs"](["kubelet"], {"source": "registry"}, {"kube-apiserve": {}}, None, role)
+    typo = component_specs(["kubelet"], {"source": "registry"}, {"kube-apiserve": {}}, None, tuple(role))
     assert "kube-apiserve" in typo
     with pytest.raises(ArtifactError, match="kube-apiserve is not one of the components: kubelet"):
         plan_images({"kubelet": {"repository": "reg/kubelet", "tag": "v1.37.2"}}, typo, variable="v")
     # Without `elsewhere`, every entry not planned here is kept for plan_images to refuse.
-    assert "kube-apiserver" in FILTERS["artifact_specs"](["kubelet"], {"source": "registry"}, shared)
+    assert "kube-apiserver" in component_specs(["kubelet"], {"source": "registry"}, shared)
 
 
 def test_wanted_images_of_the_profile_the_add_ons_and_curtain_s_own() -> None:
