@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import nodes_without_pod_subnet
@@ -158,23 +158,22 @@ def apply_objects(client: Any, objects: Sequence[Mapping[str, Any]], *, dry_run:
     return results
 
 
-def wait_for_pod_subnets(client: Any, names: Sequence[str], timeout: float, *, wait: bool = True,
-                         sleep: Callable[[float], None] = time.sleep,
-                         clock: Callable[[], float] = time.monotonic) -> list[dict[str, Any]]:
+def wait_for_pod_subnets(client: Any, names: Sequence[str], timeout: float, *,
+                         wait: bool = True) -> list[dict[str, Any]]:
     """The cluster's Nodes once each of `names` is registered with a podCIDR (the controller-manager gives them).
     Without `wait` (check mode), the Nodes as they are. Runs out after `timeout` seconds, naming the nodes."""
     resource = _nodes(client)
-    deadline = clock() + timeout
+    deadline = time.monotonic() + timeout
     while True:
         nodes = [item.to_dict() for item in resource.get().items]
         missing = nodes_without_pod_subnet(nodes, names)
         if not missing or not wait:
             return nodes
-        if clock() >= deadline:
+        if time.monotonic() >= deadline:
             raise KubeApiError(
                 f"after {timeout:g} s, these nodes have no podCIDR yet: {', '.join(missing)} (is each one's "
                 "kubelet registered, and is the controller-manager running with --allocate-node-cidrs?)")
-        sleep(POLL_SECONDS)
+        time.sleep(POLL_SECONDS)
 
 
 def connect(kubeconfig: str) -> Any:
