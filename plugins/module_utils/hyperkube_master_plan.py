@@ -36,7 +36,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     host_files,
     node_certificates,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile, make_reference
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
     HYPERKUBE_ETCD_PORTS,
     HYPERKUBE_PROFILES,
@@ -110,7 +110,7 @@ def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> Maste
     version = default("version")
     inputs = MasterInputs(
         host=host, profile=profile, profiles=HYPERKUBE_PROFILES,
-        reference=f"{profile}@{version}" if version else profile,
+        reference=make_reference(profile, version),
         group=default("group"), node_group=default("node_group"), etcd_group=default("etcd_group"),
         control_plane_taint=default("control_plane_taint"), etcd_port=HYPERKUBE_ETCD_PORTS.get(profile, 0),
         settings=default("settings"), images=default("images"), image_source=default("image_source"),
@@ -144,8 +144,7 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
             f"{inputs.host} is in '{inputs.node_group}' (hyperkube_master_node_group), but the seed profile runs "
             f"masters only, as the seed did: move it to '{inputs.group}' or use the modern profile")
     kube_profile = get_profile(inputs.reference)
-    master_hosts = list(inventory.groups.get(inputs.group) or [])
-    model = masters(master_hosts, dict(inventory.master_hosts), inputs.group)
+    model = inventory.masters(inputs.group)
     if not control_plane:
         model_of_self = masters([inputs.host], {inputs.host: dict(inventory.own)}, inputs.node_group)
     else:

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import nodes_without_pod_subnet
+from kubernetes import config, dynamic
 from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
 
 CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
@@ -178,6 +179,4 @@ def wait_for_pod_subnets(client: Any, names: Sequence[str], timeout: float, *,
 
 def connect(kubeconfig: str) -> Any:
     """A dynamic client for the apiserver `kubeconfig` names (its discovery is lazy: one group per kind asked for)."""
-    from kubernetes import config, dynamic
-
     return dynamic.DynamicClient(config.new_client_from_config(config_file=kubeconfig))

@@ -24,6 +24,10 @@ class Inventory:
     own: Mapping[str, str] = field(default_factory=dict)
     etcd_hosts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
+    def masters(self, group: str) -> list[dict[str, Any]]:
+        """The masters model (masters()) of the hosts of `group`, in inventory order."""
+        return masters(list(self.groups.get(group) or []), dict(self.master_hosts), group)
+
 
 class KubeClusterError(ValueError):
     """An inventory no control plane can be built from; the message names the group or variable."""

@@ -341,6 +341,11 @@ def canonical_version(version: str) -> str:
     return "v{}.{}.{}".format(*version_tuple(version))
 
 
+def make_reference(profile: Any, version: Any) -> str:
+    """"modern" without a version, "modern@v1.36.3" with one: what a role's profile and version variables name."""
+    return f"{profile}{REFERENCE_SEPARATOR}{version}" if version else str(profile)
+
+
 def parse_reference(reference: str) -> tuple[str, str | None]:
     """(profile name, version or None) of "modern", "modern@v1.36.3"; the version is canonical ("v" prefixed).
 

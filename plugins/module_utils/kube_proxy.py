@@ -55,6 +55,11 @@ def apiserver_url(host: str, masters: Sequence[Mapping[str, Any]], profile_name:
     return cluster_apiserver_url(host, list(masters), resolve_settings(profile_name, settings)["secure_port"])
 
 
+def user_settings(settings: Mapping[str, Any] | None, mode: str | None) -> dict[str, Any]:
+    """kube_proxy_settings with kube_proxy_mode over its proxy_mode (an empty mode leaves the settings' own)."""
+    return {**dict(settings or {}), **({"proxy_mode": mode} if mode else {})}
+
+
 def proxy_settings(
     host: str,
     masters: Sequence[Mapping[str, Any]],

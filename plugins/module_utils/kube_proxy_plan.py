@@ -18,15 +18,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
-from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory, masters
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import KUBE_PROXY
-from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile, make_reference
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
     apiserver_url,
     ports,
     proxy_settings,
     sysctls,
+    user_settings,
     workload,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import role_defaults
@@ -79,9 +80,8 @@ def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> Proxy
     def default(name: str) -> Any:
         return defaults[f"kube_proxy_{name}"]
 
-    version = default("version")
     inputs = ProxyInputs(
-        host=host, reference=f"{default('profile')}@{version}" if version else default("profile"), node_name=host,
+        host=host, reference=make_reference(default("profile"), default("version")), node_name=host,
         master_group=default("master_group"), deployment=default("deployment"), mode=default("mode"),
         settings=default("settings"), privilege=default("privilege"), capabilities=default("capabilities"),
         images=default("images"), image_source=default("image_source"), image_directory=default("image_directory"),
@@ -92,8 +92,7 @@ def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> Proxy
 
 def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
     kube_profile = get_profile(inputs.reference)
-    model = masters(list(inventory.groups.get(inputs.master_group) or []), dict(inventory.master_hosts),
-                    inputs.master_group)
+    model = inventory.masters(inputs.master_group)
     wanted = wanted_images(inputs.reference, [COMPONENT], dict(inputs.images or {}))
     specs = component_specs([COMPONENT], {"source": inputs.image_source, "directory": inputs.image_directory},
                             dict(inputs.images or {}))
@@ -102,7 +101,7 @@ def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
     settings = proxy_settings(
         inputs.host, model, profile_name=inputs.reference, node_name=inputs.node_name,
         image=f"{image['repository']}:{image['tag']}", deployment=inputs.deployment,
-        user={**dict(inputs.settings), **({"proxy_mode": inputs.mode} if inputs.mode else {})})
+        user=user_settings(inputs.settings, inputs.mode))
     warnings: list[str] = []
     container = workload(inputs.reference, settings, privilege=inputs.privilege,
                          capabilities=list(inputs.capabilities), warnings=warnings)

@@ -63,9 +63,14 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import 
     KubeProfileError,
     check_features,
     get_profile,
+    make_reference,
     version_tuple,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import KubeProxyError, proxy_settings
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
+    KubeProxyError,
+    proxy_settings,
+    user_settings,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import node_subnet_count
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
     DEFAULTS,
@@ -261,11 +266,11 @@ class HostInputs:
     @property
     def master_reference(self) -> str:
         """The control plane's profile reference, as the role builds it: "modern" or "modern@v1.36.3"."""
-        return _reference(self.hyperkube_master_profile, self.hyperkube_master_version)
+        return make_reference(self.hyperkube_master_profile, self.hyperkube_master_version)
 
     @property
     def proxy_reference(self) -> str:
-        return _reference(self.kube_proxy_profile, self.kube_proxy_version)
+        return make_reference(self.kube_proxy_profile, self.kube_proxy_version)
 
     def master_settings(self) -> dict[str, Any] | None:
         """hyperkube_master_settings resolved against hyperkube_master_profile; None when they do not resolve."""
@@ -284,14 +289,7 @@ class HostInputs:
         return given.get(key, default) if isinstance(given, Mapping) else default
 
     def proxy_user_settings(self) -> dict[str, Any]:
-        user = dict(_mapping(self.kube_proxy_settings) or {})
-        if self.kube_proxy_mode:
-            user["proxy_mode"] = self.kube_proxy_mode
-        return user
-
-
-def _reference(profile: Any, version: Any) -> str:
-    return f"{profile}@{version}" if version else str(profile)
+        return user_settings(_mapping(self.kube_proxy_settings), self.kube_proxy_mode)
 
 
 def _first(*values: Any) -> Any:
@@ -782,7 +780,7 @@ def profile_checks(host: str, inputs: HostInputs, groups: Groups) -> list[Check]
         version = getattr(inputs, version_variable)
         if version:
             try:
-                get_profile(_reference(reference, version))
+                get_profile(make_reference(reference, version))
             except KubeProfileError as error:
                 checks.append(Check(host, "profiles", FAIL, f"{version_variable} {version!r}: {error}"))
     known = {variable: name for variable, name in names.items() if name}

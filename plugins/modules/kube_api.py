@@ -40,15 +40,10 @@ options:
     elements: dict
     default: []
   pod_subnet_nodes:
-    description: The Node names to wait for until each has a podCIDR. With none, the Nodes are listed only when
-      O(list_nodes) is true.
+    description: The Node names to wait for until each has a podCIDR. With none, the Nodes are not listed.
     type: list
     elements: str
     default: []
-  list_nodes:
-    description: Return the cluster's Nodes even when no node is waited for.
-    type: bool
-    default: false
   timeout:
     description: Seconds to wait for the podCIDRs.
     type: int
@@ -114,7 +109,6 @@ ARGUMENT_SPEC = {
                                         "taint": {"type": "bool", "required": True}}},
     "objects": {"type": "list", "elements": "dict", "default": []},
     "pod_subnet_nodes": {"type": "list", "elements": "str", "default": []},
-    "list_nodes": {"type": "bool", "default": False},
     "timeout": {"type": "int", "default": 300},
 }
 
@@ -133,7 +127,7 @@ def main() -> None:
         step = "apply the objects"
         objects = apply_objects(client, params["objects"], dry_run=dry_run)
         nodes = []
-        if params["pod_subnet_nodes"] or params["list_nodes"]:
+        if params["pod_subnet_nodes"]:
             step = "wait for the podCIDRs"
             nodes = wait_for_pod_subnets(client, params["pod_subnet_nodes"], params["timeout"], wait=not dry_run)
     except KubeApiError as error:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.curtain.kube.plugins.module_utils import kube_manifests
 
 from support.etcd_processes import FAST_ETCD_FLAGS, EtcdProcesses, PkiWriter, free_port, stop_process
 
@@ -77,11 +78,8 @@ def start_kube_apiserver(binary: Path, etcd: EtcdProcesses, directory: Path) -> 
             stdout=log, stderr=subprocess.STDOUT)
     url = f"https://127.0.0.1:{port}"
     kubeconfig = directory / "admin.conf"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "unit",
-        "clusters": [{"name": "unit", "cluster": {"server": url, "certificate-authority": pki.ca}}],
-        "users": [{"name": "admin", "user": {"client-certificate": admin.cert, "client-key": admin.key}}],
-        "contexts": [{"name": "unit", "context": {"cluster": "unit", "user": "admin"}}]}))
+    kubeconfig.write_text(yaml.safe_dump(
+        kube_manifests.kubeconfig("unit", url, pki.ca, admin.cert, admin.key, "curtain-unit-admin")))
     apiserver = KubeApiserver(url, kubeconfig, process, log_path)
 
     context = ssl.create_default_context(cafile=pki.ca)

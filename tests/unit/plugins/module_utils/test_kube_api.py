@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from ansible_collections.curtain.kube.plugins.module_utils import kube_api as kube_api_utils
+from ansible_collections.curtain.kube.plugins.module_utils import kube_manifests
 from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import cluster_objects
 from ansible_collections.curtain.kube.plugins.module_utils.kube_api import (
     CONTROL_PLANE_ROLE,
@@ -248,15 +249,12 @@ def test_the_module_labels_applies_and_waits_in_one_run_and_reports_a_rerun_unch
     assert module_runner(kube_api.main, args, check_mode=True).result["changed"] is False
 
 
-def test_an_apiserver_that_does_not_answer_fails_a_run_and_is_a_change_in_check_mode(tmp_path: Path,
-                                                                                      module_runner) -> None:
+def test_an_apiserver_that_does_not_answer_fails_a_run_and_is_a_change_in_check_mode(
+        tmp_path: Path, tls_files, module_runner) -> None:
     kubeconfig = tmp_path / "nobody.conf"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "x",
-        "clusters": [{"name": "x", "cluster": {"server": f"https://127.0.0.1:{free_port()}",
-                                               "insecure-skip-tls-verify": True}}],
-        "users": [{"name": "x", "user": {"token": "unused"}}],
-        "contexts": [{"name": "x", "context": {"cluster": "x", "user": "x"}}]}))
+    kubeconfig.write_text(yaml.safe_dump(kube_manifests.kubeconfig(
+        "nobody", f"https://127.0.0.1:{free_port()}", tls_files.ca, tls_files.client_cert, tls_files.client_key,
+        "curtain-unit-client")))
     args = {"kubeconfig": str(kubeconfig), "control_plane_nodes": [{"name": "m1", "taint": True}]}
     failed = module_runner(kube_api.main, args)
     assert failed.failed and "cannot reach the apiserver" in failed.result["msg"], failed.result
