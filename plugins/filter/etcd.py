@@ -2,31 +2,27 @@
 # Apache License 2.0
 """Filters that expose the etcd cluster model (module_utils/etcd_model.py) to the etcd role's YAML.
 
-etcd_cluster(hosts, host_settings, scheme, client_port, peer_port) -> [{name, address, peer_url, client_url}]
 etcd_initial_cluster(members) -> "n1=https://10.0.0.1:2380,..."
 etcd_join_initial_cluster(member, cluster_members) -> --initial-cluster for a member joining the live cluster
 etcd_args(member, members, state, cluster_token, data_dir, tls, enable_v2, extra, initial_cluster_value) -> [str]
-etcd_plan(member, has_data, cluster_members or none) -> {action, initial_cluster_state, remove_id, needs_add, ...}
-etcd_size_warnings(size) -> [str]
+etcd_member_plan(member, has_data, cluster_members or none) -> {action, initial_cluster_state, remove_id, ...}
 etcd_healthy_host(hosts, members, health) -> the first host whose member is healthy (the backup source)
 etcd_snapshots_to_prune(paths, keep) -> the snapshot paths beyond the newest `keep`
 etcd_replacement(cluster_members, health, name) -> {remove_id, reason}, or an error when quorum would be lost
-etcd_release_plan(version, profile, enable_v2, running, image) -> {version, image, path, warnings} (etcd_release.py)
+etcd_release_plan(version, profile, enable_v2, running, image) -> {version, image, path, warnings} (etcd_release.py;
+  the etcd role's own plan is module_utils/etcd_plan.py, playbooks/offline_bundle.yml names the default image)
 etcd_upgrade_plan(target, running, enable_v2) -> {from, current, path}: oldest and newest running, releases in turn
-  (`running`: what the members run, as version strings or as the members' registered `etcd --version` runs)
+  (`running`: the release each member's look found, "" where none)
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     ClusterMember,
     EtcdMember,
     EtcdModelError,
-    build_cluster,
-    cluster_size_warnings,
     etcd_args,
     first_healthy_host,
     initial_cluster,
@@ -35,12 +31,11 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     replacement,
     snapshots_to_prune,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import parse as parse_version
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import (
-    binary_version,
     release_plan,
     upgrade_path,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import parse as parse_version
 from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import (
     reported_as_filter_errors as _filter_errors,
 )
@@ -73,21 +68,6 @@ def _cluster(data: Any) -> list[ClusterMember]:
     if not isinstance(data, list):
         raise EtcdModelError(f"cluster members must be a list (etcd_member_info's members), got {data!r}")
     return [ClusterMember.from_dict(item) for item in data]
-
-
-@_filter_errors
-def etcd_cluster(
-    hosts: list[str],
-    host_settings: dict[str, dict[str, Any]],
-    scheme: str = "https",
-    client_port: int = 2379,
-    peer_port: int = 2380,
-) -> list[dict[str, str]]:
-    """The members, in host order, as mappings with name, address, peer_url and client_url."""
-    members = build_cluster(
-        list(hosts), dict(host_settings), scheme=scheme, client_port=client_port, peer_port=peer_port
-    )
-    return [asdict(member) for member in members]
 
 
 @_filter_errors
@@ -126,19 +106,14 @@ def etcd_args_filter(
 
 
 @_filter_errors
-def etcd_plan(member: dict[str, str], has_data: bool, cluster_members: list[dict[str, Any]] | None) -> dict[str, Any]:
-    # A string "false" would be truthy: insist on a real boolean (e.g. a stat result's `exists`).
+def etcd_member_plan(
+    member: dict[str, str], has_data: bool, cluster_members: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    # A string "false" would be truthy: insist on a real boolean (the look's `has_data`).
     if not isinstance(has_data, bool):
-        raise EtcdModelError(f"etcd_plan: has_data must be a boolean, got {has_data!r}")
+        raise EtcdModelError(f"etcd_member_plan: has_data must be a boolean, got {has_data!r}")
     cluster = None if cluster_members is None else _cluster(cluster_members)
     return plan_member(_member(member), has_data=has_data, cluster=cluster).to_dict()
-
-
-@_filter_errors
-def etcd_size_warnings(size: int) -> list[str]:
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise EtcdModelError(f"the etcd cluster size must be an integer, got {size!r}")
-    return cluster_size_warnings(size)
 
 
 @_filter_errors
@@ -157,14 +132,8 @@ def etcd_replacement(cluster_members: list[dict[str, Any]], health: dict[str, di
 
 
 def _running_versions(running: list[Any] | None) -> list[str]:
-    """The releases the members run. Each item is a version string, or a host's registered `etcd --version` in its
-    running container (roles/etcd/tasks/look.yml; skipped where no container runs, failed where it could not run)."""
-    versions = []
-    for item in running or []:
-        found = binary_version(item.get("stdout", "")) if isinstance(item, dict) else str(item or "")
-        if found:
-            versions.append(found)
-    return versions
+    """The releases the members run: each member's look (module_utils/etcd_plan.look), "" where it is unknown."""
+    return [str(release) for release in running or [] if release]
 
 
 @_filter_errors
@@ -189,12 +158,10 @@ def etcd_upgrade_plan(target: str, running: list[Any], enable_v2: bool = False) 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
-            "etcd_cluster": etcd_cluster,
             "etcd_initial_cluster": etcd_initial_cluster,
             "etcd_join_initial_cluster": etcd_join_initial_cluster,
             "etcd_args": etcd_args_filter,
-            "etcd_plan": etcd_plan,
-            "etcd_size_warnings": etcd_size_warnings,
+            "etcd_member_plan": etcd_member_plan,
             "etcd_healthy_host": etcd_healthy_host,
             "etcd_snapshots_to_prune": etcd_snapshots_to_prune,
             "etcd_replacement": etcd_replacement,

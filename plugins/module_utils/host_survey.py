@@ -31,7 +31,7 @@ SYSCTLS = {
 # Files are hashed up to this size (certificates, markers); anything bigger is described but not read.
 MAX_HASHED_BYTES = 1024 * 1024
 # JSON files (etcd's cluster marker) are returned parsed up to this size.
-MAX_JSON_BYTES = 64 * 1024
+MAX_JSON_BYTES = 64 * 1024  # and the most of a text file returned whole
 MAX_ENTRIES = 200
 _CONTAINER_ID = re.compile(r"(?:^|[/-])([0-9a-f]{64})(?:\.scope)?$")
 _PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END CERTIFICATE-----")
@@ -205,8 +205,9 @@ def _type_of(mode: int) -> str:
     return "other"
 
 
-def describe_path(path: str, *, read_json: bool = False) -> dict[str, Any]:
-    """{exists, type, mode, size, link, sha256, certificate_sha256, entries, json}: what is at `path`, following links.
+def describe_path(path: str, *, read_json: bool = False, read_text: bool = False) -> dict[str, Any]:
+    """{exists, type, mode, size, link, sha256, certificate_sha256, entries, json, text}: what is at `path`, following
+    links.
 
     Files up to MAX_HASHED_BYTES are hashed; directories are listed (names, sorted, up to MAX_ENTRIES)."""
     result: dict[str, Any] = {"exists": False}
@@ -230,6 +231,8 @@ def describe_path(path: str, *, read_json: bool = False) -> dict[str, Any]:
             result["certificate_sha256"] = certificate_fingerprint(content)
             if read_json:
                 result.update(_json_of(content))
+            if read_text:
+                result.update(_text_of(content))
     except OSError as error:
         result["error"] = f"{path}: {error.strerror}"
     return result
@@ -242,6 +245,12 @@ def _json_of(content: bytes) -> dict[str, Any]:
         return {"json": json.loads(content.decode("utf-8"))}
     except ValueError as error:
         return {"json_error": f"not JSON: {error}"}
+
+
+def _text_of(content: bytes) -> dict[str, Any]:
+    if len(content) > MAX_JSON_BYTES:
+        return {"text_error": f"larger than {MAX_JSON_BYTES} bytes"}
+    return {"text": content.decode("utf-8", errors="replace")}
 
 
 def port_report(ports: Sequence[int], proc: str = "/proc") -> list[dict[str, Any]]:
@@ -273,6 +282,15 @@ def docker_report(docker: DockerRunner | None) -> tuple[dict[str, Any], list[dic
     return facts, parse_docker_ps(out)
 
 
+def image_report(docker: DockerRunner | None, refs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """{ref: {present, id}} for each image reference, from `docker image inspect`; absent without an Engine."""
+    report = {}
+    for ref in refs:
+        rc, out, _ = docker(["image", "inspect", "--format", "{{.Id}}", ref]) if docker else (1, "", "")
+        report[ref] = {"present": rc == 0, "id": out.strip() if rc == 0 else None}
+    return report
+
+
 def kernel_report(proc: str = "/proc", lib_modules: str = "/lib/modules") -> dict[str, Any]:
     release = (read_text(os.path.join(proc, "sys/kernel/osrelease")) or "").strip()
     loaded = parse_proc_modules(read_text(os.path.join(proc, "modules")))
@@ -301,6 +319,8 @@ def survey(
     ports: Sequence[int],
     paths: Sequence[str],
     json_files: Sequence[str] = (),
+    text_files: Sequence[str] = (),
+    images: Sequence[str] = (),
     docker: DockerRunner | None,
     proc: str = "/proc",
     sys_fs: str = "/sys",
@@ -309,8 +329,8 @@ def survey(
     """Everything preflight asks of one host, read in one go. Changes nothing."""
     docker_facts, containers = docker_report(docker)
     described: dict[str, Any] = {}
-    for path in [*paths, *json_files]:
-        described[path] = describe_path(path, read_json=path in json_files)
+    for path in [*paths, *json_files, *text_files]:
+        described[path] = describe_path(path, read_json=path in json_files, read_text=path in text_files)
     swap = parse_swaps(read_text(os.path.join(proc, "swaps")))
     return {
         "docker": docker_facts,
@@ -322,4 +342,5 @@ def survey(
         "swap": {"active": bool(swap), "areas": swap},
         "ports": port_report(ports, proc),
         "paths": described,
+        "images": image_report(docker if docker_facts["server_version"] else None, images),
     }

@@ -8,10 +8,15 @@ builders take (and the same with every default filled in), the certificates and 
 files and the ports the host must have free. The role calls it once (the curtain.kube.hyperkube_master_plan filter,
 in tasks/preflight.yml: one fact, __hyperkube_master_plan, whose parts vars/main.yml names), and its later steps only
 read the plan; a bad input fails here, before any host changes.
+
+`look(survey, kubelet_container)` reads the host's one survey (curtain.kube.host_survey) and `check(plan, inputs,
+look)` says what refuses the run there (a port held by another process, a Kubernetes step of more than one minor
+version, cgroup v1, only loopback resolvers, no etcd CA on the controller) and what to warn about.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -36,7 +41,13 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     host_files,
     node_certificates,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile, make_reference
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
+    KubeProfileError,
+    get_profile,
+    make_reference,
+    upgrade_step,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.pod_network import loopback_only_resolvers
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
     HYPERKUBE_ETCD_PORTS,
     HYPERKUBE_PROFILES,
@@ -193,3 +204,66 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
         certs=certs, pki_files=pki_files, runtime_files=containerd_files, ports=ports,
         control_plane_node={"name": own["name"], "taint": bool(inputs.control_plane_taint)}
         if control_plane and profile["tls"] else None)
+
+
+@dataclass(frozen=True)
+class MasterLook:
+    """What the host holds now, from its survey (tasks/preflight.yml)."""
+
+    kubelet_running: bool
+    running_version: str  # the kubelet container's io.curtain.kubernetes-version label; "" without a container
+    held_ports: list[str]  # a message per planned port a process listens on
+    cgroup_version: int | None
+    resolv_conf: str | None  # the host's /etc/resolv.conf; None where it could not be read
+
+
+def look(survey: Mapping[str, Any], kubelet_container: str) -> MasterLook:
+    container = next((found for found in survey.get("containers") or []
+                      if kubelet_container in (found.get("names") or [])), None) or {}
+    resolv_conf = (survey.get("paths") or {}).get("/etc/resolv.conf") or {}
+    return MasterLook(
+        kubelet_running=container.get("state") == "running",
+        running_version=str((container.get("labels") or {}).get("io.curtain.kubernetes-version") or ""),
+        held_ports=[port["message"] for port in survey.get("ports") or [] if port.get("listening")],
+        cgroup_version=(survey.get("cgroup") or {}).get("version"),
+        resolv_conf=resolv_conf.get("text"))
+
+
+def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook) -> dict[str, list[str]]:
+    """{problems, warnings}: what refuses the run on this host, and what it is told."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    target = made.kube_profile["version"]
+    # Moving to the next minor version is an upgrade (playbooks/upgrade.yml runs it one master at a time); a downgrade
+    # or a skipped minor version is refused.
+    if found.running_version and found.running_version != target:
+        try:
+            upgrade_step(inputs.profile, found.running_version, target)
+        except KubeProfileError as error:
+            problems.append(str(error))
+    if not found.kubelet_running:  # the curtain kubelet and its static pods hold these ports themselves
+        problems += [f"{held}, and the curtain kubelet is not running on {inputs.host}: stop that process, or change "
+                     "the port in hyperkube_master_settings" for held in found.held_ports]
+    etcd_ca = [f"{inputs.etcd_pki_controller_dir}/ca.{suffix}" for suffix in ("crt", "key")]
+    if made.profile["tls"] and made.control_plane and not all(os.path.isfile(path) for path in etcd_ca):
+        problems.append(f"{inputs.etcd_pki_controller_dir} (hyperkube_master_etcd_pki_controller_dir) lacks the etcd "
+                        "CA (ca.crt and ca.key): run the etcd role first; the apiserver's etcd client certificate is "
+                        "signed by it")
+    if made.profile["tls"] and found.cgroup_version == 1:
+        # A kubelet of 1.35 and newer exits on a cgroup v1 host unless failCgroupV1 is false (KEP-5573).
+        if made.settings.get("fail_cgroup_v1"):
+            problems.append(
+                f"{inputs.host} runs cgroup v1, which the kubelet of Kubernetes {target} refuses (failCgroupV1): boot "
+                "it with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or accept the deprecated mode with "
+                "hyperkube_master_settings.fail_cgroup_v1: false")
+        warnings.append(f"{inputs.host} runs cgroup v1. Kubernetes and containerd deprecate it (containerd removes "
+                        "it by May 2029); move the host to cgroup v2.")
+    # In a pod, a loopback resolver is the pod itself: CoreDNS, which forwards to the node's resolvers, would meet its
+    # own queries and stop (its loop plugin). Only the host's file counts: a resolv_conf of the user's is theirs.
+    loopback = loopback_only_resolvers(found.resolv_conf or "")
+    if made.profile["tls"] and not inputs.pod_nameservers and "resolv_conf" not in inputs.settings and loopback:
+        problems.append(
+            f"{inputs.host}'s /etc/resolv.conf names only loopback resolvers ({', '.join(loopback)}), which a pod "
+            "cannot reach (systemd-resolved's stub, or Docker's embedded DNS): set hyperkube_master_pod_nameservers "
+            "to the upstream resolvers (systemd-resolved's are in /run/systemd/resolve/resolv.conf)")
+    return {"problems": problems, "warnings": warnings}

@@ -17,10 +17,11 @@ from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import NA
 @dataclass(frozen=True)
 class Inventory:
     """What the roles' planners need of the inventory: the groups, and {host: {name, address}} of the masters, of
-    this host and of the etcd members (inventory.host_settings). kube_proxy's planner reads the masters alone."""
+    this host and of the etcd members (inventory.host_settings). kube_proxy's planner reads the masters alone, etcd's
+    the etcd members alone."""
 
     groups: Mapping[str, Sequence[str]]
-    master_hosts: Mapping[str, Mapping[str, str]]
+    master_hosts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     own: Mapping[str, str] = field(default_factory=dict)
     etcd_hosts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 

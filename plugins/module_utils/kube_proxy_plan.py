@@ -8,6 +8,10 @@ kube-proxy's settings (and the same with every default filled in), its container
 would set and the ports it needs free. The role calls it
 once (the curtain.kube.kube_proxy_plan filter, in tasks/preflight.yml: one fact, __kube_proxy_plan, whose parts
 vars/main.yml names); a bad input fails there, before any host changes.
+
+`check(plan, survey, container, host)` reads the host's one survey (curtain.kube.host_survey) and says what refuses the
+run there: a Kubernetes step of more than one minor version from what the kube-proxy container runs, or a port
+another process holds.
 """
 
 from __future__ import annotations
@@ -21,7 +25,12 @@ from ansible_collections.curtain.kube.plugins.module_utils.artifacts import comp
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import KUBE_PROXY
-from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile, make_reference
+from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
+    KubeProfileError,
+    get_profile,
+    make_reference,
+    upgrade_step,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
     apiserver_url,
     ports,
@@ -116,3 +125,34 @@ def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
         kubeconfigs=[{"file": posixpath.basename(paths["kube_proxy_kubeconfig"]), "cert": KUBE_PROXY.client_certificate,
                       "user": KUBE_PROXY.user}] if with_kubeconfig else [],
         warnings=warnings)
+
+
+# The labels of a kubelet's pod containers in Docker (the seed's kubelet runs its pods there).
+_POD_LABELS = {"io.kubernetes.container.name": COMPONENT, "io.kubernetes.pod.namespace": "kube-system"}
+
+
+def check(made: ProxyPlan, survey: Mapping[str, Any], container: str, host: str) -> list[str]:
+    """What refuses the run on this host, from its survey: the kube-proxy container (its running version label),
+    the owners of the planned ports, and the containers a port's owner may run in."""
+    containers = survey.get("containers") or []
+    own = next((found for found in containers if container in (found.get("names") or [])), None) or {}
+    problems = []
+    running_version = str((own.get("labels") or {}).get("io.curtain.kubernetes-version") or "")
+    target = made.kube_profile["version"]
+    # kube-proxy moves one minor version at a time, after the masters (playbooks/upgrade.yml); never back.
+    if running_version and running_version != target:
+        try:
+            upgrade_step(made.kube_profile["name"], running_version, target)
+        except KubeProfileError as error:
+            problems.append(str(error))
+    # curtain's kube-proxy holds its ports itself: as this container, as a static pod of the curtain kubelet in its
+    # containerd (the owner runs in a pod's cgroup), or, in the seed, as a pod container in Docker.
+    seed_pods = {found["id"] for found in containers
+                 if all((found.get("labels") or {}).get(key) == value for key, value in _POD_LABELS.items())}
+    if own.get("state") != "running":
+        problems += [
+            f"{port['message']}, and curtain's kube-proxy is not running on {host}: stop that process, or change "
+            "kube_proxy_healthz_bind_address / kube_proxy_metrics_bind_address in kube_proxy_settings"
+            for port in survey.get("ports") or []
+            if port.get("listening") and not port.get("in_pod") and port.get("container_id") not in seed_pods]
+    return problems

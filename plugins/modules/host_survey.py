@@ -8,13 +8,13 @@ short_description: Describe a host the way curtain's preflight needs it, changin
 description:
   - One round trip per host. Reads the host's clock, the C(docker) CLI (C(docker version), C(docker ps -a)), the
     kernel release, loaded modules and filesystems, cgroup version and controllers, the sysctls kube-proxy depends
-    on, active swap, the owners of the given TCP ports (with the Docker container an owner runs in) and the given
-    paths.
+    on, active swap, the owners of the given TCP ports (with the Docker container an owner runs in), the given
+    paths and whether the Engine has the given images.
   - Never changes anything; C(changed) is always false and check mode runs the same reads.
   - The action plugin of the same name records the controller's clock just before and after the module ran, so
     that the controller can tell the host's clock skew (C(controller_time_before), C(controller_time_after)).
   - Decisions are not made here; C(playbooks/preflight.yml) evaluates the result on the controller
-    (module_utils/preflight.py).
+    (module_utils/preflight.py), and the etcd role its look at a member's host (module_utils/etcd_plan.py).
 options:
   ports:
     description: TCP ports whose listening owner to name.
@@ -33,6 +33,17 @@ options:
       etcd's cluster marker.
     type: list
     elements: path
+    default: []
+  text_files:
+    description: Small text files (up to 64 KiB) to describe like I(paths) and also return whole (C(text)), such as
+      C(/etc/resolv.conf).
+    type: list
+    elements: path
+    default: []
+  images:
+    description: Image references to look for in the Docker Engine (C(docker image inspect)).
+    type: list
+    elements: str
     default: []
 attributes:
   check_mode:
@@ -107,13 +118,19 @@ ports:
     - {port: 2379, listening: true, pid: 4242, process: python3, container_id: null,
        message: port 2379 is in use by python3 (pid 4242)}
 paths:
-  description: Each asked path (I(paths) and I(json_files)) -> what is there.
+  description: Each asked path (I(paths), I(json_files) and I(text_files)) -> what is there.
   returned: always
   type: dict
   sample:
     /var/lib/curtain/etcd/cluster.json: {exists: true, type: file, mode: "0600", size: 80, link: false,
                                          sha256: 9f86..., certificate_sha256: null,
                                          json: {cluster_token: curtain-etcd}}
+images:
+  description: Each asked image reference -> whether the Engine has it, and its ID.
+  returned: always
+  type: dict
+  sample:
+    curtain/etcd:3.6.7: {present: true, id: "sha256:0a1b..."}
 """
 
 import time
@@ -129,6 +146,8 @@ def main() -> None:
             "ports": {"type": "list", "elements": "int", "default": []},
             "paths": {"type": "list", "elements": "path", "default": []},
             "json_files": {"type": "list", "elements": "path", "default": []},
+            "text_files": {"type": "list", "elements": "path", "default": []},
+            "images": {"type": "list", "elements": "str", "default": []},
         },
         supports_check_mode=True,
     )
@@ -141,6 +160,8 @@ def main() -> None:
         ports=module.params["ports"],
         paths=module.params["paths"],
         json_files=module.params["json_files"],
+        text_files=module.params["text_files"],
+        images=module.params["images"],
         docker=docker if docker_bin else None,
     )
     module.exit_json(changed=False, time=started, **found)

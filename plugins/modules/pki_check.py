@@ -32,8 +32,8 @@ options:
   authorities:
     description:
       - The CAs and key pairs the certificates build on, each as P(curtain.kube.kube_cluster_authorities#filter)
-        or P(curtain.kube.etcd_authority#filter) makes it, with V(name), V(key) and V(key_type) (V(EC) for P-256,
-        V(RSA) for 2048 bits), and V(cert) and V(common_name) for a CA or V(public_key) for a key pair.
+        or the etcd role's plan (module_utils/etcd_plan.py) makes it, with V(name), V(key) and V(key_type) (V(EC)
+        for P-256, V(RSA) for 2048 bits), and V(cert) and V(common_name) for a CA or V(public_key) for a key pair.
     type: list
     elements: dict
     default: []

@@ -68,7 +68,8 @@ def private_keys() -> dict[str, str]:
 
 def test_no_private_key_appears_in_the_output_of_the_verbose_diff_runs() -> None:
     log = LOG.read_text(errors="replace")
-    assert "TASK [curtain.kube.etcd : PKI | Copy this member's keys to the host]" in log, "the log lacks the converge"
+    assert "TASK [curtain.kube.etcd : PKI | Copy the certificates and keys to the host]" in log, (
+        "the log lacks the converge")
     assert "<curtain-site> EXEC" in log or "ESTABLISH" in log, "the log is not -vvv output"
     keys = private_keys()
     assert len(keys) >= 10, sorted(keys)

@@ -84,8 +84,9 @@ def test_an_install_killed_after_each_step_completes_when_run_again(host):
     aborted = abort_after_each_change()
 
     done = steps(aborted)
-    for step in ("PKI | Create the CA key", "PKI | Copy this member's keys to the host",
-                 "Image | Pull the pinned image from the registry", "Members | Create the data directory"):
+    for step in ("PKI | Create the CA key", "PKI | Copy the certificates and keys to the host",
+                 "Image | Pull the pinned image from the registry",
+                 "Members | Make the data directory and mark its cluster"):
         assert step in done, f"no run was killed after {step!r}: {done}"
     # Every step is done once: no kill leaves something that a later run has to do again.
     changed_steps = [(record["task"], record["item"]) for record in aborted]
@@ -107,7 +108,7 @@ def test_a_certificate_renewal_killed_after_each_step_keeps_every_key_and_the_me
 
     aborted = abort_after_each_change()
 
-    assert "PKI | Copy this member's keys to the host" in steps(aborted), steps(aborted)
+    assert "PKI | Copy the certificates and keys to the host" in steps(aborted), steps(aborted)
     assert host.check_output("docker inspect --format '{{.State.StartedAt}}' curtain-etcd") != started_before
     assert etcd_key_count(host, url) == keys_before
     assert member_ids(host) == members_before

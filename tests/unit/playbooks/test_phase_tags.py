@@ -57,7 +57,7 @@ def test_every_task_of_the_site_has_a_phase_or_runs_always() -> None:
 
 @pytest.mark.parametrize(("phase", "expected"), [
     ("config", ["curtain.kube.hyperkube_master : Config | Write the kubeconfigs",
-                "curtain.kube.etcd : PKI | Copy this member's keys to the host"]),
+                "curtain.kube.etcd : PKI | Copy the certificates and keys to the host"]),
     ("run", ["curtain.kube.hyperkube_master : Kubelet | Run the kubelet container",
              "curtain.kube.kube_proxy : Run | Run the kube-proxy container"]),
     ("health", ["curtain.kube.hyperkube_master : Health | Wait for each component"]),
@@ -65,6 +65,6 @@ def test_every_task_of_the_site_has_a_phase_or_runs_always() -> None:
 def test_a_phase_lists_its_own_tasks_and_preflight_s_only(phase: str, expected: list[str]) -> None:
     tasks = listed_tasks("--tags", phase)
     assert set(expected) <= set(tasks), sorted(tasks)
-    assert "curtain.kube.hyperkube_master : Preflight | Look at the kubelet container" in tasks
+    assert "curtain.kube.hyperkube_master : Preflight | Look at the host and the kubelet container" in tasks
     strangers = {task: tags for task, tags in tasks.items() if phase not in tags and "always" not in tags}
     assert strangers == {}

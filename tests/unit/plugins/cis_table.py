@@ -282,11 +282,13 @@ def planned_files(builder: str, control_plane: bool = True, node_name: str = HOS
 
 
 def find_task(role: str, *, dest: str | None = None, path: str | None = None, loop: str | None = None,
-              item: Any = None, files: str | None = None, planned: str | None = None) -> tuple[Task, Any]:
+              item: Any = None, files: str | None = None, planned: str | None = None,
+              directory: str | None = None) -> tuple[Task, Any]:
     """The one task of `role` whose dest or path is exactly this template, whose loop text contains `loop`, and
     whose loop has an item like `item`; with that item (or None). `files` picks a curtain.kube.host_files task
     whose `files` text contains it; `planned` a curtain.kube.kube_file task whose `files` that builder plans, with
-    the entry of its list like `item`."""
+    the entry of its list like `item`; `directory` a curtain.kube.host_files task that makes that directory (this
+    template), with its entry of `directories`."""
     matches = []
     for task in role_tasks(role):
         if dest is not None and task.args.get("dest") != dest:
@@ -300,24 +302,31 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
         if planned is not None and (task.module != KUBE_FILE or planned not in str(task.args.get("files"))):
             continue
         chosen = None
+        if directory is not None:
+            made = task.args.get("directories") if task.module == HOST_FILES else None
+            chosen = next((entry for entry in made if entry.get("path") == directory), None) if isinstance(
+                made, list) else None
+            if chosen is None:
+                continue
         if item is not None:
             entries = planned_files(planned, role=role) if planned is not None else loop_items(task)
             chosen = next((each for each in entries if _item_matches(each, item)), None)
             if chosen is None:
                 continue
         matches.append((task, chosen))
-    wanted = {"dest": dest, "path": path, "loop": loop, "item": item, "files": files, "planned": planned}
+    wanted = {"dest": dest, "path": path, "loop": loop, "item": item, "files": files, "planned": planned,
+              "directory": directory}
     assert len(matches) == 1, f"{role}: {len(matches)} tasks match {wanted}: {[t.name for t, _ in matches]}"
     return matches[0]
 
 
-def _host_files_modes(task: Task) -> set[str]:
+def _host_files_modes(task: Task, files: str | None) -> set[str]:
     """The modes a curtain.kube.host_files task gives: from its list, or, for the master's PKI files (a template
-    over the plan's pki_files), from what kube_pki.host_files decides."""
+    over the plan's pki_files), from what kube_pki.host_files decides for the kind `files` names."""
     listed = task.args.get("files")
     if isinstance(listed, list):
         return {str(entry.get("mode", HOST_FILES_SPEC["files"]["options"]["mode"]["default"])) for entry in listed}
-    kind = re.search(r"__hyperkube_master_pki_files\.(\w+)", str(listed))
+    kind = re.search(r"__hyperkube_master_pki_files\.(\w+)", str(files))
     assert kind, f"{task.role}: {task.name!r}: cannot tell which files it writes"
     certs = control_plane_certificates("m1", ["10.0.0.1"], [{"address": "10.0.0.1", "hostnames": []}],
                                        "10.96.0.0/12")
@@ -326,8 +335,10 @@ def _host_files_modes(task: Task) -> set[str]:
 
 def task_mode(role: str, **selector: Any) -> str:
     task, item = find_task(role, **selector)
+    if selector.get("directory") is not None:
+        return str(item["mode"])
     if task.module == HOST_FILES:
-        return ", ".join(sorted(_host_files_modes(task)))
+        return ", ".join(sorted(_host_files_modes(task, selector.get("files"))))
     mode = str(task.args.get("mode"))
     if mode.replace(" ", "") == "{{item.mode}}" or (task.module == KUBE_FILE and "files" in task.args):
         mode = str(item["mode"])
@@ -350,7 +361,7 @@ KUBELET_CONFIG = ("hyperkube_master", {"planned": "kube_master_config_files",
 ADMIN_ON_CONTROLLER = ("hyperkube_master", {"dest": "{{ hyperkube_master_admin_kubeconfig }}"})
 PROXY_KUBECONFIG = ("kube_proxy", {"planned": "kube_kubeconfig_files",
                                    "item": {"dest": "/etc/kubernetes/kube-proxy.conf"}})
-ETCD_DATA_DIR = ("etcd", {"path": "{{ etcd_data_dir }}"})
+ETCD_DATA_DIR = ("etcd", {"directory": "{{ etcd_data_dir }}"})
 # The pod network's configuration: written by one copy task (tasks/network.yml) from the node's podCIDR, once the
 # controller-manager has given its Node one.
 CNI_CONFIG_FILE = "/etc/cni/net.d/10-curtain.conflist"

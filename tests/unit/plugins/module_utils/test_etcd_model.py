@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -469,17 +470,17 @@ FILTERS = FilterModule().filters()
 
 def test_filters_chain_from_inventory_to_plan() -> None:
     settings = {"h1": {"address": "10.0.0.1"}, "h2": {"address": "10.0.0.2", "name": "second"}}
-    members = FILTERS["etcd_cluster"](["h1", "h2"], settings, "http", 2379, 2380)
+    members = [asdict(member) for member in build_cluster(["h1", "h2"], settings, scheme="http", client_port=2379,
+                                                          peer_port=2380)]
     assert members[1] == {"name": "second", "address": "10.0.0.2", "peer_url": "http://10.0.0.2:2380",
                           "client_url": "http://10.0.0.2:2379"}
     assert FILTERS["etcd_initial_cluster"](members) == "h1=http://10.0.0.1:2380,second=http://10.0.0.2:2380"
     args = FILTERS["etcd_args"](members[0], members, "new", "tok", "/var/lib/etcd")
     assert "--name=h1" in args and args[0] == "etcd"
     live = [ClusterMember("1", "h1", ["http://10.0.0.1:2380"], ["http://10.0.0.1:2379"]).to_dict()]
-    assert FILTERS["etcd_plan"](members[1], False, live)["action"] == "join"
-    assert FILTERS["etcd_plan"](members[0], False, None)["action"] == "bootstrap"
+    assert FILTERS["etcd_member_plan"](members[1], False, live)["action"] == "join"
+    assert FILTERS["etcd_member_plan"](members[0], False, None)["action"] == "bootstrap"
     assert FILTERS["etcd_join_initial_cluster"](members[1], live) == "h1=http://10.0.0.1:2380,second=http://10.0.0.2:2380"
-    assert FILTERS["etcd_size_warnings"](2) and FILTERS["etcd_size_warnings"](3) == []
 
 
 def test_join_filter_accepts_what_etcd_member_returns_in_check_mode() -> None:
@@ -496,11 +497,9 @@ def test_join_filter_accepts_what_etcd_member_returns_in_check_mode() -> None:
 @pytest.mark.parametrize(
     "name,args,fragment",
     [
-        ("etcd_cluster", ([], {}), "etcd_group"),
-        ("etcd_cluster", (["h"], {"h": {"address": "10.0.0.1"}}, "https", "abc"), "etcd_client_port"),
-        ("etcd_plan", ({"name": "h"}, False, None), "'address'"),
-        ("etcd_plan", ({"name": "h", "address": "a", "peer_url": "p", "client_url": "c"}, "false", None), "boolean"),
-        ("etcd_size_warnings", ("3",), "integer"),
+        ("etcd_member_plan", ({"name": "h"}, False, None), "'address'"),
+        ("etcd_member_plan", ({"name": "h", "address": "a", "peer_url": "p", "client_url": "c"}, "false", None),
+         "boolean"),
         ("etcd_snapshots_to_prune", (["a.db"], "2"), "etcd_backup_keep"),
         ("etcd_replacement", ([], {}, ""), "etcd_replace_member"),
     ],

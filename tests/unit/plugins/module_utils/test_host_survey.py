@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import socket
+import subprocess
 from pathlib import Path
 from unittest import mock
 
@@ -181,6 +182,17 @@ def test_describe_path_reports_bad_json(tmp_path):
     assert hs.describe_path(str(broken), read_json=True)["json_error"].startswith("not JSON")
 
 
+def test_describe_path_returns_a_small_text_file_whole(tmp_path):
+    resolv_conf = tmp_path / "resolv.conf"
+    resolv_conf.write_text("nameserver 127.0.0.53\noptions edns0 trust-ad\n")
+    assert hs.describe_path(str(resolv_conf), read_text=True)["text"] == (
+        "nameserver 127.0.0.53\noptions edns0 trust-ad\n")
+    assert "text" not in hs.describe_path(str(resolv_conf))
+    large = tmp_path / "large"
+    large.write_bytes(b"#" * (hs.MAX_JSON_BYTES + 1))
+    assert hs.describe_path(str(large), read_text=True)["text_error"] == f"larger than {hs.MAX_JSON_BYTES} bytes"
+
+
 def _fake_proc(root: Path, *, port_hex: str, inode: int, pid: int, cgroup: str) -> Path:
     proc = root / "proc"
     (proc / "net").mkdir(parents=True)
@@ -213,10 +225,13 @@ def test_survey_over_a_fake_proc(tmp_path):
         calls.append(list(args))
         if args[0] == "version":
             return 0, DOCKER_VERSION, ""
+        if args[0] == "image":
+            return (0, "sha256:1f2e\n", "") if args[-1] == "curtain/etcd:3.7.4" else (1, "", "No such image")
         return 0, json.dumps({"ID": CONTAINER, "Names": "curtain-etcd", "State": "running",
                               "Labels": "io.curtain.managed-by=curtain"}) + "\n", ""
 
-    found = hs.survey(ports=[2371, 2380], paths=[str(tmp_path / "nothing")], json_files=[], docker=docker,
+    found = hs.survey(ports=[2371, 2380], paths=[str(tmp_path / "nothing")], json_files=[],
+                      images=["curtain/etcd:3.7.4", "curtain/etcd:9.9.9"], docker=docker,
                       proc=str(proc), sys_fs=str(sys_fs), lib_modules=str(tmp_path / "no-modules"))
 
     assert calls[0] == ["version", "--format", "{{json .}}"]
@@ -233,6 +248,9 @@ def test_survey_over_a_fake_proc(tmp_path):
         2371, True, 77, "etcd", CONTAINER, False)
     assert (free["port"], free["listening"], free["container_id"], free["in_pod"]) == (2380, False, None, False)
     assert found["paths"] == {str(tmp_path / "nothing"): {"exists": False}}
+    assert calls[2] == ["image", "inspect", "--format", "{{.Id}}", "curtain/etcd:3.7.4"]
+    assert found["images"] == {"curtain/etcd:3.7.4": {"present": True, "id": "sha256:1f2e"},
+                               "curtain/etcd:9.9.9": {"present": False, "id": None}}
 
 
 @pytest.mark.parametrize("cgroup,container_id,in_pod", [
@@ -258,9 +276,11 @@ def test_port_report_says_whether_the_owner_is_in_a_pod(tmp_path, cgroup, contai
      "docker ps failed: permission denied"),
 ])
 def test_survey_without_a_working_docker(docker, expected_error, tmp_path):
-    found = hs.survey(ports=[], paths=[], docker=docker, proc=str(tmp_path), sys_fs=str(tmp_path))
+    found = hs.survey(ports=[], paths=[], images=["curtain/etcd:3.7.4"], docker=docker, proc=str(tmp_path),
+                      sys_fs=str(tmp_path))
     assert found["docker"]["error"] == expected_error
     assert found["containers"] == []
+    assert found["images"] == {"curtain/etcd:3.7.4": {"present": False, "id": None}}
     assert found["kernel"]["module_support"] is False  # no /proc/modules here
 
 
@@ -269,8 +289,12 @@ def test_the_module_reads_this_host_and_changes_nothing(module_runner, tmp_path)
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
+        # An image this machine's Engine has (set-up built them), and one it cannot have.
+        present = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"], check=True,
+                                 capture_output=True, text=True).stdout.split()[0]
         exited = module_runner(host_survey_module.main,
-                               {"ports": [port], "paths": [str(tmp_path)], "json_files": []}, check_mode=True)
+                               {"ports": [port], "paths": [str(tmp_path)], "json_files": [],
+                                "images": [present, "curtain/absent:never"]}, check_mode=True)
     assert not exited.failed
     result = exited.result
     assert result["changed"] is False
@@ -280,6 +304,8 @@ def test_the_module_reads_this_host_and_changes_nothing(module_runner, tmp_path)
     assert result["paths"][str(tmp_path)]["type"] == "directory"
     assert result["cgroup"]["version"] in (1, 2)
     assert set(result["docker"]) == {"present", "client_version", "server_version", "error"}
+    assert result["images"][present]["present"] and result["images"][present]["id"].startswith("sha256:")
+    assert result["images"]["curtain/absent:never"] == {"present": False, "id": None}
 
 
 def test_the_action_plugin_brackets_the_module_with_the_controller_clock():

@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
-from ansible_collections.curtain.kube.plugins.filter.plans import hyperkube_master_plan
+from ansible_collections.curtain.kube.plugins.filter.plans import hyperkube_master_check, hyperkube_master_plan
 from ansible_collections.curtain.kube.plugins.module_utils.hyperkube_master_plan import (
+    MasterLook,
     MasterPlanError,
+    check,
     default_inputs,
+    look,
     plan,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory, KubeClusterError
@@ -126,3 +129,93 @@ def test_the_filter_takes_ansibles_own_containers(tmp_path: Path) -> None:
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "certs: kubelet-client,kubelet-server" in ran.stdout, ran.stdout
+
+
+# --- what the host holds ------------------------------------------------------------------------------------------
+
+KUBELET = "curtain-kubelet"
+UPSTREAM = "nameserver 192.0.2.53\n"
+
+
+def survey(state: str | None = "running", version: str = "v1.37.2", held: tuple[int, ...] = (), cgroup: int = 2,
+           resolv_conf: str | None = UPSTREAM) -> dict:
+    """host_survey's result as the role asks it (tasks/preflight.yml)."""
+    containers = [{"id": "1", "names": ["curtain-etcd"], "state": "running", "labels": {}}]
+    if state:
+        containers.append({"id": "2", "names": [KUBELET], "state": state,
+                           "labels": {"io.curtain.managed-by": "curtain", "io.curtain.kubernetes-version": version}})
+    return {"containers": containers, "cgroup": {"version": cgroup, "controllers": []},
+            "ports": [{"port": port, "listening": port in held, "message": f"port {port} is in use by kubelet (pid 9)"}
+                      for port in (10250, 6443)],
+            "paths": {"/etc/resolv.conf": {"exists": True, "text": resolv_conf} if resolv_conf is not None
+                      else {"exists": False}}}
+
+
+def checked(tmp_path: Path, found: MasterLook, host: str = "m1", **changes: object) -> dict[str, list[str]]:
+    (tmp_path / "etcd").mkdir(exist_ok=True)
+    for name in ("ca.crt", "ca.key"):
+        (tmp_path / "etcd" / name).write_text(name)
+    inputs = default_inputs(host, "/inv", etcd_pki_controller_dir=str(tmp_path / "etcd"), **changes)
+    return check(plan(inputs, inventory(host)), inputs, found)
+
+
+def test_the_look_finds_the_kubelet_container_by_name_with_its_version_label() -> None:
+    assert look(survey(held=(6443,), cgroup=1, resolv_conf="nameserver 127.0.0.53\n"), KUBELET) == MasterLook(
+        kubelet_running=True, running_version="v1.37.2", held_ports=["port 6443 is in use by kubelet (pid 9)"],
+        cgroup_version=1, resolv_conf="nameserver 127.0.0.53\n")
+    assert look(survey(state=None, resolv_conf=None), KUBELET) == MasterLook(
+        kubelet_running=False, running_version="", held_ports=[], cgroup_version=2, resolv_conf=None)
+    assert look(survey(state="exited"), KUBELET).kubelet_running is False
+
+
+def test_a_converged_host_and_an_empty_one_are_not_refused(tmp_path: Path) -> None:
+    assert checked(tmp_path, look(survey(held=(10250, 6443)), KUBELET)) == {"problems": [], "warnings": []}
+    assert checked(tmp_path, look(survey(state=None), KUBELET)) == {"problems": [], "warnings": []}
+
+
+def test_a_port_is_refused_only_while_the_curtain_kubelet_does_not_run(tmp_path: Path) -> None:
+    (problem,) = checked(tmp_path, look(survey(state="exited", held=(6443,)), KUBELET))["problems"]
+    assert problem.startswith("port 6443 is in use by kubelet (pid 9), and the curtain kubelet is not running on m1")
+
+
+def test_one_minor_version_forward_is_an_upgrade_a_skip_or_a_downgrade_is_refused(tmp_path: Path) -> None:
+    assert checked(tmp_path, look(survey(version="v1.36.3"), KUBELET))["problems"] == []
+    (skip,) = checked(tmp_path, look(survey(version="v1.35.0"), KUBELET))["problems"]
+    assert "skips 1.36: upgrade one minor version at a time" in skip
+    (downgrade,) = checked(tmp_path, look(survey(version="v1.38.0"), KUBELET))["problems"]
+    assert "downgrading from v1.38.0 to v1.37.2 is not supported" in downgrade
+
+
+def test_cgroup_v1_is_refused_unless_accepted_and_then_warned_about(tmp_path: Path) -> None:
+    found = look(survey(cgroup=1), KUBELET)
+    result = checked(tmp_path, found)
+    assert len(result["problems"]) == 1 and "refuses (failCgroupV1)" in result["problems"][0]
+    accepted = checked(tmp_path, found, settings={"fail_cgroup_v1": False})
+    assert accepted["problems"] == [] and "m1 runs cgroup v1" in accepted["warnings"][0]
+    seed = look(survey(cgroup=1, version="v1.1.8"), KUBELET)  # the seed's kubelet predates failCgroupV1
+    assert checked(tmp_path, seed, profile="seed") == {"problems": [], "warnings": []}
+
+
+def test_loopback_resolvers_are_refused_unless_the_pods_get_others(tmp_path: Path) -> None:
+    found = look(survey(resolv_conf="nameserver 127.0.0.53\noptions edns0\n"), KUBELET)
+    (problem,) = checked(tmp_path, found)["problems"]
+    assert "names only loopback resolvers (127.0.0.53)" in problem
+    assert checked(tmp_path, found, pod_nameservers=["192.0.2.53"])["problems"] == []
+    assert checked(tmp_path, found, settings={"resolv_conf": "/etc/my-resolv.conf"})["problems"] == []
+
+
+def test_a_master_needs_the_etcd_ca_on_the_controller_a_node_does_not(tmp_path: Path) -> None:
+    inputs = default_inputs("m1", "/inv", etcd_pki_controller_dir=str(tmp_path / "none"))
+    (problem,) = check(plan(inputs, inventory("m1")), inputs, look(survey(), KUBELET))["problems"]
+    assert "lacks the etcd CA (ca.crt and ca.key): run the etcd role first" in problem
+    node = replace(inputs, host="n1")
+    assert check(plan(node, inventory("n1")), node, look(survey(), KUBELET))["problems"] == []
+
+
+def test_the_check_filter_takes_the_role_s_mappings(tmp_path: Path) -> None:
+    inputs = default_inputs("m1", "/inv", etcd_pki_controller_dir=str(tmp_path / "none"))
+    made = hyperkube_master_plan(vars(inputs), vars(inventory("m1")))
+    result = hyperkube_master_check(made, vars(inputs), survey(state=None, held=(6443,)), KUBELET)
+    assert [problem.split(",")[0].split(";")[0] for problem in result["problems"]] == [
+        "port 6443 is in use by kubelet (pid 9)", f"{tmp_path}/none (hyperkube_master_etcd_pki_controller_dir) lacks "
+                                                  "the etcd CA (ca.crt and ca.key): run the etcd role first"]

@@ -3,12 +3,14 @@ it refuses, with the role's defaults (default_inputs reads defaults/main.yml).""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 from ansible.errors import AnsibleFilterError
-from ansible_collections.curtain.kube.plugins.filter.plans import kube_proxy_plan
+from ansible_collections.curtain.kube.plugins.filter.plans import kube_proxy_check, kube_proxy_plan
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory, KubeClusterError
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import KubeProxyError
-from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy_plan import default_inputs, plan
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy_plan import check, default_inputs, plan
 
 ADDRESSES = {"m1": "192.0.2.11", "m2": "192.0.2.12"}
 INVENTORY = Inventory(groups={"masters": ["m1", "m2"], "nodes": ["n1"]},
@@ -69,3 +71,45 @@ def test_the_filter_names_what_the_role_forgot_to_pass_and_needs_only_the_master
     with pytest.raises(AnsibleFilterError, match=r"kube_proxy_plan: inputs: missing \['mode'\]"):
         kube_proxy_plan(inputs, inventory)
     assert kube_proxy_plan({**inputs, "mode": ""}, inventory)["apiserver"] == "https://127.0.0.1:6443"
+
+
+# --- what the host holds ------------------------------------------------------------------------------------------
+
+CONTAINER = "curtain-kube-proxy"
+POD_CONTAINER = "c" * 64
+
+
+def survey(state: str | None = "running", version: str = "v1.37.2", owner: dict | None = None) -> dict:
+    """host_survey's result as the role asks it (tasks/preflight.yml): port 10256 held by `owner` when given."""
+    pod_labels = {"io.kubernetes.container.name": "kube-proxy", "io.kubernetes.pod.namespace": "kube-system"}
+    containers = [{"id": POD_CONTAINER, "names": ["k8s_kube-proxy_kube-proxy-n1"], "state": "running",
+                   "labels": pod_labels}]
+    if state:
+        containers.append({"id": "d" * 64, "names": [CONTAINER], "state": state,
+                           "labels": {"io.curtain.kubernetes-version": version}})
+    held = {"port": 10256, "listening": True, "message": "port 10256 is in use by kube-proxy (pid 5)",
+            "container_id": None, "in_pod": False, **(owner or {})}
+    return {"containers": containers, "ports": [{"port": 10249, "listening": False}, *([held] if owner else [])]}
+
+
+@pytest.mark.parametrize(("state", "owner"), [
+    ("running", {}),  # the kube-proxy container holds its own port
+    (None, {"in_pod": True, "container_id": "e" * 64}),  # a static pod of the curtain kubelet, in its containerd
+    (None, {"container_id": POD_CONTAINER}),  # the seed's kubelet's pod, in Docker
+])
+def test_curtain_s_own_kube_proxy_may_hold_its_ports(state: str | None, owner: dict) -> None:
+    assert check(plan(default_inputs("n1", "/inv"), INVENTORY), survey(state, owner=owner), CONTAINER, "n1") == []
+
+
+def test_a_port_another_process_holds_is_refused() -> None:
+    made = plan(default_inputs("n1", "/inv"), INVENTORY)
+    (problem,) = check(made, survey("exited", owner={"container_id": "f" * 64}), CONTAINER, "n1")
+    assert problem.startswith("port 10256 is in use by kube-proxy (pid 5), and curtain's kube-proxy is not running "
+                              "on n1")
+
+
+def test_one_minor_version_forward_is_an_upgrade_a_skip_is_refused() -> None:
+    made = plan(default_inputs("n1", "/inv"), INVENTORY)
+    assert check(made, survey(version="v1.36.3"), CONTAINER, "n1") == []
+    (problem,) = kube_proxy_check(asdict(made), survey(version="v1.35.0"), CONTAINER, "n1")
+    assert "skips 1.36: upgrade one minor version at a time" in problem
