@@ -89,8 +89,8 @@ class EtcdPlan:
     image_ref: str  # what the container runs: the image, by digest from a registry
     artifact_plans: list[dict[str, Any]]  # where a directory or release source's image comes from, else []
     ports: list[int]  # client and peer: free unless this member's container runs
-    # With TLS: the CA ({name, common_name, key_type, key, cert}), this member's certificates as pki_check takes them,
-    # and what goes from the controller to the host ({certificates, private_keys}: [{src, dest}]).
+    # With TLS: the CA ({name, common_name, key_type, key, cert}), this member's certificates as curtain.kube.pki
+    # takes them, and what goes from the controller to the host ({certificates, private_keys}: [{src, dest}]).
     authority: dict[str, Any]
     certificates: list[dict[str, Any]]
     host_files: dict[str, list[dict[str, str]]]

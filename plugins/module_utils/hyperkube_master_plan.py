@@ -229,8 +229,10 @@ def look(survey: Mapping[str, Any], kubelet_container: str) -> MasterLook:
         resolv_conf=resolv_conf.get("text"))
 
 
-def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook) -> dict[str, list[str]]:
-    """{problems, warnings}: what refuses the run on this host, and what it is told."""
+def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook, check_mode: bool = False) -> dict[str, list[str]]:
+    """{problems, warnings}: what refuses the run on this host, and what it is told. In check mode a missing etcd CA
+    is not refused: the etcd role, in the same check run, would make it; the certificates it signs are left
+    incomplete (curtain.kube.pki), and what reads them is skipped."""
     problems: list[str] = []
     warnings: list[str] = []
     target = made.kube_profile["version"]
@@ -245,7 +247,7 @@ def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook) -> dict[str
         problems += [f"{held}, and the curtain kubelet is not running on {inputs.host}: stop that process, or change "
                      "the port in hyperkube_master_settings" for held in found.held_ports]
     etcd_ca = [f"{inputs.etcd_pki_controller_dir}/ca.{suffix}" for suffix in ("crt", "key")]
-    if made.profile["tls"] and made.control_plane and not all(os.path.isfile(path) for path in etcd_ca):
+    if made.profile["tls"] and made.control_plane and not check_mode and not all(map(os.path.isfile, etcd_ca)):
         problems.append(f"{inputs.etcd_pki_controller_dir} (hyperkube_master_etcd_pki_controller_dir) lacks the etcd "
                         "CA (ca.crt and ca.key): run the etcd role first; the apiserver's etcd client certificate is "
                         "signed by it")

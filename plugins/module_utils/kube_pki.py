@@ -163,7 +163,7 @@ def apiserver_kubelet_binding() -> dict[str, Any]:
 def cluster_authorities(controller_dir: str) -> list[dict[str, Any]]:
     """The cluster CA, the front-proxy CA (both EC P-256) and the service-account key pair (RSA 2048, as kubeadm
     makes it), with their files on the controller: what the hyperkube_master role has community.crypto make first
-    and what curtain.kube.pki_check looks at (as its `authorities`)."""
+    and what curtain.kube.pki looks at (as its `authorities`)."""
     cas = [{"name": name, "common_name": common_name, "key_type": "EC", "key": f"{controller_dir}/{name}.key",
             "cert": f"{controller_dir}/{name}.crt"}
            for name, common_name in (("ca", "kubernetes"), ("front-proxy-ca", "front-proxy-ca"))]
@@ -173,7 +173,7 @@ def cluster_authorities(controller_dir: str) -> list[dict[str, Any]]:
 
 def kube_proxy_certificate(controller_dir: str) -> list[dict[str, Any]]:
     """The one client certificate every kube-proxy shares (CN system:kube-proxy, the user the system:node-proxier
-    ClusterRole is bound to), with its files on the controller, as curtain.kube.pki_check takes it."""
+    ClusterRole is bound to), with its files on the controller, as curtain.kube.pki takes it."""
     spec = CertSpec(KUBE_PROXY.client_certificate, "ca", KUBE_PROXY.user).to_dict()
     return [{**spec, "key": f"{controller_dir}/kube-proxy.key", "cert": f"{controller_dir}/kube-proxy.crt",
              "signer_cert": f"{controller_dir}/ca.crt", "signer_key": f"{controller_dir}/ca.key"}]

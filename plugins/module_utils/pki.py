@@ -30,7 +30,7 @@ def subject_alt_names(names: Iterable[str]) -> list[str]:
 
 def etcd_member_certificates(member: Mapping[str, Any], host: str, controller_dir: str) -> list[dict[str, Any]]:
     """A member's server, peer and client certificates, as the etcd role has community.crypto make them and as
-    curtain.kube.pki_check looks at them: name, common_name, subject_alt_names, usages, and their files on the
+    curtain.kube.pki looks at them: name, common_name, subject_alt_names, usages, and their files on the
     controller (key, cert, signer_cert, signer_key: etcd's CA). `member` is the member in the cluster model."""
     names = subject_alt_names([member["address"], "127.0.0.1", "localhost", host, member["name"]])
     return [
@@ -43,7 +43,7 @@ def etcd_member_certificates(member: Mapping[str, Any], host: str, controller_di
 
 def etcd_authority(controller_dir: str, cluster_token: str) -> dict[str, Any]:
     """etcd's CA (EC P-256, its CN naming the cluster token) with its files on the controller: what the etcd role has
-    community.crypto make first and what curtain.kube.pki_check looks at (as one of its `authorities`)."""
+    community.crypto make first and what curtain.kube.pki looks at (as one of its `authorities`)."""
     return {"name": "ca", "common_name": f"curtain etcd CA ({cluster_token})", "key_type": "EC",
             "key": f"{controller_dir}/ca.key", "cert": f"{controller_dir}/ca.crt"}
 

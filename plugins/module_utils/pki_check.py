@@ -4,9 +4,10 @@
 
 Making a key, a signing request and a certificate costs three community.crypto module runs per certificate, a
 master has nine, and on a re-run each of the 27 finds nothing to do. This looks at all of them in one go and names
-the ones that need work; the role then runs community.crypto for those only, and community.crypto still decides
-what to change. So the look must never call a certificate current that community.crypto would change: it is
-current only when all of these hold, and anything it cannot read makes it pending.
+the ones that need work; curtain.kube.pki (plugins/action/pki.py) then runs community.crypto for those only
+(module_utils/pki_make.py), and community.crypto still decides what to change. So the look must never call a
+certificate current that community.crypto would change: it is current only when all of these hold, and anything it
+cannot read makes it pending.
 
 - the key: there, mode 0600, an EC P-256 key (what the role makes);
 - the certificate: there, mode 0644, for that key, with exactly the subject (CN, O), subject alternative names,
@@ -37,9 +38,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 KEY_MODE = 0o600
 CERT_MODE = 0o644
 EXTENDED_USAGES = {"serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH}
-# The key usages the role's signing requests ask for (roles/hyperkube_master/tasks/pki.yml).
+# The key usages the certificates' signing requests ask for (pki_make.LEAF_KEY_USAGES, as cryptography names them).
 KEY_USAGES = {"digital_signature", "key_encipherment"}
-# The key usages of the CAs' signing requests (roles/hyperkube_master/tasks/pki.yml, roles/etcd/tasks/pki.yml).
+# The key usages of the CAs' signing requests (pki_make.CA_KEY_USAGES, as cryptography names them).
 CA_KEY_USAGES = {"key_cert_sign", "crl_sign", "digital_signature"}
 # Added by community.crypto itself, not asked for in a signing request.
 _IDENTIFIER_EXTENSIONS = (x509.SubjectKeyIdentifier, x509.AuthorityKeyIdentifier)

@@ -84,7 +84,7 @@ def test_an_install_killed_after_each_step_completes_when_run_again(host):
     aborted = abort_after_each_change()
 
     done = steps(aborted)
-    for step in ("PKI | Create the CA key", "PKI | Copy the certificates and keys to the host",
+    for step in ("PKI | Make the CA on the controller", "PKI | Copy the certificates and keys to the host",
                  "Image | Pull the pinned image from the registry",
                  "Members | Make the data directory and mark its cluster"):
         assert step in done, f"no run was killed after {step!r}: {done}"

@@ -1,4 +1,4 @@
-"""pki_check against certificates community.crypto made the way the hyperkube_master role makes them (a real
+"""pki_check against certificates curtain.kube.pki had community.crypto make as the roles make them (a real
 ansible-playbook run on the controller): all current right after, and each difference community.crypto would act
 on makes exactly the certificates it concerns pending."""
 
@@ -29,8 +29,6 @@ from cryptography.x509.oid import NameOID
 ROOT = Path(__file__).resolve().parents[4]
 MASTERS = [{"address": "10.0.0.1", "hostnames": ["m1"]}]
 TOKEN = "curtain-test"
-# Each CA's file stem under the controller directory and its CN, as the roles' signing requests ask for it.
-CA_NAMES = {"ca": "kubernetes", "front-proxy-ca": "front-proxy-ca", "etcd/ca": f"curtain etcd CA ({TOKEN})"}
 
 
 def specs(directory: Path, extra_sans: list[str] | None = None) -> list[dict[str, Any]]:
@@ -38,57 +36,37 @@ def specs(directory: Path, extra_sans: list[str] | None = None) -> list[dict[str
     return controller_files(certs, str(directory), "m1", str(directory / "etcd"))
 
 
-def make_pki(directory: Path, certs: list[dict[str, Any]]) -> None:
-    """The CAs, then each certificate's key, signing request and certificate, with the role's parameters."""
-    (directory / "m1").mkdir(parents=True, exist_ok=True)
-    (directory / "etcd").mkdir(exist_ok=True)
-    ca_tasks = [
-        {"community.crypto.openssl_privatekey": {"path": f"{directory}/sa.key", "type": "RSA", "size": 2048,
-                                                 "mode": "0600"}},
-        {"community.crypto.openssl_publickey": {"path": f"{directory}/sa.pub", "privatekey_path": f"{directory}/sa.key",
-                                                "mode": "0644"}},
-    ]
-    for ca, common_name in CA_NAMES.items():
-        ca = directory / ca
-        ca_tasks += [
-            {"community.crypto.openssl_privatekey": {"path": f"{ca}.key", "type": "ECC", "curve": "secp256r1",
-                                                     "mode": "0600"}},
-            {"community.crypto.openssl_csr_pipe": {"privatekey_path": f"{ca}.key", "common_name": common_name,
-                                                   "use_common_name_for_san": False,
-                                                   "basic_constraints": ["CA:TRUE"], "basic_constraints_critical": True,
-                                                   "key_usage": ["keyCertSign", "cRLSign", "digitalSignature"],
-                                                   "key_usage_critical": True}, "register": "ca_csr"},
-            {"community.crypto.x509_certificate": {"path": f"{ca}.crt", "privatekey_path": f"{ca}.key",
-                                                   "csr_content": "{{ ca_csr.csr }}", "provider": "selfsigned",
-                                                   "mode": "0644"}},
-        ]
-    tasks = [*ca_tasks,
-             {"community.crypto.openssl_privatekey": {"path": "{{ item.key }}", "type": "ECC", "curve": "secp256r1",
-                                                      "mode": "0600"}, "loop": certs},
-             {"community.crypto.openssl_csr_pipe": {
-                 "privatekey_path": "{{ item.key }}", "common_name": "{{ item.common_name }}",
-                 "organization_name": "{{ item.organizations | first | default(omit) }}",
-                 "use_common_name_for_san": False, "subject_alt_name": "{{ item.subject_alt_names or omit }}",
-                 "extended_key_usage": "{{ item.usages }}", "key_usage": ["digitalSignature", "keyEncipherment"]},
-              "loop": certs, "register": "csrs"},
-             {"community.crypto.x509_certificate": {
-                 "path": "{{ item.item.cert }}", "csr_content": "{{ item.csr }}", "provider": "ownca",
-                 "ownca_path": "{{ item.item.signer_cert }}", "ownca_privatekey_path": "{{ item.item.signer_key }}",
-                 "ownca_not_after": "+365d", "mode": "0644"}, "loop": "{{ csrs.results }}"}]
-    playbook = directory / "pki.yml"
+def make_pki(directory: Path, certs: list[dict[str, Any]], *, check_mode: bool = False) -> dict[str, Any]:
+    """The authorities (authorities()), then the certificates, made by curtain.kube.pki in a real ansible-playbook run
+    on the controller, as the roles run it; then both once more. Returns what each of the four runs registered."""
+    runs = [{"curtain.kube.pki": {"directory": str(directory / "etcd"), "authorities": authorities(directory)}},
+            {"curtain.kube.pki": {"directory": str(directory / "m1"), "certificates": certs}}]
+    tasks = [{**task, "delegate_to": "localhost", "register": f"run{number}"}
+             for number, task in enumerate(runs + runs)]
+    results = directory.parent / f"{directory.name}-results.json"
+    tasks.append({"ansible.builtin.copy": {"content": "{{ [run0, run1, run2, run3] | to_json }}",
+                                           "dest": str(results)}, "check_mode": False})
+    playbook = directory.parent / f"{directory.name}-pki.yml"
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
+               "-e", f"ansible_python_interpreter={sys.executable}", str(playbook),
+               *(["--check"] if check_mode else [])]
     run = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    first_authorities, first_certificates, again_authorities, again_certificates = json.loads(results.read_text())
+    return {"first": (first_authorities, first_certificates), "again": (again_authorities, again_certificates)}
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     directory = tmp_path_factory.mktemp("pki")
-    make_pki(directory, specs(directory))
-    return directory
+    return directory, make_pki(directory, specs(directory))
+
+
+@pytest.fixture(scope="module")
+def pki(made: tuple[Path, dict[str, Any]]) -> Path:
+    return made[0]
 
 
 @pytest.fixture
@@ -98,8 +76,28 @@ def copy(pki: Path, tmp_path: Path) -> Path:
     return tmp_path / "pki"
 
 
-def test_what_community_crypto_made_is_current(pki: Path) -> None:
+def test_what_curtain_kube_pki_made_is_current_and_a_second_run_runs_nothing(made: tuple[Path, dict[str, Any]]) -> None:
+    pki, runs = made
     assert pending(specs(pki)) == {}
+    first_authorities, first_certificates = runs["first"]
+    assert first_authorities["changed"] and first_authorities["made"] == ["ca", "front-proxy-ca", "sa", "etcd-ca"]
+    assert first_certificates["made"] == [cert["name"] for cert in specs(pki)]
+    assert first_certificates["problems"]["admin"] == f"{pki}/m1/admin.key does not exist"
+    for again in runs["again"]:
+        assert again["changed"] is False and again["made"] == [] and again["incomplete"] == [], again
+    assert oct((pki / "etcd").stat().st_mode & 0o777) == "0o700" and oct((pki / "m1").stat().st_mode & 0o777) == "0o700"
+
+
+def test_check_mode_writes_nothing_and_names_what_it_could_not_build_on(tmp_path: Path) -> None:
+    """On an empty directory every key is new: the keys' steps report the change, the steps that would read them do
+    not run, and every item is incomplete; no file or directory is made."""
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    runs = make_pki(pki, specs(pki), check_mode=True)
+    authorities_run, certificates_run = runs["first"]
+    assert authorities_run["changed"] and authorities_run["incomplete"] == ["ca", "front-proxy-ca", "sa", "etcd-ca"]
+    assert certificates_run["changed"] and certificates_run["incomplete"] == [cert["name"] for cert in specs(pki)]
+    assert list(pki.iterdir()) == []
 
 
 def test_renewal_makes_every_certificate_pending(pki: Path) -> None:
