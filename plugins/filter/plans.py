@@ -15,7 +15,8 @@ plan | kube_proxy_check(survey, container, host) -> [str]: what refuses the run 
 inputs | etcd_plan(inventory) -> module_utils/etcd_plan.EtcdPlan as a mapping
     inputs: the role's variables (EtcdInputs' fields); inventory: {groups, etcd_hosts}.
 container_info | etcd_look(survey, version_run, data_dir) -> module_utils/etcd_plan.EtcdLook as a mapping
-    from a member host's registered docker_container_info, host_survey and `etcd --version` run (or none).
+    from a member host's container ({exists, container}, as docker_container_info gives it), host_survey and
+    `etcd --version` run (or none).
 plan | etcd_problems(inputs, look, running, restoring=false) -> [str]: what refuses the run on this host, given the
     releases (`running`) every member of the play runs.
 """

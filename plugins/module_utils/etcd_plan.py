@@ -172,9 +172,10 @@ def _artifact_plans(inputs: EtcdInputs, release: Mapping[str, Any]) -> list[dict
 
 def look(container: Mapping[str, Any], survey: Mapping[str, Any], version_run: Mapping[str, Any] | None,
          data_dir: str) -> EtcdLook:
-    """One host's EtcdLook from its registered looks: docker_container_info's, host_survey's (the data directory,
-    the marker, the ports and the plan's image) and the `etcd --version` run in the running container (skipped
-    where none runs; failed where the container could not run it, which leaves the release unknown)."""
+    """One host's EtcdLook from its looks: the container as docker_container_info describes it ({exists, container},
+    from host_survey's inspect), host_survey's (the data directory, the marker, the ports and the plan's image) and
+    the `etcd --version` run in the running container (skipped where none runs; failed where the container could
+    not run it, which leaves the release unknown)."""
     described = survey.get("paths") or {}
     marker = (described.get(f"{data_dir}/cluster.json") or {}).get("json")
     return EtcdLook(

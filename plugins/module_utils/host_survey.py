@@ -291,6 +291,20 @@ def image_report(docker: DockerRunner | None, refs: Sequence[str]) -> dict[str, 
     return report
 
 
+def inspect_report(docker: DockerRunner | None, names: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+    """{name: `docker container inspect` (the Engine API's description, as community.docker.docker_container_info
+    returns it), or None where there is no such container}; None for each without an Engine."""
+    report: dict[str, dict[str, Any] | None] = {}
+    for name in names:
+        rc, out, _ = docker(["container", "inspect", name]) if docker else (1, "", "")
+        try:
+            described = json.loads(out) if rc == 0 else []
+        except ValueError:
+            described = []
+        report[name] = described[0] if described and isinstance(described[0], dict) else None
+    return report
+
+
 def kernel_report(proc: str = "/proc", lib_modules: str = "/lib/modules") -> dict[str, Any]:
     release = (read_text(os.path.join(proc, "sys/kernel/osrelease")) or "").strip()
     loaded = parse_proc_modules(read_text(os.path.join(proc, "modules")))
@@ -321,6 +335,7 @@ def survey(
     json_files: Sequence[str] = (),
     text_files: Sequence[str] = (),
     images: Sequence[str] = (),
+    inspect: Sequence[str] = (),
     docker: DockerRunner | None,
     proc: str = "/proc",
     sys_fs: str = "/sys",
@@ -343,4 +358,5 @@ def survey(
         "ports": port_report(ports, proc),
         "paths": described,
         "images": image_report(docker if docker_facts["server_version"] else None, images),
+        "inspected": inspect_report(docker if docker_facts["server_version"] else None, inspect),
     }

@@ -2,13 +2,14 @@
 # Apache License 2.0
 """Preflight: whether the hosts and the inventory are fit for curtain, decided before anything changes.
 
-Pure evaluation (no I/O). Inputs are the inventory (hostvars, groups), the roles' argument specs, what the playbook
-read on the controller (the cluster CA, the offline bundles' manifest.json, the sha256 of the files images come from)
-and, per host in the play, the result of the host_survey module. The checks of the inputs are the ones the roles make
-when they start, moved forward, so that an input a later role would refuse stops the run before the first one
-changes anything. Every finding is a Check(host, check, status, detail) with status ok, warn or fail; `detail`
-names the variable, port or process concerned and what is wrong. playbooks/preflight.yml prints `table()` and
-writes `report()`; docs/preflight.md lists the checks and thresholds.
+Pure evaluation (no I/O). Inputs are the inventory (hostvars, groups), the roles' argument specs, what the
+curtain.kube.preflight action read on the controller (the cluster CA, the offline bundles' manifest.json, the sha256
+of the files images come from) and, per host in the play, the result of the host_survey module. The checks of the
+inputs are the ones the roles make when they start, moved forward, so that an input a later role would refuse stops
+the run before the first one changes anything. Every finding is a Check(host, check, status, detail) with status
+ok, warn or fail; `detail` names the variable, port or process concerned and what is wrong. The action
+(plugins/action/preflight.py) prints `table()` and writes `report()`; docs/preflight.md lists the checks and
+thresholds.
 
 The playbook does not load the roles, so it cannot see their defaults: they come from role_defaults.py.
 """
@@ -16,6 +17,7 @@ The playbook does not load the roles, so it cannot see their defaults: they come
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,6 +40,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
 )
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import REPOSITORY, EtcdReleaseError
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import release_plan as etcd_release_plan
+from ansible_collections.curtain.kube.plugins.module_utils.host_survey import certificate_fingerprint
 from ansible_collections.curtain.kube.plugins.module_utils.inventory import InventoryError, advertise_address
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     DNS_COMPONENT,
@@ -447,6 +450,27 @@ def bundle_manifest_paths(hosts: Iterable[str], inputs: Mapping[str, HostInputs]
     """The manifest.json of every offline bundle the hosts install from, read on the controller."""
     return list(dict.fromkeys(f"{directory.rstrip('/')}/{MANIFEST_NAME}" for host in hosts if host in inputs
                               for directory in bundle_directories(inputs[host], groups)))
+
+
+def controller_cas(contents: Mapping[str, bytes]) -> dict[str, str]:
+    """{controller path: certificate sha256} of the CAs read on the controller (controller_ca_paths); a file that
+    holds no certificate is left out, as an absent one."""
+    found = {path: certificate_fingerprint(content) for path, content in contents.items()
+             if not path.endswith(f"/{MANIFEST_NAME}")}
+    return {path: fingerprint for path, fingerprint in found.items() if fingerprint is not None}
+
+
+def bundle_manifests(contents: Mapping[str, bytes]) -> dict[str, Any]:
+    """{bundle directory: parsed manifest.json, or None when it is not JSON} of the manifests read on the controller
+    (bundle_manifest_paths); unread ones are absent."""
+    found: dict[str, Any] = {}
+    for path, content in contents.items():
+        if path.endswith(f"/{MANIFEST_NAME}"):
+            try:
+                found[path[:-len(MANIFEST_NAME) - 1]] = json.loads(content)
+            except ValueError:
+                found[path[:-len(MANIFEST_NAME) - 1]] = None
+    return found
 
 
 def image_files(hosts: Iterable[str], inputs: Mapping[str, HostInputs], groups: Groups,
@@ -1397,7 +1421,7 @@ def summary(checks: Iterable[Check]) -> str:
     if not failed:
         return ""
     names = ", ".join(f"{check.host} {check.check}" for check in failed)
-    return f"preflight failed ({len(failed)}): {names}. Nothing was changed; the table above says why"
+    return f"preflight failed ({len(failed)}): {names}. Nothing was changed; the table says why"
 
 
 def report(checks: Iterable[Check], *, generated: float | None = None, **meta: Any) -> dict[str, Any]:
@@ -1413,12 +1437,3 @@ def report(checks: Iterable[Check], *, generated: float | None = None, **meta: A
         **meta,
         "checks": [check.to_dict() for check in _ordered(listed)],
     }
-
-
-def checks_from(data: Iterable[Mapping[str, Any]]) -> list[Check]:
-    """Checks back from their dicts (the filters pass them through YAML)."""
-    try:
-        return [Check(str(item["host"]), str(item["check"]), str(item["status"]), str(item["detail"]))
-                for item in data]
-    except (KeyError, TypeError) as error:
-        raise PreflightError(f"a check must be a mapping with host, check, status and detail: {error}") from None

@@ -45,6 +45,13 @@ options:
     type: list
     elements: str
     default: []
+  inspect:
+    description:
+      - Containers to describe whole (C(docker container inspect)), as M(community.docker.docker_container_info)
+        does, such as a role's own container.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -131,6 +138,13 @@ images:
   type: dict
   sample:
     curtain/etcd:3.6.7: {present: true, id: "sha256:0a1b..."}
+inspected:
+  description: Each asked container -> the Engine's description of it (State, Config, HostConfig, ...), or null where
+    there is no such container.
+  returned: always
+  type: dict
+  sample:
+    curtain-etcd: {Id: "0a1b...", State: {Running: true}, Config: {Labels: {io.curtain.config-hash: "9f86..."}}}
 """
 
 import time
@@ -148,6 +162,7 @@ def main() -> None:
             "json_files": {"type": "list", "elements": "path", "default": []},
             "text_files": {"type": "list", "elements": "path", "default": []},
             "images": {"type": "list", "elements": "str", "default": []},
+            "inspect": {"type": "list", "elements": "str", "default": []},
         },
         supports_check_mode=True,
     )
@@ -162,6 +177,7 @@ def main() -> None:
         json_files=module.params["json_files"],
         text_files=module.params["text_files"],
         images=module.params["images"],
+        inspect=module.params["inspect"],
         docker=docker if docker_bin else None,
     )
     module.exit_json(changed=False, time=started, **found)

@@ -227,11 +227,15 @@ def test_survey_over_a_fake_proc(tmp_path):
             return 0, DOCKER_VERSION, ""
         if args[0] == "image":
             return (0, "sha256:1f2e\n", "") if args[-1] == "curtain/etcd:3.7.4" else (1, "", "No such image")
+        if args[0] == "container":
+            return ((0, json.dumps([{"Id": CONTAINER, "State": {"Running": True}}]), "") if args[-1] == "curtain-etcd"
+                    else (1, "[]", "Error: No such container: other"))
         return 0, json.dumps({"ID": CONTAINER, "Names": "curtain-etcd", "State": "running",
                               "Labels": "io.curtain.managed-by=curtain"}) + "\n", ""
 
     found = hs.survey(ports=[2371, 2380], paths=[str(tmp_path / "nothing")], json_files=[],
-                      images=["curtain/etcd:3.7.4", "curtain/etcd:9.9.9"], docker=docker,
+                      images=["curtain/etcd:3.7.4", "curtain/etcd:9.9.9"], inspect=["curtain-etcd", "other"],
+                      docker=docker,
                       proc=str(proc), sys_fs=str(sys_fs), lib_modules=str(tmp_path / "no-modules"))
 
     assert calls[0] == ["version", "--format", "{{json .}}"]
@@ -251,6 +255,8 @@ def test_survey_over_a_fake_proc(tmp_path):
     assert calls[2] == ["image", "inspect", "--format", "{{.Id}}", "curtain/etcd:3.7.4"]
     assert found["images"] == {"curtain/etcd:3.7.4": {"present": True, "id": "sha256:1f2e"},
                                "curtain/etcd:9.9.9": {"present": False, "id": None}}
+    assert calls[-1] == ["container", "inspect", "other"]
+    assert found["inspected"] == {"curtain-etcd": {"Id": CONTAINER, "State": {"Running": True}}, "other": None}
 
 
 @pytest.mark.parametrize("cgroup,container_id,in_pod", [
@@ -276,11 +282,12 @@ def test_port_report_says_whether_the_owner_is_in_a_pod(tmp_path, cgroup, contai
      "docker ps failed: permission denied"),
 ])
 def test_survey_without_a_working_docker(docker, expected_error, tmp_path):
-    found = hs.survey(ports=[], paths=[], images=["curtain/etcd:3.7.4"], docker=docker, proc=str(tmp_path),
-                      sys_fs=str(tmp_path))
+    found = hs.survey(ports=[], paths=[], images=["curtain/etcd:3.7.4"], inspect=["curtain-etcd"], docker=docker,
+                      proc=str(tmp_path), sys_fs=str(tmp_path))
     assert found["docker"]["error"] == expected_error
     assert found["containers"] == []
     assert found["images"] == {"curtain/etcd:3.7.4": {"present": False, "id": None}}
+    assert found["inspected"] == {"curtain-etcd": None}
     assert found["kernel"]["module_support"] is False  # no /proc/modules here
 
 
@@ -294,7 +301,8 @@ def test_the_module_reads_this_host_and_changes_nothing(module_runner, tmp_path)
                                  capture_output=True, text=True).stdout.split()[0]
         exited = module_runner(host_survey_module.main,
                                {"ports": [port], "paths": [str(tmp_path)], "json_files": [],
-                                "images": [present, "curtain/absent:never"]}, check_mode=True)
+                                "images": [present, "curtain/absent:never"], "inspect": ["curtain-absent-never"]},
+                               check_mode=True)
     assert not exited.failed
     result = exited.result
     assert result["changed"] is False
@@ -306,6 +314,7 @@ def test_the_module_reads_this_host_and_changes_nothing(module_runner, tmp_path)
     assert set(result["docker"]) == {"present", "client_version", "server_version", "error"}
     assert result["images"][present]["present"] and result["images"][present]["id"].startswith("sha256:")
     assert result["images"]["curtain/absent:never"] == {"present": False, "id": None}
+    assert result["inspected"] == {"curtain-absent-never": None}
 
 
 def test_the_action_plugin_brackets_the_module_with_the_controller_clock():

@@ -7,10 +7,12 @@ import base64
 import copy
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from ansible_collections.curtain.kube.plugins.action.preflight import ActionModule as PreflightAction
 from ansible_collections.curtain.kube.plugins.filter.preflight import FilterModule
 from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy, role_defaults
 from ansible_collections.curtain.kube.plugins.module_utils import preflight as pf
@@ -1106,64 +1108,87 @@ def test_etcd_port_agreement_leaves_an_unknown_profile_to_the_profiles_check():
     assert pf.etcd_port_agreement(GROUPS, known) == []
 
 
-# --- the filters -------------------------------------------------------------------------------------------------
-FILTERS = FilterModule().filters()
-
-
-def test_filters_run_the_evaluation_from_hostvars_and_slurp_results():
-    hostvars = _hostvars()
-    for host in hostvars:
-        hostvars[host] = copy.deepcopy(hostvars[host])
-    hostvars["node1"]["__preflight_survey"] = survey(paths={HOST_CA: {"exists": True, "certificate_sha256": OTHER_SHA}})
+# --- the filter and the action -------------------------------------------------------------------------------------
+def test_the_filter_gives_the_survey_its_arguments_from_hostvars():
     groups = {"etcd": ["node1"], "masters": ["node1"], "nodes": []}
-    request = FILTERS["preflight_request"]("node1", hostvars, groups)
-    assert HOST_CA in request["paths"]
-    assert FILTERS["preflight_controller_files"](["node1"], hostvars, groups) == [CONTROLLER_CA]
-    reads = [{"item": CONTROLLER_CA, "content": base64.b64encode(CA.encode()).decode()}]
-    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=reads)
-    ca = next(check for check in checks if check["check"] == "cluster CA")
-    assert ca["status"] == "fail" and CA_SHA[:16] in ca["detail"]
-    assert FILTERS["preflight_summary"](checks).startswith("preflight failed")
-    absent = [{"item": CONTROLLER_CA, "failed": True, "msg": "file not found"}]
-    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=absent)
-    assert next(check for check in checks if check["check"] == "cluster CA")["status"] == "warn"
-    assert FILTERS["preflight_table"](checks)[0].startswith("HOST")
-    assert FILTERS["preflight_report"](checks, limit=None)["version"] == 1
+    request = FilterModule().filters()["preflight_request"]("node1", _hostvars(), groups)
+    assert HOST_CA in request["paths"] and 2379 in request["ports"]
 
 
-def test_filters_read_bundles_and_take_the_stats_of_their_files():
-    hostvars = {"node1": {"inventory_dir": "/inv", **PINNED_IMAGES, **DIRECTORY, "etcd_advertise_address": "10.0.0.1",
+def run_action(hostvars: dict[str, Any], groups: dict[str, list[str]], report: Path, *, check_mode: bool = False,
+               group_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """curtain.kube.preflight as the play runs it, every host active, without --limit."""
+    args = {"report_file": str(report), "group_names": group_names or {}}
+    task = mock.MagicMock(args=args, async_val=0, check_mode=check_mode, action="curtain.kube.preflight")
+    action = PreflightAction(task, mock.MagicMock(), mock.MagicMock(), loader=None, templar=None)
+    hosts = list(hostvars)
+    return action.run(task_vars={"hostvars": hostvars, "groups": groups, "ansible_play_hosts_all": hosts,
+                                 "ansible_play_hosts": hosts})
+
+
+def test_the_action_reads_the_cluster_ca_on_the_controller_and_fails_naming_another_one(tmp_path: Path):
+    hostvars = {"node1": {**copy.deepcopy(_hostvars()["node1"]), "inventory_dir": str(tmp_path),
+                          "__preflight_survey": survey(paths={HOST_CA: {"exists": True,
+                                                                        "certificate_sha256": OTHER_SHA}})}}
+    groups = {"etcd": ["node1"], "masters": ["node1"], "nodes": []}
+    controller_ca = tmp_path / "artifacts/pki/kubernetes/ca.crt"
+    controller_ca.parent.mkdir(parents=True)
+    controller_ca.write_text(CA)
+    report = tmp_path / "artifacts/preflight.json"
+
+    result = run_action(hostvars, groups, report)
+
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("preflight failed") and result["msg"].endswith(f"(report: {report})")
+    (line,) = [line for line in result["table"].splitlines() if "cluster CA" in line]
+    assert "FAIL" in line and CA_SHA[:16] in line
+    written = json.loads(report.read_text())
+    assert written["version"] == 1 and written["ok"] is False and written["check_mode"] is False
+    assert oct(report.stat().st_mode & 0o777) == "0o644"
+
+    controller_ca.unlink()  # no CA on the controller: a new cluster, a warning only
+    result = run_action(hostvars, groups, report, check_mode=True)
+    assert not result.get("failed"), result
+    assert result["_ansible_verbose_always"] is True and result["msg"].startswith("HOST")
+    (line,) = [line for line in result["msg"].splitlines() if "cluster CA" in line]
+    assert "WARN" in line
+    assert json.loads(report.read_text())["check_mode"] is True
+
+
+def test_the_action_reads_a_bundle_s_manifest_and_checks_its_files(tmp_path: Path):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    hostvars = {"node1": {"inventory_dir": str(tmp_path), **PINNED_IMAGES, **DIRECTORY,
+                          "hyperkube_master_image_directory": str(bundle), "etcd_advertise_address": "10.0.0.1",
                           "__preflight_survey": survey()}}
     groups = {"etcd": ["node1"], "masters": ["node1"], "nodes": []}
-    assert FILTERS["preflight_controller_files"](["node1"], hostvars, groups) == [CONTROLLER_CA,
-                                                                                  f"{BUNDLE}/manifest.json"]
-    manifest = base64.b64encode(json.dumps(bundle_manifest()).encode()).decode()
-    reads = [{"item": CONTROLLER_CA, "failed": True}, {"item": f"{BUNDLE}/manifest.json", "content": manifest}]
-    files = FILTERS["preflight_image_files"](["node1"], hostvars, groups, controller_reads=reads)
-    assert files == [{"path": f"{BUNDLE}/images.tar", "checksum": True}]
-    stats = [{"item": files[0], "stat": {"exists": True, "checksum": "e" * 64}}]
-    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=reads,
-                                         file_stats=stats)
-    images = next(check for check in checks if check["check"] == "images")
-    assert images["status"] == "fail" and "e" * 64 in images["detail"]
-    stats = [{"item": files[0], "stat": {"exists": True, "checksum": TARBALL_SHA}}]
-    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=reads,
-                                         file_stats=stats)
-    assert next(check for check in checks if check["check"] == "images")["status"] == "ok"
-    assert next(check for check in checks if check["check"] == "variables")["status"] == "ok"
-    not_json = [{"item": f"{BUNDLE}/manifest.json", "content": base64.b64encode(b"{").decode()}]
-    checks = FILTERS["preflight_checks"](["node1"], hostvars, groups, active=["node1"], controller_reads=not_json)
-    assert "manifest.json is missing" in next(check for check in checks if check["check"] == "images")["detail"]
+    report = tmp_path / "preflight.json"
+    content = b"the images"
+    manifest = bundle_manifest()
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    (bundle / "images.tar").write_bytes(content)
+
+    result = run_action(hostvars, groups, report)
+
+    images = next(row for row in json.loads(report.read_text())["checks"] if row["check"] == "images")
+    assert result["failed"] is True and images["status"] == "fail"
+    assert hashlib.sha256(content).hexdigest() in images["detail"]  # what the file holds, against the manifest
+    for artifact in manifest["artifacts"]:
+        artifact["sha256"] = hashlib.sha256(content).hexdigest()
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    run_action(hostvars, groups, report)
+    checks = {row["check"]: row for row in json.loads(report.read_text())["checks"]}
+    assert checks["images"]["status"] == "ok" and checks["variables"]["status"] == "ok"
+    (bundle / "manifest.json").write_text("{")
+    run_action(hostvars, groups, report)
+    images = next(row for row in json.loads(report.read_text())["checks"] if row["check"] == "images")
+    assert "manifest.json is missing" in images["detail"]
 
 
-def test_filters_name_the_group_variables():
-    hostvars = {"a": {"inventory_dir": "/inv", "__preflight_survey": survey()}}
-    checks = FILTERS["preflight_checks"](["a"], hostvars, {"kv": ["a"], "cp": ["a"]},
-                                         {"etcd": "kv", "masters": "cp"}, active=["a"])
-    assert any(check["check"] == "port 2379" for check in checks)  # a is a member of "kv"
-    assert next(check for check in checks if check["check"] == "etcd members")["detail"].startswith("'kv'")
-
-
-def test_filters_report_bad_checks_as_filter_errors():
-    with pytest.raises(AnsibleFilterError, match="host, check, status and detail"):
-        FILTERS["preflight_table"]([{"host": "a"}])
+def test_the_action_names_the_group_variables(tmp_path: Path):
+    hostvars = {"a": {"inventory_dir": str(tmp_path), "__preflight_survey": survey()}}
+    run_action(hostvars, {"kv": ["a"], "cp": ["a"]}, tmp_path / "preflight.json",
+               group_names={"etcd": "kv", "masters": "cp"})
+    checks = json.loads((tmp_path / "preflight.json").read_text())["checks"]
+    assert any(row["check"] == "port 2379" for row in checks)  # a is a member of "kv"
+    assert next(row for row in checks if row["check"] == "etcd members")["detail"].startswith("'kv'")
