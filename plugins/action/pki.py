@@ -12,7 +12,7 @@ from typing import Any
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.curtain.kube.plugins.module_utils.pki_check import look
-from ansible_collections.curtain.kube.plugins.module_utils.pki_make import SIGNING_REQUEST, Step, steps
+from ansible_collections.curtain.kube.plugins.module_utils.pki_make import CERTIFICATE, SIGNING_REQUEST, Step, steps
 
 ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "authorities": {"type": "list", "elements": "dict", "default": []},
@@ -84,13 +84,13 @@ class ActionModule(ActionBase):
                                or not all(os.path.isdir(os.path.dirname(path) or ".") for path in step.makes)):
                 unwritten.update(path for later in item[number:] for path in later.makes)
                 return {"changed": True, "incomplete": True}
-            args = {**step.args, "csr_content": request} if step.signs else step.args
+            args = {**step.args, "csr_content": request} if step.module == CERTIFICATE else step.args
             outcome = self._execute_module(module_name=step.module, module_args=args, task_vars=task_vars)
             if outcome.get("failed"):
                 return {"failed": f"pki: {step.module} for {step.name}: {outcome.get('msg', outcome)}"}
             if step.module == SIGNING_REQUEST:
-                request = outcome["csr"]
-            if outcome.get("changed") and step.counts_as_change:
+                request = outcome["csr"]  # made in memory: no change
+            elif outcome.get("changed"):
                 changed = True
                 if check_mode:
                     unwritten.update(step.makes)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from typing import Any
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.curtain.kube.plugins.module_utils.kube_file import write_temp
 from ansible_collections.curtain.kube.plugins.module_utils.preflight import (
     Groups,
     HostInputs,
@@ -105,14 +105,11 @@ def _sha256(path: str, wanted: bool) -> str | None:
 
 
 def _write(path: str, data: dict[str, Any]) -> None:
-    """The report as JSON, written whole (a temporary file renamed over it), mode 0644, its directory made."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, mode=REPORT_DIRECTORY_MODE, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".preflight-")
+    """The report as JSON, written whole (kube_file's temporary file, renamed over it), mode 0644, its directory
+    made."""
+    os.makedirs(os.path.dirname(path) or ".", mode=REPORT_DIRECTORY_MODE, exist_ok=True)
+    temporary = write_temp(path, json.dumps(data, indent=4, sort_keys=True) + "\n")
     try:
-        with os.fdopen(handle, "w") as output:
-            json.dump(data, output, indent=4, sort_keys=True)
-            output.write("\n")
         os.chmod(temporary, REPORT_MODE)
         os.replace(temporary, path)
     except BaseException:

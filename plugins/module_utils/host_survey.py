@@ -15,7 +15,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -170,6 +170,20 @@ def parse_docker_ps(stdout: str) -> list[dict[str, Any]]:
             "labels": parse_labels(item.get("Labels")),
         })
     return containers
+
+
+def named_container(survey: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The survey's container of that name ({id, names, state, image, labels}); {} when the host has none."""
+    return next((found for found in survey.get("containers") or [] if name in (found.get("names") or [])), None) or {}
+
+
+# The label curtain's Kubernetes containers carry: the version they run (the upgrade check reads it).
+KUBERNETES_VERSION_LABEL = "io.curtain.kubernetes-version"
+
+
+def running_kubernetes_version(container: Mapping[str, Any]) -> str:
+    """The version a curtain container runs, from its label; "" without the container or the label."""
+    return str((container.get("labels") or {}).get(KUBERNETES_VERSION_LABEL) or "")
 
 
 def certificate_fingerprint(data: bytes | str | None) -> str | None:

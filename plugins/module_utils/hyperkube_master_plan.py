@@ -23,6 +23,10 @@ from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
+from ansible_collections.curtain.kube.plugins.module_utils.host_survey import (
+    named_container,
+    running_kubernetes_version,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     DNS_COMPONENT,
     Inventory,
@@ -42,10 +46,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     node_certificates,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
-    KubeProfileError,
     get_profile,
     make_reference,
-    upgrade_step,
+    step_problem,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import loopback_only_resolvers
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
@@ -218,12 +221,11 @@ class MasterLook:
 
 
 def look(survey: Mapping[str, Any], kubelet_container: str) -> MasterLook:
-    container = next((found for found in survey.get("containers") or []
-                      if kubelet_container in (found.get("names") or [])), None) or {}
+    container = named_container(survey, kubelet_container)
     resolv_conf = (survey.get("paths") or {}).get("/etc/resolv.conf") or {}
     return MasterLook(
         kubelet_running=container.get("state") == "running",
-        running_version=str((container.get("labels") or {}).get("io.curtain.kubernetes-version") or ""),
+        running_version=running_kubernetes_version(container),
         held_ports=[port["message"] for port in survey.get("ports") or [] if port.get("listening")],
         cgroup_version=(survey.get("cgroup") or {}).get("version"),
         resolv_conf=resolv_conf.get("text"))
@@ -238,11 +240,8 @@ def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook, check_mode:
     target = made.kube_profile["version"]
     # Moving to the next minor version is an upgrade (playbooks/upgrade.yml runs it one master at a time); a downgrade
     # or a skipped minor version is refused.
-    if found.running_version and found.running_version != target:
-        try:
-            upgrade_step(inputs.profile, found.running_version, target)
-        except KubeProfileError as error:
-            problems.append(str(error))
+    step = step_problem(inputs.profile, found.running_version, target)
+    problems += [step] if step else []
     if not found.kubelet_running:  # the curtain kubelet and its static pods hold these ports themselves
         problems += [f"{held}, and the curtain kubelet is not running on {inputs.host}: stop that process, or change "
                      "the port in hyperkube_master_settings" for held in found.held_ports]

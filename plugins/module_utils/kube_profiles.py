@@ -464,6 +464,18 @@ def upgrade_step(profile_name: str, current_version: str, target_version: str) -
     return UPGRADE
 
 
+def step_problem(profile_name: str, running_version: str, target_version: str) -> str | None:
+    """Why a container running `running_version` may not move to `target_version` (upgrade_step's message); None
+    when nothing runs, it runs the target, or the step is an upgrade curtain takes."""
+    if not running_version or running_version == target_version:
+        return None
+    try:
+        upgrade_step(profile_name, running_version, target_version)
+    except KubeProfileError as error:
+        return str(error)
+    return None
+
+
 # --- features ------------------------------------------------------------------------------------------------------
 def check_features(profile_reference: str, requested: Mapping[str, Any]) -> list[str]:
     """Errors for each requested feature the profile's release does not have (empty when all is well).

@@ -22,14 +22,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
+from ansible_collections.curtain.kube.plugins.module_utils.host_survey import (
+    named_container,
+    running_kubernetes_version,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import KUBE_PROXY
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import (
-    KubeProfileError,
     get_profile,
     make_reference,
-    upgrade_step,
+    step_problem,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
     apiserver_url,
@@ -135,16 +138,11 @@ def check(made: ProxyPlan, survey: Mapping[str, Any], container: str, host: str)
     """What refuses the run on this host, from its survey: the kube-proxy container (its running version label),
     the owners of the planned ports, and the containers a port's owner may run in."""
     containers = survey.get("containers") or []
-    own = next((found for found in containers if container in (found.get("names") or [])), None) or {}
+    own = named_container(survey, container)
     problems = []
-    running_version = str((own.get("labels") or {}).get("io.curtain.kubernetes-version") or "")
-    target = made.kube_profile["version"]
     # kube-proxy moves one minor version at a time, after the masters (playbooks/upgrade.yml); never back.
-    if running_version and running_version != target:
-        try:
-            upgrade_step(made.kube_profile["name"], running_version, target)
-        except KubeProfileError as error:
-            problems.append(str(error))
+    step = step_problem(made.kube_profile["name"], running_kubernetes_version(own), made.kube_profile["version"])
+    problems += [step] if step else []
     # curtain's kube-proxy holds its ports itself: as this container, as a static pod of the curtain kubelet in its
     # containerd (the owner runs in a pod's cgroup), or, in the seed, as a pod container in Docker.
     seed_pods = {found["id"] for found in containers

@@ -15,7 +15,7 @@ directory is not made yet, cannot run, and what it would make is left pending (t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 PRIVATE_KEY = "community.crypto.openssl_privatekey"
@@ -29,17 +29,15 @@ LEAF_KEY_USAGES = ["digitalSignature", "keyEncipherment"]
 
 @dataclass(frozen=True)
 class Step:
-    """One community.crypto module run for the item `name`. `makes` are the files it writes; `needs` those it reads;
-    `signs` marks the certificate step that takes the signing request of the step before (csr_content)."""
+    """One community.crypto module run for the item `name`. `makes` are the files it writes; `needs` those it reads.
+    A CERTIFICATE step signs the PEM of the SIGNING_REQUEST step before it (csr_content); a signing request is made
+    in memory and only feeds it, so its change is no change."""
 
     name: str
     module: str
     args: dict[str, Any]
     makes: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
-    signs: bool = False
-    # A signing request's change is no change: it is made in memory and only feeds the certificate.
-    counts_as_change: bool = field(default=True)
 
 
 def _key_step(name: str, path: str, key_type: str) -> Step:
@@ -59,11 +57,10 @@ def authority_steps(authority: Mapping[str, Any], days: int) -> list[Step]:
         steps.append(Step(name, SIGNING_REQUEST, {
             "privatekey_path": key, "common_name": authority["common_name"], "use_common_name_for_san": False,
             "basic_constraints": ["CA:TRUE"], "basic_constraints_critical": True,
-            "key_usage": CA_KEY_USAGES, "key_usage_critical": True}, needs=(key,), counts_as_change=False))
+            "key_usage": CA_KEY_USAGES, "key_usage_critical": True}, needs=(key,)))
         steps.append(Step(name, CERTIFICATE, {
             "path": authority["cert"], "privatekey_path": key, "provider": "selfsigned",
-            "selfsigned_not_after": f"+{days}d", "mode": "0644"}, makes=(authority["cert"],), needs=(key,),
-            signs=True))
+            "selfsigned_not_after": f"+{days}d", "mode": "0644"}, makes=(authority["cert"],), needs=(key,)))
     return steps
 
 
@@ -81,11 +78,11 @@ def certificate_steps(certificate: Mapping[str, Any], days: int, renew: bool) ->
     signers = (certificate["signer_cert"], certificate["signer_key"])
     return [
         _key_step(name, key, "EC"),
-        Step(name, SIGNING_REQUEST, request, needs=(key,), counts_as_change=False),
+        Step(name, SIGNING_REQUEST, request, needs=(key,)),
         Step(name, CERTIFICATE, {
             "path": certificate["cert"], "provider": "ownca", "ownca_path": signers[0],
             "ownca_privatekey_path": signers[1], "ownca_not_after": f"+{days}d", "force": renew, "mode": "0644"},
-            makes=(certificate["cert"],), needs=signers, signs=True),
+            makes=(certificate["cert"],), needs=signers),
     ]
 
 

@@ -35,8 +35,8 @@ def test_a_ca_is_a_key_a_signing_request_and_a_self_signed_certificate() -> None
     key, request, certificate = item
     assert key.args == {"path": "/pki/ca.key", "type": "ECC", "curve": "secp256r1", "mode": "0600"}
     assert request.args["basic_constraints"] == ["CA:TRUE"] and request.args["key_usage_critical"] is True
-    assert request.needs == ("/pki/ca.key",) and not request.counts_as_change
-    assert certificate.signs and certificate.makes == ("/pki/ca.crt",)
+    assert request.needs == ("/pki/ca.key",) and request.makes == ()
+    assert certificate.makes == ("/pki/ca.crt",)
     assert certificate.args == {"path": "/pki/ca.crt", "privatekey_path": "/pki/ca.key", "provider": "selfsigned",
                                 "selfsigned_not_after": "+3650d", "mode": "0644"}
 
