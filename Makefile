@@ -17,6 +17,9 @@ SCENARIOS ?= offline hyperkube_master default multi etcd_upgrade
 EXTRA_SCENARIOS = upgrade reset etcd_cluster faults
 # The Molecule command each scenario runs: `make molecule SCENARIOS=reset MOLECULE_STEP=converge` to work on one.
 MOLECULE_STEP ?= test
+# Each scenario's whole output, kept: a failed scenario's failures are printed again at the end (a CI log shows only
+# its tail, which Molecule's destroy step fills).
+MOLECULE_LOGS ?= $(CURDIR)/.local/molecule
 
 .PHONY: up test test-up test-extra faults bench setup-up setup-test lint unit molecule build
 
@@ -92,7 +95,11 @@ molecule:
 	    variable=$${variable}_$$(echo $${version%.*} | tr a-z. A-Z_); fi; \
 	  export $$variable=$$(python3 scripts/build_components.py --print-dir $$build)/kubectl; \
 	done; \
-	for scenario in $(SCENARIOS); do molecule $(MOLECULE_STEP) -s $$scenario; done
+	mkdir -p $(MOLECULE_LOGS); \
+	for scenario in $(SCENARIOS); do \
+	  molecule $(MOLECULE_STEP) -s $$scenario 2>&1 | tee $(MOLECULE_LOGS)/$$scenario.log; \
+	  if [ $${PIPESTATUS[0]} -ne 0 ]; then scripts/molecule_failures $(MOLECULE_LOGS)/$$scenario.log; exit 1; fi; \
+	done
 	@scripts/leftovers
 
 # The collection tarball; it must not carry test beds, image recipes, benchmarks or developer scripts.

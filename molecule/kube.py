@@ -97,6 +97,14 @@ def restart_counts(pods: dict[str, dict]) -> dict[str, int]:
             for name, pod in pods.items()}
 
 
+def last_exits(pods: dict[str, dict]) -> dict[str, dict]:
+    """Each restarted container's last exit (reason, exit code, when), by component: what a failed restart
+    comparison prints, so that a CI log says why a component restarted."""
+    return {name: status["lastState"]["terminated"] for name, pod in pods.items()
+            for status in pod["status"].get("containerStatuses", [])
+            if (status.get("lastState") or {}).get("terminated")}
+
+
 def _echo(kind: str, name: str, digest: str, container: str, spec: dict) -> list[dict]:
     """A controller (`kind`, with `spec` added to its spec) of our http-echo image, pulled by containerd from the test
     registry, and its ClusterIP Service."""

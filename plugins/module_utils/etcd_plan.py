@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import plan_images
@@ -38,6 +38,12 @@ from ansible_collections.curtain.kube.plugins.module_utils.pki import (
     etcd_authority,
     etcd_host_files,
     etcd_member_certificates,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
+    ETCD_ENABLE_V2,
+    ETCD_PORTS,
+    ETCD_TLS,
+    role_defaults,
 )
 
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -81,6 +87,28 @@ class EtcdInputs:
     pki_dir: str  # etcd_pki_dir
 
 
+def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> EtcdInputs:
+    """The role's defaults as inputs (what the role plans with an inventory that sets nothing; the ports, TLS and
+    the v2 API those of `changes`' profile), with `changes` over them: for site preflight and the tests."""
+    defaults = role_defaults(inventory_dir)
+
+    def default(name: str) -> Any:
+        return defaults[f"etcd_{name}"]
+
+    profile = str(changes.get("profile", default("profile")))
+    ports = ETCD_PORTS.get(profile, {})
+    made = EtcdInputs(
+        host=host, group=default("group"), profile=profile, version=str(default("version")), image=default("image"),
+        enable_v2=ETCD_ENABLE_V2.get(profile, False), tls=ETCD_TLS.get(profile, True),
+        client_port=ports.get("client_port", 0), peer_port=ports.get("peer_port", 0),
+        image_source=default("image_source"), image_digest=default("image_digest"),
+        image_tarball=default("image_tarball"), image_directory=default("image_directory"), image_manifest={},
+        release_url=default("release_url"), release_sha256=default("release_sha256"), machine="",
+        cluster_token=default("cluster_token"), data_dir=default("data_dir"),
+        pki_controller_dir=default("pki_controller_dir"), pki_dir=default("pki_dir"))
+    return replace(made, **changes)
+
+
 @dataclass(frozen=True)
 class EtcdPlan:
     members: list[dict[str, str]]  # [{name, address, peer_url, client_url}], in inventory order
@@ -121,7 +149,11 @@ def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
     release = release_plan(inputs.version, inputs.profile, bool(inputs.enable_v2))
     if inputs.image:
         release = {**release, "image": inputs.image}
-    _check_source(inputs, release["image"])
+    problem = source_problem(inputs, release["image"])
+    if problem:
+        raise EtcdPlanError(problem)
+    if inputs.image_source == "tarball" and not os.path.isfile(inputs.image_tarball):
+        raise EtcdPlanError(f"etcd_image_tarball: {inputs.image_tarball} does not exist on the controller")
     authority = etcd_authority(inputs.pki_controller_dir, inputs.cluster_token)
     _check_authority(inputs, authority)
     member = members[hosts.index(inputs.host)]
@@ -129,7 +161,7 @@ def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
         members=members, member=member, release=release,
         image_ref=f"{release['image']}@{inputs.image_digest}" if inputs.image_source == "registry"
         else release["image"],
-        artifact_plans=_artifact_plans(inputs, release), ports=[int(inputs.client_port), int(inputs.peer_port)],
+        artifact_plans=artifact_plans(inputs, release), ports=[int(inputs.client_port), int(inputs.peer_port)],
         authority=authority,
         certificates=etcd_member_certificates(member, inputs.host, inputs.pki_controller_dir) if inputs.tls else [],
         host_files=etcd_host_files(inputs.host, inputs.pki_controller_dir, inputs.pki_dir) if inputs.tls
@@ -137,14 +169,13 @@ def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
         warnings=cluster_size_warnings(len(members)) + list(release["warnings"]))
 
 
-def _check_source(inputs: EtcdInputs, image: str) -> None:
+def source_problem(inputs: EtcdInputs, image: str) -> str | None:
+    """What the image source lacks (a registry's digest, a tarball, a bundle directory), or None."""
     given = {"registry": bool(_DIGEST.match(inputs.image_digest or "")), "tarball": bool(inputs.image_tarball),
              "directory": bool(inputs.image_directory)}
-    if not given.get(inputs.image_source, True):
-        raise EtcdPlanError(f"etcd_image_source={inputs.image_source} needs "
-                            f"{_SOURCE_NEEDS[inputs.image_source].format(image=image)}")
-    if inputs.image_source == "tarball" and not os.path.isfile(inputs.image_tarball):
-        raise EtcdPlanError(f"etcd_image_tarball: {inputs.image_tarball} does not exist on the controller")
+    if given.get(inputs.image_source, True):
+        return None
+    return f"etcd_image_source={inputs.image_source} needs {_SOURCE_NEEDS[inputs.image_source].format(image=image)}"
 
 
 def _check_authority(inputs: EtcdInputs, authority: Mapping[str, Any]) -> None:
@@ -157,7 +188,9 @@ def _check_authority(inputs: EtcdInputs, authority: Mapping[str, Any]) -> None:
             "certificate is then made anew); nothing was changed.")
 
 
-def _artifact_plans(inputs: EtcdInputs, release: Mapping[str, Any]) -> list[dict[str, Any]]:
+def artifact_plans(inputs: EtcdInputs, release: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Where a directory or release source's image comes from (artifacts.plan_images); [] for the other sources.
+    ArtifactError names the variable of an input no plan can be made from."""
     if inputs.image_source == "directory":
         return plan_images({"etcd": release["image"]}, {"etcd": {"source": "directory",
                                                                   "directory": inputs.image_directory}},

@@ -35,8 +35,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     masters,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_components import (
-    control_plane_health_ports,
     hyperkube_master_components,
+    port_needs,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
@@ -146,6 +146,26 @@ def _resolv_conf(inputs: MasterInputs) -> dict[str, str]:
     return {"resolv_conf": f"{config.rsplit('/', 1)[0]}/resolv.conf"}
 
 
+def image_components(inputs: MasterInputs, control_plane: bool) -> list[str]:
+    """Whose images the host needs: a node runs the kubelet alone; CoreDNS may run on any kubelet host where the
+    profile has TLS (the seed's cluster has no cluster DNS)."""
+    with_dns = inputs.dns and inputs.profiles[inputs.profile]["tls"]
+    return [*hyperkube_master_components(control_plane), *([DNS_COMPONENT] if with_dns else [])]
+
+
+def image_plans(inputs: MasterInputs, components: Sequence[str]) -> tuple[dict[str, dict[str, str]],
+                                                                         list[dict[str, Any]]]:
+    """(wanted, plans): each component's image, and where each image comes from (artifacts.plan_images).
+    ArtifactError names the variable of an input no plan can be made from."""
+    version = get_profile(inputs.reference).version
+    wanted = wanted_images(inputs.reference, list(components), dict(inputs.images or {}))
+    specs = component_specs(list(components), {"source": inputs.image_source, "directory": inputs.image_directory,
+                                               "kubernetes_version": version, "machine": inputs.architecture},
+                            dict(inputs.images or {}), wanted, (*hyperkube_master_components(True), DNS_COMPONENT))
+    manifests = {inputs.image_directory: dict(inputs.image_manifest)} if inputs.image_directory else {}
+    return wanted, plan_images(wanted, specs, variable="hyperkube_master_images", manifests=manifests)
+
+
 def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
     if inputs.profile not in inputs.profiles:
         raise MasterPlanError(f"hyperkube_master_profile: {inputs.profile!r} is not one of "
@@ -164,16 +184,8 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
     else:
         model_of_self = model
     own = next(master for master in model_of_self if master["host"] == inputs.host)
-    # A node runs the kubelet alone; CoreDNS may run on any kubelet host.
-    components = [*hyperkube_master_components(control_plane), *([DNS_COMPONENT] if inputs.dns and profile["tls"]
-                                                                 else [])]
-    wanted = wanted_images(inputs.reference, components, dict(inputs.images or {}))
-    specs = component_specs(components, {"source": inputs.image_source, "directory": inputs.image_directory,
-                                         "kubernetes_version": kube_profile.version,
-                                         "machine": inputs.architecture},
-                            dict(inputs.images or {}), wanted, (*hyperkube_master_components(True), DNS_COMPONENT))
-    manifests = {inputs.image_directory: dict(inputs.image_manifest)} if inputs.image_directory else {}
-    image_plans = plan_images(wanted, specs, variable="hyperkube_master_images", manifests=manifests)
+    components = image_components(inputs, control_plane)
+    wanted, planned_images = image_plans(inputs, components)
 
     etcd_members = list(inventory.groups.get(inputs.etcd_group) or [])
     settings_in = master_settings(
@@ -197,14 +209,12 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
         containerd_files = runtime_files(inputs.sandbox_image, inputs.restrict_oom_score_adj,
                                          list(inputs.insecure_registries), settings["cgroup_root"])
 
-    ports = [kube_profile.ports.kubelet, settings.get("kubelet_healthz_port") or kube_profile.ports.kubelet_healthz]
-    if control_plane:
-        ports += [*(port for _, port in control_plane_health_ports(kube_profile.ports)),
-                  settings["secure_port"] if profile["tls"] else settings["insecure_port"]]
+    ports = [need.port for need in port_needs(hyperkube_master_components(control_plane), kube_profile.ports,
+                                              settings, "hyperkube_master_settings")]
     return MasterPlan(
         control_plane=control_plane, profile=dict(profile), kube_profile=kube_profile.to_dict(), masters=model,
-        components=components, self=own, wanted=wanted, plans=image_plans, settings_in=settings_in, settings=settings,
-        certs=certs, pki_files=pki_files, runtime_files=containerd_files, ports=ports,
+        components=components, self=own, wanted=wanted, plans=planned_images, settings_in=settings_in,
+        settings=settings, certs=certs, pki_files=pki_files, runtime_files=containerd_files, ports=ports,
         control_plane_node={"name": own["name"], "taint": bool(inputs.control_plane_taint)}
         if control_plane and profile["tls"] else None)
 

@@ -3,10 +3,11 @@
 """The Kubernetes components curtain runs, one row each: everything about a component that is not a setting.
 
 A row holds its name, its image and hyperkube subcommand, its kubeconfig and the client certificate and user in it,
-where it answers for its health, its CPU request, which host directories its static pod reads, and how its command
-line is built from the resolved settings (kube_manifests.resolve_settings) in each profile. kube_manifests builds the
-pods and flags from these rows, kube_pki the certificates, endpoints the health checks, kube_profiles the images and
-preflight the ports. Adding a component means adding a row (and its flag set: scripts/generate_flagsets.py).
+where it answers for its health, the ports it holds on its host, its CPU request, which host directories its static
+pod reads, and how its command line is built from the resolved settings (kube_manifests.resolve_settings) in each
+profile. kube_manifests builds the pods and flags from these rows, kube_pki the certificates, endpoints the health
+checks, kube_profiles the images, and the planners and preflight the ports each host must have free (port_needs).
+Adding a component means adding a row (and its flag set: scripts/generate_flagsets.py).
 
 The flag builders return {flag: value}; None leaves a flag out. extra_flags are merged over them later, and
 kube_flags checks the result against the profile's flag set.
@@ -15,11 +16,34 @@ kube_flags checks the result against the profile's flag set.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 Flags = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Listen:
+    """A TCP port a component listens on, on its host: the resolved setting that gives it (a port, or a host:port
+    address), else the kube_profiles.Ports field, where the profile has no such setting."""
+
+    what: str  # as messages name it: "kube-apiserver", "kubelet healthz"
+    setting: str | None = None
+    profile_port: str | None = None
+
+
+@dataclass(frozen=True)
+class PortNeed:
+    """A port a host must have free for a component (unless curtain's own container holds it), and the variable
+    that moves it."""
+
+    port: int
+    component: str  # Listen.what
+    variable: str  # e.g. hyperkube_master_settings.secure_port; "" when the profile fixes the port
+
+    def where(self) -> str:
+        return self.variable or "fixed by the profile"
 
 
 @dataclass(frozen=True)
@@ -34,6 +58,7 @@ class Component:
     health_port: str | None  # the kube_profiles.Ports field of its own /healthz; None when a setting decides it
     cpu_request: str | None  # its static pod's CPU request (kubeadm's)
     reads_pki: bool  # its static pod mounts pki_dir (the scheduler reads only its kubeconfig)
+    listens: tuple[Listen, ...]  # the ports it holds on its host (preflight and the roles' looks ask who holds them)
     seed_flag_order: tuple[str, ...]  # the seed's flags in the seed's order
     seed_flags: Flags
     modern_flags: Flags
@@ -208,6 +233,7 @@ COMPONENTS: tuple[Component, ...] = (
         kubeconfig=None, client_certificate=None, user=None,
         health_port=None,  # secure_port (modern), insecure_port (seed)
         cpu_request="250m", reads_pki=True,
+        listens=(Listen("kube-apiserver", setting="secure_port"), Listen("kube-apiserver", setting="insecure_port")),
         seed_flag_order=("portal-net", "address", "insecure-port", "etcd-servers", "cluster-name", "v"),
         seed_flags=_seed_apiserver, modern_flags=_modern_apiserver,
     ),
@@ -216,6 +242,7 @@ COMPONENTS: tuple[Component, ...] = (
         kubeconfig="controller-manager.conf", client_certificate="controller-manager",
         user="system:kube-controller-manager",
         health_port="controller_manager", cpu_request="200m", reads_pki=True,
+        listens=(Listen("kube-controller-manager", profile_port="controller_manager"),),
         seed_flag_order=("master", "cluster-cidr", "allocate-node-cidrs", "v"),
         seed_flags=_seed_controller_manager, modern_flags=_modern_controller_manager,
     ),
@@ -223,6 +250,7 @@ COMPONENTS: tuple[Component, ...] = (
         name="kube-scheduler", hyperkube_subcommand="scheduler", control_plane=True, image=True,
         kubeconfig="scheduler.conf", client_certificate="scheduler", user="system:kube-scheduler",
         health_port="scheduler", cpu_request="100m", reads_pki=False,
+        listens=(Listen("kube-scheduler", profile_port="scheduler"),),
         seed_flag_order=("master", "v"),
         seed_flags=_seed_scheduler, modern_flags=_modern_scheduler,
     ),
@@ -231,6 +259,8 @@ COMPONENTS: tuple[Component, ...] = (
         # The Node authorizer recognises a kubelet by exactly this user, in the group system:nodes.
         kubeconfig="kubelet.conf", client_certificate="kubelet-client", user="system:node:{node}",
         health_port="kubelet_healthz", cpu_request=None, reads_pki=False,
+        listens=(Listen("kubelet", profile_port="kubelet"),
+                 Listen("kubelet healthz", setting="kubelet_healthz_port", profile_port="kubelet_healthz")),
         seed_flag_order=("containerized", "hostname-override", "address", "api-servers", "config"),
         seed_flags=_seed_kubelet, modern_flags=_modern_kubelet,
     ),
@@ -239,6 +269,9 @@ COMPONENTS: tuple[Component, ...] = (
         # Every kube-proxy shares one certificate: system:kube-proxy is the user system:node-proxier is bound to.
         kubeconfig="kube-proxy.conf", client_certificate="kube-proxy", user="system:kube-proxy",
         health_port="kube_proxy_healthz", cpu_request=None, reads_pki=False,
+        listens=(Listen("kube-proxy healthz", setting="kube_proxy_healthz_bind_address",
+                        profile_port="kube_proxy_healthz"),
+                 Listen("kube-proxy metrics", setting="kube_proxy_metrics_bind_address")),
         seed_flag_order=("master", "proxy-mode", "v"),
         seed_flags=_seed_kube_proxy, modern_flags=_modern_kube_proxy,
     ),
@@ -249,11 +282,31 @@ CONTROL_PLANE: tuple[str, ...] = tuple(component.name for component in COMPONENT
 WITH_IMAGE: tuple[str, ...] = tuple(component.name for component in COMPONENTS if component.image)
 
 
-def control_plane_health_ports(ports: Any) -> list[tuple[str, int]]:
-    """(component, port) of the control-plane components whose /healthz port the profile gives (kube_profiles.Ports):
-    the controller-manager's and the scheduler's; the apiserver's is a setting."""
-    return [(row.name, int(getattr(ports, row.health_port))) for row in COMPONENTS
-            if row.control_plane and row.health_port]
+def _listening_port(value: Any) -> int | None:
+    """A setting's port: the port itself, or a host:port address's; None when it names none (kube_manifests refuses
+    such a setting; preflight reports it as the settings check)."""
+    try:
+        port = int(str(value).rpartition(":")[2])
+    except ValueError:
+        return None
+    return port if 1 <= port <= 65535 else None
+
+
+def port_needs(components: Sequence[str], ports: Any, resolved: Mapping[str, Any],
+               settings_variable: str) -> list[PortNeed]:
+    """The ports `components` hold on a host, from their rows' listens: the resolved settings' (moved by
+    `settings_variable`.<setting>), else the profile's (kube_profiles.Ports)."""
+    needs = []
+    for name in components:
+        for listen in BY_NAME[name].listens:
+            given = resolved.get(listen.setting) if listen.setting else None
+            if given is not None:
+                port = _listening_port(given)
+                if port is not None:
+                    needs.append(PortNeed(port, listen.what, f"{settings_variable}.{listen.setting}"))
+            elif listen.profile_port and getattr(ports, listen.profile_port) is not None:
+                needs.append(PortNeed(int(getattr(ports, listen.profile_port)), listen.what, ""))
+    return needs
 
 
 def hyperkube_master_components(control_plane: bool) -> tuple[str, ...]:
@@ -262,5 +315,5 @@ def hyperkube_master_components(control_plane: bool) -> tuple[str, ...]:
     return (*CONTROL_PLANE, "kubelet") if control_plane else ("kubelet",)
 
 
-__all__ = ["BY_NAME", "COMPONENTS", "CONTROL_PLANE", "NAMES", "WITH_IMAGE", "Component", "control_plane_health_ports",
-           "hyperkube_master_components"]
+__all__ = ["BY_NAME", "COMPONENTS", "CONTROL_PLANE", "NAMES", "WITH_IMAGE", "Component", "Listen", "PortNeed",
+           "hyperkube_master_components", "port_needs"]

@@ -28,6 +28,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     apiserver_url as cluster_apiserver_url,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import settings_over
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import PortNeed
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import port_needs as component_port_needs
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
     KubeManifestError,
     kube_proxy_flags,
@@ -227,11 +229,14 @@ def sysctls(profile_name: str, settings: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def ports(profile_name: str, settings: Mapping[str, Any]) -> list[int]:
-    """The TCP ports kube-proxy listens on here (for preflight)."""
+def port_needs(profile_name: str, settings: Mapping[str, Any]) -> list[PortNeed]:
+    """The TCP ports kube-proxy listens on here, and the kube_proxy_settings key that moves each (the component
+    table's listens). The seed's kube-proxy has no configuration file: its healthz port is the profile's."""
     profile = get_profile(profile_name)
-    if not profile.features.kube_proxy_config_file:
-        return [profile.ports.kube_proxy_healthz]
-    resolved = resolve_settings(profile_name, settings)
-    return sorted({int(str(resolved[key]).rpartition(":")[2])
-                   for key in ("kube_proxy_healthz_bind_address", "kube_proxy_metrics_bind_address")})
+    resolved = resolve_settings(profile_name, settings) if profile.features.kube_proxy_config_file else {}
+    return component_port_needs(["kube-proxy"], profile.ports, resolved, "kube_proxy_settings")
+
+
+def ports(profile_name: str, settings: Mapping[str, Any]) -> list[int]:
+    """The TCP ports kube-proxy listens on here."""
+    return sorted({need.port for need in port_needs(profile_name, settings)})

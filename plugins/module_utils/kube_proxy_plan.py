@@ -102,13 +102,20 @@ def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> Proxy
     return replace(inputs, **changes)
 
 
-def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
-    kube_profile = get_profile(inputs.reference)
-    model = inventory.masters(inputs.master_group)
+def image_plans(inputs: ProxyInputs) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]]]:
+    """(wanted, plans): kube-proxy's image, and where it comes from (artifacts.plan_images). ArtifactError names the
+    variable of an input no plan can be made from."""
     wanted = wanted_images(inputs.reference, [COMPONENT], dict(inputs.images or {}))
     specs = component_specs([COMPONENT], {"source": inputs.image_source, "directory": inputs.image_directory},
                             dict(inputs.images or {}))
     manifests = {inputs.image_directory: dict(inputs.image_manifest)} if inputs.image_directory else {}
+    return wanted, plan_images(wanted, specs, variable="kube_proxy_images", manifests=manifests)
+
+
+def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
+    kube_profile = get_profile(inputs.reference)
+    model = inventory.masters(inputs.master_group)
+    wanted, planned_images = image_plans(inputs)
     image = wanted[COMPONENT]
     settings = proxy_settings(
         inputs.host, model, profile_name=inputs.reference, node_name=inputs.node_name,
@@ -121,7 +128,7 @@ def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
     with_kubeconfig = kube_profile.features.kube_proxy_config_file
     return ProxyPlan(
         kube_profile=kube_profile.to_dict(), masters=model, wanted=wanted,
-        plans=plan_images(wanted, specs, variable="kube_proxy_images", manifests=manifests), settings=settings,
+        plans=planned_images, settings=settings,
         paths=paths, workload=container, ports=ports(inputs.reference, settings),
         sysctls=sysctls(inputs.reference, settings),
         apiserver=apiserver_url(inputs.host, model, inputs.reference, settings) if with_kubeconfig else "",

@@ -20,39 +20,36 @@ import ipaddress
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
-    MANIFEST_NAME,
-    ArtifactError,
-    component_specs,
-    plan_images,
-    wanted_images,
-)
+from ansible_collections.curtain.kube.plugins.module_utils import etcd_plan as etcd_planner
+from ansible_collections.curtain.kube.plugins.module_utils import hyperkube_master_plan as master_planner
+from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy_plan as proxy_planner
+from ansible_collections.curtain.kube.plugins.module_utils.artifacts import MANIFEST_NAME, ArtifactError
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import docker_pod_key
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     EtcdModelError,
     build_cluster,
     cluster_size_warnings,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import REPOSITORY, EtcdReleaseError
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import EtcdReleaseError
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import release_plan as etcd_release_plan
 from ansible_collections.curtain.kube.plugins.module_utils.host_survey import certificate_fingerprint
 from ansible_collections.curtain.kube.plugins.module_utils.inventory import InventoryError, advertise_address
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
-    DNS_COMPONENT,
     KubeClusterError,
     kubelet_role,
     node_name_problem,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_components import (
     CONTROL_PLANE,
-    control_plane_health_ports,
+    PortNeed,
     hyperkube_master_components,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import port_needs as component_port_needs
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import KubeFlagsetError, component_name
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
@@ -74,6 +71,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
     proxy_settings,
     user_settings,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import port_needs as proxy_port_needs
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import node_subnet_count
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import (
     DEFAULTS,
@@ -123,7 +121,6 @@ ROLE_COMPONENTS: Mapping[str, str] = {"etcd": "etcd", "hyperkube_master": "kubel
 AT_LEAST_ONE = ("etcd_cert_days", "etcd_wait_timeout", "etcd_backup_keep", "hyperkube_master_ca_days",
                 "hyperkube_master_cert_days", "hyperkube_master_wait_timeout", "kube_proxy_cert_days",
                 "kube_proxy_wait_timeout")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 class PreflightError(ValueError):
@@ -193,6 +190,8 @@ class HostInputs:
     etcd_image_digest: Any
     etcd_image_tarball: Any
     etcd_image_directory: Any
+    etcd_release_url: Any
+    etcd_release_sha256: Any
     hyperkube_master_profile: Any
     hyperkube_master_version: Any
     hyperkube_master_image_source: Any
@@ -244,6 +243,8 @@ class HostInputs:
             etcd_image_digest=value("etcd_image_digest"),
             etcd_image_tarball=value("etcd_image_tarball"),
             etcd_image_directory=value("etcd_image_directory"),
+            etcd_release_url=value("etcd_release_url"),
+            etcd_release_sha256=value("etcd_release_sha256"),
             hyperkube_master_profile=master_profile,
             hyperkube_master_version=value("hyperkube_master_version"),
             hyperkube_master_image_source=value("hyperkube_master_image_source"),
@@ -339,16 +340,6 @@ def _port(value: Any) -> int | None:
 
 
 # --- what each host needs ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PortNeed:
-    port: int
-    component: str
-    variable: str  # the variable that moves the port; "" when the profile fixes it
-
-    def where(self) -> str:
-        return self.variable or "fixed by the profile"
-
-
 def etcd_ports(inputs: HostInputs) -> list[PortNeed]:
     needs = []
     for role, variable in (("etcd client", "etcd_client_port"), ("etcd peer", "etcd_peer_port")):
@@ -358,55 +349,30 @@ def etcd_ports(inputs: HostInputs) -> list[PortNeed]:
     return needs
 
 
-def master_ports(inputs: HostInputs) -> list[PortNeed]:
-    """The role's list: apiserver (secure port on modern, the insecure port on seed), kubelet, kubelet healthz,
-    controller-manager, scheduler."""
+def master_ports(inputs: HostInputs, control_plane: bool = True) -> list[PortNeed]:
+    """The hyperkube_master role's ports (the component table's listens, as its planner takes them): a master's
+    control plane and kubelet, a node's kubelet alone."""
     try:
         profile = get_profile(inputs.master_reference)
     except KubeProfileError:
         return []
     resolved = inputs.master_settings() or resolve_settings(profile.reference, {})
-    ports = profile.ports
-    needs = []
-    if profile.name == "seed":
-        needs.append(PortNeed(int(resolved["insecure_port"]), "kube-apiserver",
-                              "hyperkube_master_settings.insecure_port"))
-        needs.append(PortNeed(ports.kubelet_healthz, "kubelet healthz", ""))
-    else:
-        needs.append(PortNeed(int(resolved["secure_port"]), "kube-apiserver", "hyperkube_master_settings.secure_port"))
-        needs.append(PortNeed(int(resolved["kubelet_healthz_port"]), "kubelet healthz",
-                              "hyperkube_master_settings.kubelet_healthz_port"))
-    needs += [
-        PortNeed(ports.kubelet, "kubelet", ""),
-        *(PortNeed(port, name, "") for name, port in control_plane_health_ports(ports)),
-    ]
-    return needs
+    return component_port_needs(hyperkube_master_components(control_plane), profile.ports, resolved,
+                                "hyperkube_master_settings")
 
 
 def proxy_ports(inputs: HostInputs) -> list[PortNeed]:
-    """kube_proxy.ports, with the variable behind each port."""
+    """kube-proxy's ports, as the kube_proxy role's planner takes them (kube_proxy.port_needs)."""
     try:
-        profile = get_profile(inputs.proxy_reference)
-        resolved = resolve_settings(profile.reference, inputs.proxy_user_settings())
+        return proxy_port_needs(inputs.proxy_reference, inputs.proxy_user_settings())
     except (KubeProfileError, KubeManifestError, TypeError):
         return []
-    if not profile.features.kube_proxy_config_file:
-        return [PortNeed(profile.ports.kube_proxy_healthz, "kube-proxy healthz", "")]
-    needs = []
-    for key, role in (("kube_proxy_healthz_bind_address", "kube-proxy healthz"),
-                      ("kube_proxy_metrics_bind_address", "kube-proxy metrics")):
-        port = _port(str(resolved[key]).rpartition(":")[2])
-        if port is not None:
-            needs.append(PortNeed(port, role, f"kube_proxy_settings.{key}"))
-    return needs
 
 
 def port_needs(host: str, inputs: HostInputs, groups: Groups) -> list[PortNeed]:
     runs = groups.runs(host)
     return ((etcd_ports(inputs) if "etcd" in runs else [])
-            + (master_ports(inputs) if "control plane" in runs else
-               [need for need in master_ports(inputs) if need.component.startswith("kubelet")]
-               if "kubelet" in runs else [])
+            + (master_ports(inputs, "control plane" in runs) if "kubelet" in runs else [])
             + (proxy_ports(inputs) if "kube-proxy" in runs else []))
 
 
@@ -968,90 +934,98 @@ class ImageSources:
     problems: tuple[str, ...] = ()
 
 
-def _kube_plans(variable: str, reference: str, components: Sequence[str], source: Any, directory: Any, images: Any,
-                manifests: Mapping[str, Any], architecture: Any) -> tuple[list[Mapping[str, Any]], str | None]:
-    """The plans of a Kubernetes role's images, as its preflight makes them (artifact_specs + artifact_plans)."""
-    try:
-        wanted = wanted_images(reference, components, _plain(images) if isinstance(images, Mapping) else None)
-        version = get_profile(reference).version
-    except KubeProfileError:
-        return [], None  # reported by the profiles check
-    known = (*hyperkube_master_components(True), DNS_COMPONENT) if variable == "hyperkube_master_images" else ()
-    specs = component_specs(tuple(components), {"source": source, "directory": directory, "kubernetes_version": version,
-                                                "machine": architecture}, _plain(images), wanted, known)
-    # manifests are keyed without a trailing slash (bundle_manifest_paths); the plans look them up as given.
-    seen = {str(directory): manifests.get(str(directory).rstrip("/"))} if directory else {}
-    try:
-        return plan_images(wanted, specs, variable=variable, manifests=seen), None
-    except ArtifactError as error:
-        return [], str(error)
+def _bool(value: Any) -> bool:
+    """A role variable as the role's `| bool` reads it."""
+    return str(value).strip().lower() in ("1", "true", "yes", "on", "y", "t")
+
+
+def _etcd_plans(inputs: HostInputs, manifests: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The etcd role's image plans for the host, by its planner (module_utils/etcd_plan.py)."""
+    profile = str(inputs.etcd_profile)
+    if profile not in ETCD_PORTS:
+        return []  # reported by the profiles check
+    directory = str(inputs.etcd_image_directory or "")
+    planner_inputs = etcd_planner.default_inputs(
+        inputs.host, profile=profile, version=str(inputs.etcd_version or ""), image=str(inputs.etcd_image or ""),
+        image_source=str(inputs.etcd_image_source), image_digest=str(inputs.etcd_image_digest or ""),
+        image_tarball=str(inputs.etcd_image_tarball or ""), image_directory=directory,
+        image_manifest=manifests.get(directory.rstrip("/")) or {}, release_url=str(inputs.etcd_release_url),
+        release_sha256=str(inputs.etcd_release_sha256 or ""), machine=str(inputs.architecture or ""))
+    release = etcd_release_plan(planner_inputs.version, profile, planner_inputs.enable_v2)
+    problem = etcd_planner.source_problem(planner_inputs, planner_inputs.image or release["image"])
+    if problem:
+        raise ArtifactError(problem)
+    return etcd_planner.artifact_plans(planner_inputs, release)
+
+
+def _master_plans(inputs: HostInputs, control_plane: bool, manifests: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The hyperkube_master role's image plans for the host, by its planner (module_utils/hyperkube_master_plan.py):
+    the control plane's, or a node's kubelet alone, and CoreDNS's while the cluster DNS is on."""
+    profile = _profile_name(inputs.hyperkube_master_profile)
+    if profile is None:
+        return []  # reported by the profiles check
+    directory = str(inputs.hyperkube_master_image_directory or "")
+    planner_inputs = master_planner.default_inputs(
+        inputs.host, profile=profile, reference=inputs.master_reference, images=_mapping_or_empty(
+            inputs.hyperkube_master_images), image_source=str(inputs.hyperkube_master_image_source),
+        image_directory=directory, image_manifest=manifests.get(directory.rstrip("/")) or {},
+        architecture=str(inputs.architecture or ""), dns=_bool(inputs.hyperkube_master_dns))
+    return master_planner.image_plans(planner_inputs,
+                                      master_planner.image_components(planner_inputs, control_plane))[1]
+
+
+def _proxy_plans(inputs: HostInputs, manifests: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The kube_proxy role's image plan for the host, by its planner (module_utils/kube_proxy_plan.py)."""
+    directory = str(inputs.kube_proxy_image_directory or "")
+    planner_inputs = proxy_planner.default_inputs(
+        inputs.host, reference=inputs.proxy_reference, images=_mapping_or_empty(inputs.kube_proxy_images),
+        image_source=str(inputs.kube_proxy_image_source), image_directory=directory,
+        image_manifest=manifests.get(directory.rstrip("/")) or {})
+    return proxy_planner.image_plans(planner_inputs)[1]
 
 
 def image_sources(inputs: HostInputs, groups: Groups, manifests: Mapping[str, Any]) -> ImageSources:
-    """Where each role running on the host takes its images from. `manifests` maps a bundle directory to its parsed
-    manifest.json (None when it could not be read)."""
+    """Where each role running on the host takes its images from, as each role's planner decides it. `manifests`
+    maps a bundle directory to its parsed manifest.json (None when it could not be read)."""
     runs = groups.runs(inputs.host)
+    roles: list[tuple[str, str, Callable[[], list[Mapping[str, Any]]]]] = []
+    if "etcd" in runs:
+        roles.append(("etcd_image_source", str(inputs.etcd_image_directory or ""),
+                      lambda: _etcd_plans(inputs, manifests)))
+    if "kubelet" in runs:
+        roles.append(("hyperkube_master_images", str(inputs.hyperkube_master_image_directory or ""),
+                      lambda: _master_plans(inputs, "control plane" in runs, manifests)))
+    if "kube-proxy" in runs:
+        roles.append(("kube_proxy_images", str(inputs.kube_proxy_image_directory or ""),
+                      lambda: _proxy_plans(inputs, manifests)))
     plans: list[tuple[str, Mapping[str, Any]]] = []
     files: list[tuple[str, str, str]] = []
     problems: list[str] = []
-    if "etcd" in runs:
-        source = str(inputs.etcd_image_source)
-        image = REPOSITORY  # an unknown profile is reported by the profile check
-        if str(inputs.etcd_profile) in ETCD_PORTS:
-            try:
-                image = etcd_release_plan(str(inputs.etcd_version or ""), str(inputs.etcd_profile))["image"]
-            except EtcdReleaseError as error:
-                problems.append(str(error))
-        image = str(inputs.etcd_image or "") or image
-        if source == "registry" and not _DIGEST.match(str(inputs.etcd_image_digest or "")):
-            problems.append(f"etcd_image_source=registry needs etcd_image_digest, the sha256:<64 hex> digest of "
-                            f"{image}; got {inputs.etcd_image_digest!r}")
-        elif source == "tarball":
-            if inputs.etcd_image_tarball:
-                files.append(("etcd_image_tarball", str(inputs.etcd_image_tarball), ""))
-            else:
-                problems.append("etcd_image_source=tarball needs etcd_image_tarball, a docker save file on the "
-                                "controller")
-        elif source == "directory":
-            directory = str(inputs.etcd_image_directory or "")
-            if not directory:
-                problems.append("etcd_image_source=directory needs etcd_image_directory, an offline bundle directory "
-                                "on the controller")
-            else:
-                try:
-                    made = plan_images({"etcd": image}, {"etcd": {"source": "directory", "directory": directory}},
-                                       variable="etcd_image_directory",
-                                       manifests={directory: manifests.get(directory.rstrip("/"))})
-                except ArtifactError as error:
-                    problems.append(str(error))
-                else:
-                    plans += [("etcd_image_directory", plan) for plan in made]
-    kube = []
-    if "kubelet" in runs:
-        # As the role's preflight: a node's kubelet alone, CoreDNS's image on every kubelet host while it is on.
-        components = hyperkube_master_components("control plane" in runs)
-        components += ((DNS_COMPONENT,) if str(inputs.hyperkube_master_dns).lower() != "false"
-                       and _profile_name(inputs.hyperkube_master_profile) == "modern" else ())
-        kube.append(("hyperkube_master_images", "hyperkube_master_image_directory", inputs.master_reference,
-                     components, inputs.hyperkube_master_image_source,
-                     inputs.hyperkube_master_image_directory, inputs.hyperkube_master_images))
-    if "kube-proxy" in runs:
-        kube.append(("kube_proxy_images", "kube_proxy_image_directory", inputs.proxy_reference, ("kube-proxy",),
-                     inputs.kube_proxy_image_source, inputs.kube_proxy_image_directory, inputs.kube_proxy_images))
-    for variable, directory_variable, reference, components, source, directory, images in kube:
-        made, problem = _kube_plans(variable, reference, components, source, directory, images, manifests,
-                                    inputs.architecture)
-        if problem:
-            problems.append(problem)
+    if "etcd" in runs and inputs.etcd_image_source == "tarball" and inputs.etcd_image_tarball:
+        files.append(("etcd_image_tarball", str(inputs.etcd_image_tarball), ""))
+    for variable, directory, planned in roles:
+        try:
+            made = planned()
+        except KubeProfileError:
+            continue  # reported by the profiles check
+        except (ArtifactError, EtcdReleaseError) as error:
+            problems.append(str(error))
+            continue
         for plan in made:
-            bundled = directory and str(plan.get("tarball") or "").startswith(f"{str(directory).rstrip('/')}/")
-            plans.append((directory_variable if bundled else variable, plan))
+            # A bundle's files are named by the variable that points at the bundle.
+            bundled = directory and str(plan.get("tarball") or "").startswith(f"{directory.rstrip('/')}/")
+            plans.append((_directory_variable(variable) if bundled else variable, plan))
     for variable, plan in plans:
         if plan.get("tarball"):
             files.append((variable, str(plan["tarball"]), str(plan["tarball_sha256"])))
         files += [(variable, str(binary["path"]), str(binary["sha256"]))
                   for binary in plan.get("binaries") or [] if binary.get("path")]
     return ImageSources(plans=tuple(plans), files=tuple(dict.fromkeys(files)), problems=tuple(problems))
+
+
+def _directory_variable(variable: str) -> str:
+    """etcd_image_source -> etcd_image_directory, hyperkube_master_images -> hyperkube_master_image_directory."""
+    return variable.rsplit("_image", 1)[0] + "_image_directory"
 
 
 def bundle_directories(inputs: HostInputs, groups: Groups) -> list[str]:

@@ -45,6 +45,7 @@ ETCD_PORTS: Mapping[str, Mapping[str, int]] = {
     profile: {"client_port": values["client_port"], "peer_port": values["peer_port"]}
     for profile, values in _ETCD_PROFILES.items()}
 ETCD_TLS: Mapping[str, bool] = {profile: values["tls"] for profile, values in _ETCD_PROFILES.items()}
+ETCD_ENABLE_V2: Mapping[str, bool] = {profile: values["enable_v2"] for profile, values in _ETCD_PROFILES.items()}
 HYPERKUBE_PROFILES: Mapping[str, Mapping[str, Any]] = _MASTER_VARS["_hyperkube_master_profiles"]
 HYPERKUBE_ETCD_PORTS: Mapping[str, int] = {profile: values["etcd_port"]
                                            for profile, values in HYPERKUBE_PROFILES.items()}

@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 
 from conftest import etcd_key_count, etcd_put_keys, record_figures, run_playbook
-from kube import Kubectl, mirror_pods, restart_counts, wait_for
+from kube import Kubectl, last_exits, mirror_pods, restart_counts, wait_for
 from site_host import ETCD_URL, HOST, INVENTORY_DIR, RESTARTS_FILE, host, unhealthy_after
 
 KEYS = 100
@@ -106,13 +106,14 @@ def test_components_come_back_by_restart_policy_after_a_docker_engine_restart_an
     assert host().check_output("docker inspect --format '{{.State.StartedAt}}' curtain-etcd") != started_before
     # Once both leaders renewed their Lease after etcd came back, no restart the outage caused is still to come.
     wait_for(lambda: leases_renewed_since(kubectl, back), 90, "the controller-manager and scheduler leading again")
-    restarts_after = restart_counts(mirror_pods(kubectl, HOST))
+    pods = mirror_pods(kubectl, HOST)
+    restarts_after = restart_counts(pods)
     record_figures("docker_restart", {"etcd_outage_seconds": outage.seconds()})
     # The apiserver rides the outage out; a leader restarts (once) only if etcd was away past its renew deadline.
-    assert restarts_after["kube-apiserver"] == restarts_before["kube-apiserver"]
+    assert restarts_after["kube-apiserver"] == restarts_before["kube-apiserver"], last_exits(pods)
     for name in LEADERS:
         assert restarts_after[name] - restarts_before[name] in (
-            (0, 1) if outage.seconds() > RENEW_DEADLINE_SECONDS else (0,)), (name, outage.seconds())
+            (0, 1) if outage.seconds() > RENEW_DEADLINE_SECONDS else (0,)), (name, outage.seconds(), last_exits(pods))
     # test_site.py's last test compares with these: nothing after this test may restart the control plane.
     RESTARTS_FILE.write_text(json.dumps(restarts_after))
     assert etcd_key_count(host(), ETCD_URL, "/faults/docker-restart/") == KEYS

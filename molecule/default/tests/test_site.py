@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from conftest import PROJECT, run_playbook, run_playbook_document, task_results
-from kube import CONTROL_PLANE, Kubectl, mirror_pods, pod_containers, restart_counts
+from kube import CONTROL_PLANE, Kubectl, last_exits, mirror_pods, pod_containers, restart_counts
 from site_host import HOST, INVENTORY_DIR, RESTARTS_FILE, host
 
 ADMIN_KUBECONFIG = INVENTORY_DIR / "artifacts/admin.conf"
@@ -61,4 +61,5 @@ def test_the_control_plane_did_not_restart_during_verify() -> None:
     """The last test of the scenario (file order): the restart counts test_docker_restart.py recorded once the
     Docker Engine restart had settled are the same after the kube-proxy moves and the site's re-runs."""
     recorded = json.loads(RESTARTS_FILE.read_text())
-    assert restart_counts(mirror_pods(Kubectl(ADMIN_KUBECONFIG), HOST)) == recorded
+    pods = mirror_pods(Kubectl(ADMIN_KUBECONFIG), HOST)
+    assert restart_counts(pods) == recorded, last_exits(pods)

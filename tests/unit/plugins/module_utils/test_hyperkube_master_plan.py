@@ -49,7 +49,7 @@ def test_a_master_runs_the_control_plane_with_its_certificates_files_and_ports()
     assert made.certs[0]["cert"] == "/inv/artifacts/pki/kubernetes/m2/apiserver.crt"
     assert {"path": "/etc/kubernetes/pki/etcd", "mode": "0700"} in made.pki_files["directories"]
     assert "/etc/curtain/containerd/config.toml" in made.runtime_files
-    assert made.ports == [10250, 10248, 10257, 10259, 6443]
+    assert made.ports == [6443, 10257, 10259, 10250, 10248]  # the component table's order
     assert made.control_plane_node == {"name": "m2", "taint": True}
     # The kubelet's image is built from the release's binaries on the controller; the others are pulled.
     assert [(image_plan["components"], image_plan["source"]) for image_plan in made.plans] == [
@@ -73,7 +73,7 @@ def test_the_seed_plans_no_certificates_and_its_insecure_port() -> None:
     assert made.certs == [] and made.pki_files == {} and made.runtime_files == {}
     assert made.components == ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet"]
     assert made.settings_in["etcd_servers"] == ["http://127.0.0.1:4001"]
-    assert made.ports == [10250, 10248, 10252, 10251, 8080]
+    assert made.ports == [8080, 10252, 10251, 10250, 10248]
     assert made.control_plane_node is None  # no Node labels through the seed's apiserver
 
 

@@ -10,6 +10,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_components impor
     BY_NAME,
     COMPONENTS,
     CONTROL_PLANE,
+    NAMES,
     hyperkube_master_components,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import flagset
@@ -30,6 +31,13 @@ def test_every_row_names_what_the_profiles_have(row: kube_components.Component) 
             assert row.health_port in {field.name for field in dataclasses.fields(Ports)}
             assert isinstance(getattr(profile.ports, row.health_port), int)
         assert (row.name in profile.images) == (row.image or profile.name == "seed")
+        settings = kube_manifests.resolve_settings(reference, {})
+        for listen in row.listens:
+            assert listen.setting is None or listen.setting in settings, listen
+            assert listen.profile_port is None or listen.profile_port in {
+                field.name for field in dataclasses.fields(Ports)}, listen
+        # Every component holds a port on its host in every profile: what preflight and the roles' looks ask about.
+        assert kube_components.port_needs([row.name], profile.ports, settings, "x_settings"), (row.name, reference)
 
 
 def test_the_control_plane_pods_and_their_probes_follow_the_rows() -> None:
@@ -109,6 +117,26 @@ def test_a_new_row_reaches_the_pods_certificates_and_health_checks(monkeypatch: 
     assert names["scheduler-2"] == "system:kube-scheduler-2" and "scheduler" not in names
     assert {"file": "scheduler-2.conf", "cert": "scheduler-2", "user": "system:kube-scheduler-2"} in (
         kube_pki.kubeconfig_clients(True, "node-1"))
+
+
+def test_the_ports_come_from_the_settings_that_move_them_else_from_the_profile() -> None:
+    modern, seed = get_profile("modern"), get_profile("seed")
+    settings = kube_manifests.resolve_settings("modern", {"secure_port": 8443,
+                                                          "kube_proxy_metrics_bind_address": "127.0.0.1:19249"})
+    needs = kube_components.port_needs(NAMES, modern.ports, settings, "x_settings")
+    assert [(need.port, need.component, need.variable) for need in needs] == [
+        (8443, "kube-apiserver", "x_settings.secure_port"),
+        (10257, "kube-controller-manager", ""),
+        (10259, "kube-scheduler", ""),
+        (10250, "kubelet", ""),
+        (10248, "kubelet healthz", "x_settings.kubelet_healthz_port"),
+        (10256, "kube-proxy healthz", "x_settings.kube_proxy_healthz_bind_address"),
+        (19249, "kube-proxy metrics", "x_settings.kube_proxy_metrics_bind_address"),
+    ]
+    assert needs[1].where() == "fixed by the profile" and needs[0].where() == "x_settings.secure_port"
+    seed_needs = kube_components.port_needs(NAMES, seed.ports, kube_manifests.resolve_settings("seed", {}), "s")
+    assert [(need.port, need.variable) for need in seed_needs] == [
+        (8080, "s.insecure_port"), (10252, ""), (10251, ""), (10250, ""), (10248, ""), (10249, "")]
 
 
 def test_the_master_role_runs_the_control_plane_and_the_kubelet_a_node_the_kubelet() -> None:

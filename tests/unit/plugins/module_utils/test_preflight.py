@@ -14,7 +14,9 @@ from unittest import mock
 import pytest
 from ansible_collections.curtain.kube.plugins.action.preflight import ActionModule as PreflightAction
 from ansible_collections.curtain.kube.plugins.filter.preflight import FilterModule
+from ansible_collections.curtain.kube.plugins.module_utils import hyperkube_master_plan as master_planner
 from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy, role_defaults
+from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy_plan as proxy_planner
 from ansible_collections.curtain.kube.plugins.module_utils import preflight as pf
 
 CA = "-----BEGIN CERTIFICATE-----\n" + base64.b64encode(b"our CA").decode() + "\n-----END CERTIFICATE-----\n"
@@ -990,6 +992,11 @@ DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_ima
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "tarball", "etcd_image_tarball": "/x/etcd.tar"}, {},
      {"/x/etcd.tar": ""}, "ok", ["1 controller file(s)"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "directory"}, {}, {}, "fail", ["needs etcd_image_directory"]),
+    # etcd built from its release archive on the host: the etcd role's planner names the download.
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "release", "ansible_facts": {"architecture": "x86_64"}}, {}, {},
+     "ok", ["curtain/etcd:3.7.4 (release)"]),
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "release", "etcd_version": "3.4.0",
+               "ansible_facts": {"architecture": "x86_64"}}, {}, {}, "fail", ["etcd_version", "3.4.0"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "directory", "etcd_image_directory": BUNDLE}, {BUNDLE: None}, {},
      "fail", ["etcd_image_directory directory /bundle", "manifest.json is missing"]),
     ("node1", {**PINNED_IMAGES, **DIRECTORY}, {}, {}, "fail",
@@ -1022,6 +1029,19 @@ def test_image_check(host, variables, manifests, files, status, words):
     check = pf.image_check(host, pf.image_sources(host_inputs, GROUPS, manifests), files)
     assert check.check == "images"
     assert_check(check, status, *words)
+
+
+def test_the_image_plans_are_the_roles_planners_own():
+    """Preflight asks each role's planner, so a host's images check names what the role will install."""
+    variables = {"ansible_facts": {"architecture": "x86_64"}, "hyperkube_master_images": {"coredns": {"tag": "v9"}}}
+    sources = pf.image_sources(inputs("node3", **variables), GROUPS, {})
+    role = master_planner.image_plans(
+        master_planner.default_inputs("node3", "/inv", images=variables["hyperkube_master_images"],
+                                      architecture="x86_64"),
+        ["kubelet", "coredns"])[1]
+    proxy = proxy_planner.image_plans(proxy_planner.default_inputs("node3", "/inv"))[1]
+    assert [plan for _, plan in sources.plans] == [*role, *proxy]
+    assert "registry.k8s.io/coredns/coredns:v9" in [plan["image"] for plan in role]
 
 
 def _planned(host, groups=GROUPS, **variables):
