@@ -213,6 +213,9 @@ PRIVILEGES = ("privileged", "capabilities")
 UNCONFINED = ("seccomp=unconfined", "apparmor=unconfined")
 # What the kubelet sets at start unless they are already so, a failed write being fatal
 # (pkg/kubelet/cm/container_manager_linux.go setupKernelTunables, with protectKernelDefaults false).
+KUBELET_SYSCTL_FILE = "/etc/sysctl.d/90-curtain-kubelet.conf"
+# iptables' lock, shared by every process that changes the host's rules (the kubelet's, kube-proxy's).
+XTABLES_LOCK = "/run/xtables.lock"
 KUBELET_KERNEL_PARAMETERS = {
     "vm.overcommit_memory": "1",
     "vm.panic_on_oom": "0",
@@ -254,10 +257,13 @@ KUBELET_HOST_DIRECTORIES = {
 
 def kubelet_host_layout(profile: str, settings: Mapping[str, Any], runtime: Mapping[str, str],
                         nameservers: Sequence[str], control_plane: bool) -> dict[str, list[dict[str, str]]]:
-    """The directories and plain files of a kubelet host, for one curtain.kube.host_files run:
-    {directories: [{path, mode}], files: [{dest, content, mode}]}. `settings` are the resolved kube settings,
-    `runtime` containerd's files (runtime_files; none for the seed), `nameservers` the pods' resolvers (none: the
-    kubelet gives pods the host's). The manifests, kubeconfigs and the KubeletConfiguration go in them afterwards."""
+    """The directories, plain files and kernel parameters of a kubelet host, for one curtain.kube.host_files run:
+    {directories: [{path, mode}], files: [{dest, content, mode}], sysctl: {file, values} or None}. `settings` are
+    the resolved kube settings, `runtime` containerd's files (runtime_files; none for the seed), `nameservers` the
+    pods' resolvers (none: the kubelet gives pods the host's). The manifests, kubeconfigs and the
+    KubeletConfiguration go in them afterwards. The modern kubelet's kernel parameters are set on the host before it
+    starts (it exits where it cannot set them itself: a read-only /proc/sys), and the iptables lock is a file the
+    kubelet and kube-proxy containers mount, so it must exist first (a missing one would be made a directory)."""
     directories = {posixpath.dirname(settings["manifest_dir"]): "0755", settings["manifest_dir"]: "0700",
                    "/var/lib/kubelet": "0700"}
     if control_plane:
@@ -271,7 +277,10 @@ def kubelet_host_layout(profile: str, settings: Mapping[str, Any], runtime: Mapp
         files = [{"dest": path, "content": text, "mode": "0644"} for path, text in runtime.items()]
         if nameservers:  # the kubelet reads it whenever it makes a pod's resolv.conf: nothing restarts for it
             files.append({"dest": settings["resolv_conf"], "content": resolv_conf_text(nameservers), "mode": "0644"})
-    return {"directories": [{"path": path, "mode": mode} for path, mode in directories.items()], "files": files}
+        files.append({"dest": XTABLES_LOCK, "content": "", "mode": "0600"})
+    return {"directories": [{"path": path, "mode": mode} for path, mode in directories.items()], "files": files,
+            "sysctl": {"file": KUBELET_SYSCTL_FILE, "values": dict(KUBELET_KERNEL_PARAMETERS)}
+            if profile != "seed" else None}
 
 
 # The seed's kubelet container: the guide's mounts, less /dev (mount_dev puts it back: it broke new ptys on the
@@ -293,7 +302,7 @@ SEED_KUBELET_VOLUMES = (
 # A pod's hostPath volume is a path as the kubelet sees it: in its container. So the kubelet container mounts every
 # host path curtain's static pods use, at the same place (pod_host_paths), and these for kube-proxy as a static pod:
 # its configuration, and the lock iptables takes (a file, which must exist before Docker mounts it).
-KUBE_PROXY_POD_HOST_PATHS = ("/var/lib/kube-proxy", "/run/xtables.lock")
+KUBE_PROXY_POD_HOST_PATHS = ("/var/lib/kube-proxy", XTABLES_LOCK)
 
 
 def pod_host_paths(pods: Mapping[str, Any]) -> list[str]:

@@ -3,8 +3,8 @@ machine: the tasks that take this node's podCIDR from the Node list and write th
 
 A node the controller-manager has not given a podCIDR yet (a fresh cluster in check mode, or a Node not registered
 yet) must get the role's message, not a failure; a node with one gets its CNI file. The tasks run as the role has
-them, taken from the task file by name, with the facts the earlier tasks would have set. Check mode: nothing is
-written on this machine.
+them, taken from the task file by name, with the facts the earlier tasks would have set and the role's variable
+that takes this node's podCIDR from them. Check mode: nothing is written on this machine.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 NETWORK = ROOT / "roles" / "hyperkube_master" / "tasks" / "network.yml"
-TASKS = ("Network | Note this node's pod subnet", "Network | Write the pod network's configuration",
+TASKS = ("Network | Write the pod network's configuration",
          "Network | Say that check mode cannot know this node's podCIDR yet")
+# The role variable the tasks read this node's podCIDR from, as the role defines it.
+POD_SUBNET = "_hyperkube_master_pod_subnet"
+ROLE_VARS = ROOT / "roles" / "hyperkube_master" / "vars" / "main.yml"
 
 
 def _role_tasks() -> list[dict[str, Any]]:
@@ -33,7 +36,8 @@ def _role_tasks() -> list[dict[str, Any]]:
 
 def _run(tmp_path: Path, nodes: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
     play = [{"name": "The pod network's file", "hosts": "localhost", "gather_facts": False,
-             "vars": {"__hyperkube_master_cluster": {"nodes": nodes}, "__hyperkube_master_self": {"name": "n1"}},
+             "vars": {"__hyperkube_master_cluster": {"nodes": nodes}, "__hyperkube_master_self": {"name": "n1"},
+                      POD_SUBNET: yaml.safe_load(ROLE_VARS.read_text())[POD_SUBNET]},
              "tasks": _role_tasks()}]
     playbook = tmp_path / "network.yml"
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
@@ -60,13 +64,13 @@ def _task_output(output: str, name: str) -> str:
 def test_a_node_without_a_pod_cidr_yet_is_told_so_and_nothing_fails(tmp_path: Path, nodes: list) -> None:
     run = _run(tmp_path, nodes)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "skipping" in _task_output(run.stdout, TASKS[1])
-    assert "n1 has no Node or no podCIDR yet" in _task_output(run.stdout, TASKS[2])
+    assert "skipping" in _task_output(run.stdout, TASKS[0])
+    assert "n1 has no Node or no podCIDR yet" in _task_output(run.stdout, TASKS[1])
 
 
 def test_a_node_with_its_pod_cidr_gets_its_cni_file(tmp_path: Path) -> None:
     run = _run(tmp_path, [{"metadata": {"name": "n1"}, "spec": {"podCIDR": "10.244.3.0/24"}}])
     assert run.returncode == 0, run.stdout + run.stderr
-    written = _task_output(run.stdout, TASKS[1])
+    written = _task_output(run.stdout, TASKS[0])
     assert "/etc/cni/net.d/10-curtain.conflist" in written and "skipping" not in written
-    assert "skipping" in _task_output(run.stdout, TASKS[2])
+    assert "skipping" in _task_output(run.stdout, TASKS[1])

@@ -168,15 +168,20 @@ def test_a_modern_master_s_host_layout_is_one_list_of_directories_and_files() ->
         "/etc/curtain/containerd/certs.d/172.17.0.1:5000": "0755"}
     assert set(runtime.KUBELET_HOST_DIRECTORIES) <= set(directories)
     assert [(entry["dest"], entry["mode"]) for entry in layout["files"]] == [
-        *((path, "0644") for path in files), ("/var/lib/kubelet/resolv.conf", "0644")]
-    assert layout["files"][-1]["content"] == "nameserver 192.0.2.53\n"
+        *((path, "0644") for path in files), ("/var/lib/kubelet/resolv.conf", "0644"), ("/run/xtables.lock", "0600")]
+    assert layout["files"][-2]["content"] == "nameserver 192.0.2.53\n" and layout["files"][-1]["content"] == ""
+    # What the kubelet would set itself, and exits where it cannot, set first (and kept for the next boot).
+    assert layout["sysctl"] == {"file": "/etc/sysctl.d/90-curtain-kubelet.conf",
+                                "values": runtime.KUBELET_KERNEL_PARAMETERS}
 
 
 def test_a_node_and_a_seed_master_get_less() -> None:
     node = runtime.kubelet_host_layout("modern", SETTINGS, {}, [], False)
     assert "/var/log/kubernetes/audit" not in [entry["path"] for entry in node["directories"]]
-    assert node["files"] == []  # no runtime files given, and no resolvers: the kubelet gives pods the host's
+    # No runtime files given, and no resolvers (the kubelet gives pods the host's): the iptables lock alone.
+    assert [entry["dest"] for entry in node["files"]] == ["/run/xtables.lock"] and node["sysctl"]
     seed = runtime.kubelet_host_layout("seed", {**SETTINGS, "audit_log_path": None}, {}, ["192.0.2.53"], True)
     assert [entry["path"] for entry in seed["directories"]] == [
         "/etc/kubernetes", "/etc/kubernetes/manifests", "/var/lib/kubelet", "/var/log/kubernetes/audit"]
-    assert seed["files"] == []
+    # The seed's kubelet sets no kernel parameter and runs no iptables of its own.
+    assert seed["files"] == [] and seed["sysctl"] is None
