@@ -9,12 +9,13 @@ export CURTAIN_TEST_REGISTRY ?= 172.17.0.1:5000
 export CURTAIN_TEST_RELEASE_MIRROR ?= 172.17.0.1:5080
 
 # Molecule scenarios run by `make test`, in this order. For CI's 90 minutes on these machines, the scenarios of
-# capabilities no change of the day touched go to `make test-extra`: `upgrade` (Kubernetes v1.36 to v1.37), `reset`,
-# `etcd_cluster` (the etcd role's membership, backup, restore and replacement; every scenario runs etcd, multi a
-# three-member cluster, etcd_upgrade three through three rolling upgrades) and `faults` (runs of the etcd role killed
-# after each step). docs/development.md has the times.
-SCENARIOS ?= offline hyperkube_master default multi etcd_upgrade
-EXTRA_SCENARIOS = upgrade reset etcd_cluster faults
+# capabilities no change of the day touched go to `make test-extra`: `reset`, `etcd_cluster` (the etcd role's
+# membership, backup, restore and replacement; every scenario runs etcd, multi a three-member cluster, etcd_upgrade
+# three through three rolling upgrades) and `faults` (runs of the etcd role killed after each step). `upgrade`
+# (Kubernetes v1.36 to v1.37) is back in: a change to the master role's steps broke it unseen once.
+# docs/development.md has the times.
+SCENARIOS ?= offline hyperkube_master default multi upgrade etcd_upgrade
+EXTRA_SCENARIOS = reset etcd_cluster faults
 # The Molecule command each scenario runs: `make molecule SCENARIOS=reset MOLECULE_STEP=converge` to work on one.
 MOLECULE_STEP ?= test
 # Each scenario's whole output, kept: a failed scenario's failures are printed again at the end (a CI log shows only

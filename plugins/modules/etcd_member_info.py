@@ -46,9 +46,9 @@ EXAMPLES = r"""
 
 - name: Plan this member
   ansible.builtin.set_fact:
-    __etcd_plan: >-
-      {{ __etcd_member | curtain.kube.etcd_plan(__etcd_has_data,
-         __etcd_cluster.members if __etcd_cluster.available else none) }}
+    __etcd_member_plan: >-
+      {{ __etcd_member | curtain.kube.etcd_member_plan(has_data=__etcd_has_data,
+         cluster_members=(__etcd_cluster.members if __etcd_cluster.available else none)) }}
 """
 
 RETURN = r"""
