@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.curtain.kube.plugins.module_utils import etcd_plan as etcd_planner
 from ansible_collections.curtain.kube.plugins.module_utils import hyperkube_master_plan as master_planner
 from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy_plan as proxy_planner
@@ -934,11 +935,6 @@ class ImageSources:
     problems: tuple[str, ...] = ()
 
 
-def _bool(value: Any) -> bool:
-    """A role variable as the role's `| bool` reads it."""
-    return str(value).strip().lower() in ("1", "true", "yes", "on", "y", "t")
-
-
 def _etcd_plans(inputs: HostInputs, manifests: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The etcd role's image plans for the host, by its planner (module_utils/etcd_plan.py)."""
     profile = str(inputs.etcd_profile)
@@ -969,7 +965,7 @@ def _master_plans(inputs: HostInputs, control_plane: bool, manifests: Mapping[st
         inputs.host, profile=profile, reference=inputs.master_reference, images=_mapping_or_empty(
             inputs.hyperkube_master_images), image_source=str(inputs.hyperkube_master_image_source),
         image_directory=directory, image_manifest=manifests.get(directory.rstrip("/")) or {},
-        architecture=str(inputs.architecture or ""), dns=_bool(inputs.hyperkube_master_dns))
+        architecture=str(inputs.architecture or ""), dns=boolean(inputs.hyperkube_master_dns, strict=False))
     return master_planner.image_plans(planner_inputs,
                                       master_planner.image_components(planner_inputs, control_plane))[1]
 
@@ -1251,7 +1247,7 @@ def etcd_cluster_check(groups: Groups, hostvars: Mapping[str, Mapping[str, Any]]
     if client is None or peer is None:
         return []  # reported by the etcd settings check
     tls = (hostvars.get(members[0]) or {}).get("etcd_tls")
-    tls = ETCD_TLS.get(str(first.etcd_profile), True) if tls is None else str(tls).lower() in ("1", "true", "yes", "on")
+    tls = ETCD_TLS.get(str(first.etcd_profile), True) if tls is None else boolean(tls, strict=False)
     settings = {host: {"name": _plain((hostvars.get(host) or {}).get("etcd_member_name") or host),
                        "address": addresses[f"{host} (etcd_advertise_address)"]} for host in members}
     try:
