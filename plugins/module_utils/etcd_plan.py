@@ -146,12 +146,7 @@ def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
         hosts, {host: dict(settings) for host, settings in inventory.etcd_hosts.items()},
         scheme="https" if inputs.tls else "http", client_port=int(inputs.client_port),
         peer_port=int(inputs.peer_port))]
-    release = release_plan(inputs.version, inputs.profile, bool(inputs.enable_v2))
-    if inputs.image:
-        release = {**release, "image": inputs.image}
-    problem = source_problem(inputs, release["image"])
-    if problem:
-        raise EtcdPlanError(problem)
+    release, planned_images = image_plans(inputs)
     if inputs.image_source == "tarball" and not os.path.isfile(inputs.image_tarball):
         raise EtcdPlanError(f"etcd_image_tarball: {inputs.image_tarball} does not exist on the controller")
     authority = etcd_authority(inputs.pki_controller_dir, inputs.cluster_token)
@@ -161,7 +156,7 @@ def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
         members=members, member=member, release=release,
         image_ref=f"{release['image']}@{inputs.image_digest}" if inputs.image_source == "registry"
         else release["image"],
-        artifact_plans=artifact_plans(inputs, release), ports=[int(inputs.client_port), int(inputs.peer_port)],
+        artifact_plans=planned_images, ports=[int(inputs.client_port), int(inputs.peer_port)],
         authority=authority,
         certificates=etcd_member_certificates(member, inputs.host, inputs.pki_controller_dir) if inputs.tls else [],
         host_files=etcd_host_files(inputs.host, inputs.pki_controller_dir, inputs.pki_dir) if inputs.tls
@@ -169,7 +164,20 @@ def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
         warnings=cluster_size_warnings(len(members)) + list(release["warnings"]))
 
 
-def source_problem(inputs: EtcdInputs, image: str) -> str | None:
+def image_plans(inputs: EtcdInputs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(release, plans): the release and the image the container runs (etcd_image over the release's), and where a
+    directory or release source's image comes from. EtcdPlanError names what the image source lacks,
+    EtcdReleaseError a release the profile does not pin, ArtifactError an input no image plan can be made from."""
+    release = release_plan(inputs.version, inputs.profile, bool(inputs.enable_v2))
+    if inputs.image:
+        release = {**release, "image": inputs.image}
+    problem = _source_problem(inputs, release["image"])
+    if problem:
+        raise EtcdPlanError(problem)
+    return release, _artifact_plans(inputs, release)
+
+
+def _source_problem(inputs: EtcdInputs, image: str) -> str | None:
     """What the image source lacks (a registry's digest, a tarball, a bundle directory), or None."""
     given = {"registry": bool(_DIGEST.match(inputs.image_digest or "")), "tarball": bool(inputs.image_tarball),
              "directory": bool(inputs.image_directory)}
@@ -188,9 +196,7 @@ def _check_authority(inputs: EtcdInputs, authority: Mapping[str, Any]) -> None:
             "certificate is then made anew); nothing was changed.")
 
 
-def artifact_plans(inputs: EtcdInputs, release: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Where a directory or release source's image comes from (artifacts.plan_images); [] for the other sources.
-    ArtifactError names the variable of an input no plan can be made from."""
+def _artifact_plans(inputs: EtcdInputs, release: Mapping[str, Any]) -> list[dict[str, Any]]:
     if inputs.image_source == "directory":
         return plan_images({"etcd": release["image"]}, {"etcd": {"source": "directory",
                                                                   "directory": inputs.image_directory}},

@@ -35,9 +35,10 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     masters,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_components import (
+    PortNeed,
     hyperkube_master_components,
-    port_needs,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_components import port_needs as component_port_needs
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_pki import (
     control_plane_certificates,
@@ -166,6 +167,13 @@ def image_plans(inputs: MasterInputs, components: Sequence[str]) -> tuple[dict[s
     return wanted, plan_images(wanted, specs, variable="hyperkube_master_images", manifests=manifests)
 
 
+def port_needs(ports: Any, settings: Mapping[str, Any], control_plane: bool) -> list[PortNeed]:
+    """The ports the role's components hold on the host (the component table's listens): a master's control plane
+    and kubelet, a node's kubelet alone. `ports` is the profile's (kube_profiles.Ports), `settings` resolved."""
+    return component_port_needs(hyperkube_master_components(control_plane), ports, settings,
+                                "hyperkube_master_settings")
+
+
 def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
     if inputs.profile not in inputs.profiles:
         raise MasterPlanError(f"hyperkube_master_profile: {inputs.profile!r} is not one of "
@@ -209,8 +217,7 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
         containerd_files = runtime_files(inputs.sandbox_image, inputs.restrict_oom_score_adj,
                                          list(inputs.insecure_registries), settings["cgroup_root"])
 
-    ports = [need.port for need in port_needs(hyperkube_master_components(control_plane), kube_profile.ports,
-                                              settings, "hyperkube_master_settings")]
+    ports = [need.port for need in port_needs(kube_profile.ports, settings, control_plane)]
     return MasterPlan(
         control_plane=control_plane, profile=dict(profile), kube_profile=kube_profile.to_dict(), masters=model,
         components=components, self=own, wanted=wanted, plans=planned_images, settings_in=settings_in,

@@ -36,8 +36,8 @@ from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     build_cluster,
     cluster_size_warnings,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.etcd_plan import EtcdPlanError
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import EtcdReleaseError
-from ansible_collections.curtain.kube.plugins.module_utils.etcd_release import release_plan as etcd_release_plan
 from ansible_collections.curtain.kube.plugins.module_utils.host_survey import certificate_fingerprint
 from ansible_collections.curtain.kube.plugins.module_utils.inventory import InventoryError, advertise_address
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
@@ -48,9 +48,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
 from ansible_collections.curtain.kube.plugins.module_utils.kube_components import (
     CONTROL_PLANE,
     PortNeed,
-    hyperkube_master_components,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_components import port_needs as component_port_needs
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flags import check_flags
 from ansible_collections.curtain.kube.plugins.module_utils.kube_flagsets import KubeFlagsetError, component_name
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import (
@@ -358,8 +356,7 @@ def master_ports(inputs: HostInputs, control_plane: bool = True) -> list[PortNee
     except KubeProfileError:
         return []
     resolved = inputs.master_settings() or resolve_settings(profile.reference, {})
-    return component_port_needs(hyperkube_master_components(control_plane), profile.ports, resolved,
-                                "hyperkube_master_settings")
+    return master_planner.port_needs(profile.ports, resolved, control_plane)
 
 
 def proxy_ports(inputs: HostInputs) -> list[PortNeed]:
@@ -947,11 +944,7 @@ def _etcd_plans(inputs: HostInputs, manifests: Mapping[str, Any]) -> list[Mappin
         image_tarball=str(inputs.etcd_image_tarball or ""), image_directory=directory,
         image_manifest=manifests.get(directory.rstrip("/")) or {}, release_url=str(inputs.etcd_release_url),
         release_sha256=str(inputs.etcd_release_sha256 or ""), machine=str(inputs.architecture or ""))
-    release = etcd_release_plan(planner_inputs.version, profile, planner_inputs.enable_v2)
-    problem = etcd_planner.source_problem(planner_inputs, planner_inputs.image or release["image"])
-    if problem:
-        raise ArtifactError(problem)
-    return etcd_planner.artifact_plans(planner_inputs, release)
+    return etcd_planner.image_plans(planner_inputs)[1]
 
 
 def _master_plans(inputs: HostInputs, control_plane: bool, manifests: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -984,44 +977,41 @@ def image_sources(inputs: HostInputs, groups: Groups, manifests: Mapping[str, An
     """Where each role running on the host takes its images from, as each role's planner decides it. `manifests`
     maps a bundle directory to its parsed manifest.json (None when it could not be read)."""
     runs = groups.runs(inputs.host)
-    roles: list[tuple[str, str, Callable[[], list[Mapping[str, Any]]]]] = []
+    # (the variable naming the source, the one naming its bundle directory, that directory, the planner's call)
+    roles: list[tuple[str, str, str, Callable[[], list[Mapping[str, Any]]]]] = []
     if "etcd" in runs:
-        roles.append(("etcd_image_source", str(inputs.etcd_image_directory or ""),
+        roles.append(("etcd_image_source", "etcd_image_directory", str(inputs.etcd_image_directory or ""),
                       lambda: _etcd_plans(inputs, manifests)))
     if "kubelet" in runs:
-        roles.append(("hyperkube_master_images", str(inputs.hyperkube_master_image_directory or ""),
+        roles.append(("hyperkube_master_images", "hyperkube_master_image_directory",
+                      str(inputs.hyperkube_master_image_directory or ""),
                       lambda: _master_plans(inputs, "control plane" in runs, manifests)))
     if "kube-proxy" in runs:
-        roles.append(("kube_proxy_images", str(inputs.kube_proxy_image_directory or ""),
+        roles.append(("kube_proxy_images", "kube_proxy_image_directory", str(inputs.kube_proxy_image_directory or ""),
                       lambda: _proxy_plans(inputs, manifests)))
     plans: list[tuple[str, Mapping[str, Any]]] = []
     files: list[tuple[str, str, str]] = []
     problems: list[str] = []
     if "etcd" in runs and inputs.etcd_image_source == "tarball" and inputs.etcd_image_tarball:
         files.append(("etcd_image_tarball", str(inputs.etcd_image_tarball), ""))
-    for variable, directory, planned in roles:
+    for variable, directory_variable, directory, planned in roles:
         try:
             made = planned()
         except KubeProfileError:
             continue  # reported by the profiles check
-        except (ArtifactError, EtcdReleaseError) as error:
+        except (ArtifactError, EtcdPlanError, EtcdReleaseError) as error:
             problems.append(str(error))
             continue
         for plan in made:
             # A bundle's files are named by the variable that points at the bundle.
             bundled = directory and str(plan.get("tarball") or "").startswith(f"{directory.rstrip('/')}/")
-            plans.append((_directory_variable(variable) if bundled else variable, plan))
+            plans.append((directory_variable if bundled else variable, plan))
     for variable, plan in plans:
         if plan.get("tarball"):
             files.append((variable, str(plan["tarball"]), str(plan["tarball_sha256"])))
         files += [(variable, str(binary["path"]), str(binary["sha256"]))
                   for binary in plan.get("binaries") or [] if binary.get("path")]
     return ImageSources(plans=tuple(plans), files=tuple(dict.fromkeys(files)), problems=tuple(problems))
-
-
-def _directory_variable(variable: str) -> str:
-    """etcd_image_source -> etcd_image_directory, hyperkube_master_images -> hyperkube_master_image_directory."""
-    return variable.rsplit("_image", 1)[0] + "_image_directory"
 
 
 def bundle_directories(inputs: HostInputs, groups: Groups) -> list[str]:

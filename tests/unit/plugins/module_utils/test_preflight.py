@@ -995,6 +995,9 @@ DIRECTORY = {"hyperkube_master_image_source": "directory", "hyperkube_master_ima
     # etcd built from its release archive on the host: the etcd role's planner names the download.
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "release", "ansible_facts": {"architecture": "x86_64"}}, {}, {},
      "ok", ["curtain/etcd:3.7.4 (release)"]),
+    # etcd_image names the image the role builds, as the etcd planner has it.
+    ("node2", {**PINNED_IMAGES, "etcd_image_source": "release", "etcd_image": "my.registry/etcd:3.7.4",
+               "ansible_facts": {"architecture": "x86_64"}}, {}, {}, "ok", ["my.registry/etcd:3.7.4 (release)"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "release"}, {}, {}, "fail",
      ["etcd_image_source=release: the release source needs the host's architecture"]),
     ("node2", {**PINNED_IMAGES, "etcd_image_source": "release", "etcd_version": "3.4.0",
