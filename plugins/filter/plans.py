@@ -100,9 +100,11 @@ def etcd_problems(made: Mapping[str, Any], inputs: Mapping[str, Any], look: Mapp
 
 
 @_filter_errors
-def kube_proxy_check(made: Mapping[str, Any], survey: Mapping[str, Any], container: str, host: str) -> list[str]:
+def kube_proxy_check(made: Mapping[str, Any], survey: Mapping[str, Any], container: str, host: str,
+                     ca_present: bool = True, pki_dir: str = "", check_mode: bool = False) -> list[str]:
     return proxy_planner.check(_dataclass_of(proxy_planner.ProxyPlan, made, "kube_proxy_check: plan"),
-                               plain_data(survey), str(container), str(host))
+                               plain_data(survey), str(container), str(host), ca_present=bool(ca_present),
+                               pki_dir=str(pki_dir), check_mode=bool(check_mode))
 
 
 class FilterModule:

@@ -47,7 +47,11 @@ CNI_CONF_FILE = f"{CNI_CONF_DIR}/10-curtain.conflist"
 CNI_NETWORK = "curtain"
 CNI_NETWORK_STATE_DIR = f"/var/lib/cni/networks/{CNI_NETWORK}"  # host-local's address leases
 # The kernel parameters the roles set for the kubelet and kube-proxy, kept for the next boot.
-SYSCTL_FILES = ("/etc/sysctl.d/90-curtain-kubelet.conf", "/etc/sysctl.d/90-curtain-kube-proxy.conf")
+KUBELET_SYSCTL_FILE = "/etc/sysctl.d/90-curtain-kubelet.conf"
+KUBE_PROXY_SYSCTL_FILE = "/etc/sysctl.d/90-curtain-kube-proxy.conf"
+SYSCTL_FILES = (KUBELET_SYSCTL_FILE, KUBE_PROXY_SYSCTL_FILE)
+# iptables' lock, shared by every process that changes the host's rules (the kubelet's, kube-proxy's).
+XTABLES_LOCK = "/run/xtables.lock"
 CNI_BRIDGE = "curtain0"  # not cni0, which other CNI configurations (flannel's) name their bridge
 # containerd's own default (DefaultSandboxImage in containerd 2.3's internal/cri/config/config.go).
 DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.10.2"
@@ -213,9 +217,6 @@ PRIVILEGES = ("privileged", "capabilities")
 UNCONFINED = ("seccomp=unconfined", "apparmor=unconfined")
 # What the kubelet sets at start unless they are already so, a failed write being fatal
 # (pkg/kubelet/cm/container_manager_linux.go setupKernelTunables, with protectKernelDefaults false).
-KUBELET_SYSCTL_FILE = "/etc/sysctl.d/90-curtain-kubelet.conf"
-# iptables' lock, shared by every process that changes the host's rules (the kubelet's, kube-proxy's).
-XTABLES_LOCK = "/run/xtables.lock"
 KUBELET_KERNEL_PARAMETERS = {
     "vm.overcommit_memory": "1",
     "vm.panic_on_oom": "0",
@@ -281,6 +282,21 @@ def kubelet_host_layout(profile: str, settings: Mapping[str, Any], runtime: Mapp
     return {"directories": [{"path": path, "mode": mode} for path, mode in directories.items()], "files": files,
             "sysctl": {"file": KUBELET_SYSCTL_FILE, "values": dict(KUBELET_KERNEL_PARAMETERS)}
             if profile != "seed" else None}
+
+
+def kube_proxy_host_layout(resolved: Mapping[str, Any], kernel_parameters: Mapping[str, str]) -> dict[str, Any]:
+    """kube-proxy's directories, the iptables lock and its kernel parameters, for one curtain.kube.host_files run (the
+    shape kubelet_host_layout gives). `resolved` are kube-proxy's settings with every default filled in. One
+    directory may hold both the kubeconfig and the configuration: it keeps the kubeconfig directory's mode
+    (/etc/kubernetes, shared with the kubelet). What kube-proxy writes at start when it differs (conntrack timeouts;
+    route_localnet in iptables mode), a failed write being fatal to it, is set here and kept in /etc/sysctl.d:
+    kube-proxy finds it right whatever its privileges. An existing lock is left as it is (iptables keeps it empty)."""
+    directories = {posixpath.dirname(resolved["kube_proxy_kubeconfig"]): "0755"}
+    directories.setdefault(posixpath.dirname(resolved["kube_proxy_config_file"]), "0700")
+    return {"directories": [{"path": path, "mode": mode} for path, mode in directories.items()],
+            "files": [{"dest": XTABLES_LOCK, "content": "", "mode": "0600"}],
+            "sysctl": {"file": KUBE_PROXY_SYSCTL_FILE, "values": dict(kernel_parameters)}
+            if kernel_parameters else None}
 
 
 # The seed's kubelet container: the guide's mounts, less /dev (mount_dev puts it back: it broke new ptys on the

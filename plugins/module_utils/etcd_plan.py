@@ -213,8 +213,8 @@ def look(container: Mapping[str, Any], survey: Mapping[str, Any], version_run: M
          data_dir: str) -> EtcdLook:
     """One host's EtcdLook from its looks: the container as docker_container_info describes it ({exists, container},
     from host_survey's inspect), host_survey's (the data directory, the marker, the ports and the plan's image) and
-    the `etcd --version` run in the running container (skipped where none runs; failed where the container could
-    not run it, which leaves the release unknown)."""
+    the `etcd --version` run in the running container (host_survey's execs: None where none runs; a failed run,
+    where the container could not run it, leaves the release unknown)."""
     described = survey.get("paths") or {}
     marker = (described.get(f"{data_dir}/cluster.json") or {}).get("json")
     return EtcdLook(

@@ -319,6 +319,27 @@ def inspect_report(docker: DockerRunner | None, names: Sequence[str]) -> dict[st
     return report
 
 
+def exec_report(docker: DockerRunner | None, execs: Sequence[Mapping[str, Any]],
+                inspected: Mapping[str, Mapping[str, Any] | None], containers: Sequence[Mapping[str, Any]],
+                ) -> dict[str, dict[str, Any] | None]:
+    """{container: {rc, stdout, stderr} of `docker exec <container> <argv>`, or None where the container is not
+    running}: what a running container says of itself (etcd's release), read only. Whether it runs is the inspect's
+    State.Running where the container was inspected, else its state in `docker ps -a`."""
+    report: dict[str, dict[str, Any] | None] = {}
+    for wanted in execs:
+        name = wanted["container"]
+        if name in inspected:
+            running = bool(((inspected[name] or {}).get("State") or {}).get("Running"))
+        else:
+            running = named_container({"containers": containers}, name).get("state") == "running"
+        if docker is None or not running:
+            report[name] = None
+            continue
+        rc, out, err = docker(["exec", name, *wanted["argv"]])
+        report[name] = {"rc": rc, "stdout": out, "stderr": err}
+    return report
+
+
 def kernel_report(proc: str = "/proc", lib_modules: str = "/lib/modules") -> dict[str, Any]:
     release = (read_text(os.path.join(proc, "sys/kernel/osrelease")) or "").strip()
     loaded = parse_proc_modules(read_text(os.path.join(proc, "modules")))
@@ -350,6 +371,7 @@ def survey(
     text_files: Sequence[str] = (),
     images: Sequence[str] = (),
     inspect: Sequence[str] = (),
+    execs: Sequence[Mapping[str, Any]] = (),
     docker: DockerRunner | None,
     proc: str = "/proc",
     sys_fs: str = "/sys",
@@ -361,6 +383,9 @@ def survey(
     for path in [*paths, *json_files, *text_files]:
         described[path] = describe_path(path, read_json=path in json_files, read_text=path in text_files)
     swap = parse_swaps(read_text(os.path.join(proc, "swaps")))
+    engine = docker if docker_facts["server_version"] else None
+    found_images = image_report(engine, images)
+    inspected = inspect_report(engine, inspect)
     return {
         "docker": docker_facts,
         "containers": containers,
@@ -371,6 +396,7 @@ def survey(
         "swap": {"active": bool(swap), "areas": swap},
         "ports": port_report(ports, proc),
         "paths": described,
-        "images": image_report(docker if docker_facts["server_version"] else None, images),
-        "inspected": inspect_report(docker if docker_facts["server_version"] else None, inspect),
+        "images": found_images,
+        "inspected": inspected,
+        "execs": exec_report(engine, execs, inspected, containers),
     }

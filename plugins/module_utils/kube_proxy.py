@@ -24,6 +24,7 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import XTABLES_LOCK
 from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import (
     apiserver_url as cluster_apiserver_url,
 )
@@ -110,7 +111,7 @@ def _volumes(profile_name: str, resolved: Mapping[str, Any]) -> list[dict[str, A
         {"name": "kubeconfig", "host_path": resolved["kube_proxy_kubeconfig"],
          "mount_path": resolved["kube_proxy_kubeconfig"], "read_only": True, "type": "File"},
         # The lock iptables takes, shared with every other iptables user on the host.
-        {"name": "xtables-lock", "host_path": "/run/xtables.lock", "mount_path": "/run/xtables.lock",
+        {"name": "xtables-lock", "host_path": XTABLES_LOCK, "mount_path": XTABLES_LOCK,
          "read_only": False, "type": "FileOrCreate"},
         # Modules kube-proxy may load (nf_conntrack, nftables); read-only.
         {"name": "lib-modules", "host_path": "/lib/modules", "mount_path": "/lib/modules", "read_only": True,

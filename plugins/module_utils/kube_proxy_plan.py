@@ -5,13 +5,13 @@
 `plan(inputs, inventory) -> ProxyPlan` decides, on the controller and without touching a host, the masters model
 and the apiserver kube-proxy's kubeconfig names with the client in it, the image and where it comes from,
 kube-proxy's settings (and the same with every default filled in), its container or static pod, the sysctls it
-would set and the ports it needs free. The role calls it
+would set (and the host's directories, iptables lock and sysctl file) and the ports it needs free. The role calls it
 once (the curtain.kube.kube_proxy_plan filter, in tasks/preflight.yml: one fact, __kube_proxy_plan, whose parts
 vars/main.yml names); a bad input fails there, before any host changes.
 
-`check(plan, survey, container, host)` reads the host's one survey (curtain.kube.host_survey) and says what refuses the
-run there: a Kubernetes step of more than one minor version from what the kube-proxy container runs, or a port
-another process holds.
+`check(plan, survey, container, host, ...)` reads the host's one survey (curtain.kube.host_survey) and says what
+refuses the run there: a Kubernetes step of more than one minor version from what the kube-proxy container runs, a
+port another process holds, or no cluster CA on the controller to sign kube-proxy's certificate.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import kube_proxy_host_layout
 from ansible_collections.curtain.kube.plugins.module_utils.host_survey import (
     named_container,
     running_kubernetes_version,
@@ -77,6 +78,9 @@ class ProxyPlan:
     workload: dict[str, Any]  # the container (or static pod): image, command, volumes, privileges
     ports: list[int]  # what must be free unless curtain's kube-proxy runs
     sysctls: dict[str, str]  # what kube-proxy would set itself, set on the host instead
+    # With a configuration file (the modern profile): the directories, the iptables lock and the kernel parameters'
+    # file, for one curtain.kube.host_files run (container_runtime.kube_proxy_host_layout); else None.
+    host_layout: dict[str, Any] | None
     # With a kubeconfig (the modern profile): the apiserver it names (this host's own over loopback on a master, else
     # the first master's), and its client ({file, cert, user}: the component table's kube-proxy row).
     apiserver: str
@@ -126,11 +130,13 @@ def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
                          capabilities=list(inputs.capabilities), warnings=warnings)
     paths = resolve_settings(inputs.reference, settings)
     with_kubeconfig = kube_profile.features.kube_proxy_config_file
+    kernel_parameters = sysctls(inputs.reference, settings)
     return ProxyPlan(
         kube_profile=kube_profile.to_dict(), masters=model, wanted=wanted,
         plans=planned_images, settings=settings,
         paths=paths, workload=container, ports=ports(inputs.reference, settings),
-        sysctls=sysctls(inputs.reference, settings),
+        sysctls=kernel_parameters,
+        host_layout=kube_proxy_host_layout(paths, kernel_parameters) if with_kubeconfig else None,
         apiserver=apiserver_url(inputs.host, model, inputs.reference, settings) if with_kubeconfig else "",
         kubeconfigs=[{"file": posixpath.basename(paths["kube_proxy_kubeconfig"]), "cert": KUBE_PROXY.client_certificate,
                       "user": KUBE_PROXY.user}] if with_kubeconfig else [],
@@ -141,12 +147,19 @@ def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
 _POD_LABELS = {"io.kubernetes.container.name": COMPONENT, "io.kubernetes.pod.namespace": "kube-system"}
 
 
-def check(made: ProxyPlan, survey: Mapping[str, Any], container: str, host: str) -> list[str]:
+def check(made: ProxyPlan, survey: Mapping[str, Any], container: str, host: str, *, ca_present: bool = True,
+          pki_dir: str = "", check_mode: bool = False) -> list[str]:
     """What refuses the run on this host, from its survey: the kube-proxy container (its running version label),
-    the owners of the planned ports, and the containers a port's owner may run in."""
+    the owners of the planned ports, and the containers a port's owner may run in; and, with a kubeconfig, the
+    cluster CA on the controller (`ca_present`, in `pki_dir`) that signs kube-proxy's certificate. In check mode on
+    a new cluster the CA does not exist yet (the hyperkube_master role would make it): the run goes on, and skips
+    what needs it."""
     containers = survey.get("containers") or []
     own = named_container(survey, container)
     problems = []
+    if made.kubeconfigs and not ca_present and not check_mode:
+        problems.append(f"{pki_dir} (kube_proxy_pki_controller_dir) lacks the cluster CA (ca.crt and ca.key): run the "
+                        "hyperkube_master role first; kube-proxy's client certificate is signed by it")
     # kube-proxy moves one minor version at a time, after the masters (playbooks/upgrade.yml); never back.
     step = step_problem(made.kube_profile["name"], running_kubernetes_version(own), made.kube_profile["version"])
     problems += [step] if step else []

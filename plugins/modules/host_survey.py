@@ -9,7 +9,8 @@ description:
   - One round trip per host. Reads the host's clock, the C(docker) CLI (C(docker version), C(docker ps -a)), the
     kernel release, loaded modules and filesystems, cgroup version and controllers, the sysctls kube-proxy depends
     on, active swap, the owners of the given TCP ports (with the Docker container an owner runs in), the given
-    paths and whether the Engine has the given images.
+    paths, whether the Engine has the given images, the given containers whole and what read-only commands in
+    them say.
   - Never changes anything; C(changed) is always false and check mode runs the same reads.
   - The action plugin of the same name records the controller's clock just before and after the module ran, so
     that the controller can tell the host's clock skew (C(controller_time_before), C(controller_time_after)).
@@ -51,6 +52,13 @@ options:
         does, such as a role's own container.
     type: list
     elements: str
+    default: []
+  execs:
+    description:
+      - Commands to run in running containers (C(docker exec)), each C({container, argv}), such as C(etcd --version)
+        in the etcd member's container. They must only read, since the module runs them in check mode too.
+    type: list
+    elements: dict
     default: []
 attributes:
   check_mode:
@@ -145,6 +153,13 @@ inspected:
   type: dict
   sample:
     curtain-etcd: {Id: "0a1b...", State: {Running: true}, Config: {Labels: {io.curtain.config-hash: "9f86..."}}}
+execs:
+  description: Each asked container -> the command's C(rc), C(stdout) and C(stderr), or null where the container is
+    not running (the inspect's State.Running where it was inspected, else its state in C(docker ps -a)).
+  returned: always
+  type: dict
+  sample:
+    curtain-etcd: {rc: 0, stdout: "etcd Version: 3.6.7\n...", stderr: ""}
 """
 
 import time
@@ -163,6 +178,10 @@ def main() -> None:
             "text_files": {"type": "list", "elements": "path", "default": []},
             "images": {"type": "list", "elements": "str", "default": []},
             "inspect": {"type": "list", "elements": "str", "default": []},
+            "execs": {"type": "list", "elements": "dict", "default": [], "options": {
+                "container": {"type": "str", "required": True},
+                "argv": {"type": "list", "elements": "str", "required": True},
+            }},
         },
         supports_check_mode=True,
     )
@@ -178,6 +197,7 @@ def main() -> None:
         text_files=module.params["text_files"],
         images=module.params["images"],
         inspect=module.params["inspect"],
+        execs=module.params["execs"],
         docker=docker if docker_bin else None,
     )
     module.exit_json(changed=False, time=started, **found)

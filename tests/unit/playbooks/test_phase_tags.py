@@ -59,7 +59,8 @@ def test_every_task_of_the_site_has_a_phase_or_runs_always() -> None:
     ("config", ["curtain.kube.hyperkube_master : Config | Write the kubeconfigs",
                 "curtain.kube.etcd : PKI | Copy the certificates and keys to the host"]),
     ("run", ["curtain.kube.hyperkube_master : Kubelet | Run the kubelet container",
-             "curtain.kube.kube_proxy : Run | Run the kube-proxy container"]),
+             "curtain.kube.kube_proxy : Run | Run the kube-proxy container, or remove it where kube-proxy runs as a "
+             "static pod"]),
     ("health", ["curtain.kube.hyperkube_master : Health | Wait for each component"]),
 ])
 def test_a_phase_lists_its_own_tasks_and_preflight_s_only(phase: str, expected: list[str]) -> None:

@@ -257,6 +257,36 @@ def test_survey_over_a_fake_proc(tmp_path):
                                "curtain/etcd:9.9.9": {"present": False, "id": None}}
     assert calls[-1] == ["container", "inspect", "other"]
     assert found["inspected"] == {"curtain-etcd": {"Id": CONTAINER, "State": {"Running": True}}, "other": None}
+    assert found["execs"] == {}
+
+
+@pytest.mark.parametrize(("inspected", "state", "ran"), [
+    ({"curtain-etcd": {"State": {"Running": True}}}, "exited", True),  # the inspect, when there is one, decides
+    ({"curtain-etcd": {"State": {"Running": False, "Restarting": True}}}, "running", False),
+    ({"curtain-etcd": None}, "running", False),
+    ({}, "running", True),  # not inspected: its state in docker ps
+    ({}, "exited", False),
+])
+def test_a_command_runs_only_in_a_running_container(inspected, state, ran):
+    calls = []
+
+    def docker(args):
+        calls.append(list(args))
+        return 0, "etcd Version: 3.6.7\n", ""
+
+    containers = [{"names": ["curtain-etcd"], "state": state}]
+    found = hs.exec_report(docker, [{"container": "curtain-etcd", "argv": ["etcd", "--version"]}], inspected,
+                           containers)
+    if ran:
+        assert calls == [["exec", "curtain-etcd", "etcd", "--version"]]
+        assert found == {"curtain-etcd": {"rc": 0, "stdout": "etcd Version: 3.6.7\n", "stderr": ""}}
+    else:
+        assert calls == [] and found == {"curtain-etcd": None}
+
+
+def test_no_command_runs_without_an_engine():
+    assert hs.exec_report(None, [{"container": "curtain-etcd", "argv": ["etcd", "--version"]}],
+                          {"curtain-etcd": {"State": {"Running": True}}}, []) == {"curtain-etcd": None}
 
 
 @pytest.mark.parametrize("cgroup,container_id,in_pod", [

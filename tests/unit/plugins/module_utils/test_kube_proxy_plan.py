@@ -45,9 +45,23 @@ def test_the_mode_goes_over_the_settings_and_ipvs_needs_no_route_localnet() -> N
     assert "net.ipv4.conf.all.route_localnet" not in made.sysctls
 
 
+def test_the_host_s_directories_lock_and_kernel_parameters_are_one_layout() -> None:
+    made = plan(default_inputs("m1", "/inv"), INVENTORY)
+    assert made.host_layout == {
+        "directories": [{"path": "/etc/kubernetes", "mode": "0755"}, {"path": "/var/lib/kube-proxy", "mode": "0700"}],
+        "files": [{"dest": "/run/xtables.lock", "content": "", "mode": "0600"}],
+        "sysctl": {"file": "/etc/sysctl.d/90-curtain-kube-proxy.conf", "values": made.sysctls}}
+
+
+def test_a_configuration_beside_the_kubeconfig_keeps_the_kubeconfig_directory_s_mode() -> None:
+    inputs = default_inputs("m1", "/inv", settings={"kube_proxy_config_file": "/etc/kubernetes/kube-proxy.yaml"})
+    made = plan(inputs, INVENTORY)
+    assert made.host_layout["directories"] == [{"path": "/etc/kubernetes", "mode": "0755"}]
+
+
 def test_the_seed_plans_no_kubeconfig() -> None:
     made = plan(default_inputs("m1", "/inv", reference="seed"), INVENTORY)
-    assert made.apiserver == "" and made.kubeconfigs == [] and made.sysctls == {}
+    assert made.apiserver == "" and made.kubeconfigs == [] and made.sysctls == {} and made.host_layout is None
 
 
 @pytest.mark.parametrize(("host", "changes", "message"), [
@@ -113,3 +127,12 @@ def test_one_minor_version_forward_is_an_upgrade_a_skip_is_refused() -> None:
     assert check(made, survey(version="v1.36.3"), CONTAINER, "n1") == []
     (problem,) = kube_proxy_check(asdict(made), survey(version="v1.35.0"), CONTAINER, "n1")
     assert "skips 1.36: upgrade one minor version at a time" in problem
+
+
+def test_without_the_cluster_ca_a_run_is_refused_and_check_mode_goes_on() -> None:
+    made = plan(default_inputs("n1", "/inv"), INVENTORY)
+    (problem,) = kube_proxy_check(asdict(made), survey(), CONTAINER, "n1", False, "/inv/artifacts/pki")
+    assert problem.startswith("/inv/artifacts/pki (kube_proxy_pki_controller_dir) lacks the cluster CA")
+    assert check(made, survey(), CONTAINER, "n1", ca_present=False, check_mode=True) == []
+    seed = plan(default_inputs("m1", "/inv", reference="seed"), INVENTORY)  # no certificate to sign
+    assert check(seed, survey(version=""), CONTAINER, "m1", ca_present=False) == []
