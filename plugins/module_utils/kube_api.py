@@ -1,9 +1,10 @@
 # Copyright: curtain contributors
 # Apache License 2.0
 """The controller's steps through the apiserver, all in one process with one client (curtain.kube.kube_api): the
-masters' Node role (kubeadm's label and taint), the cluster's objects applied server-side, and the wait until every
-node of the play has its podCIDR. Each step through kubernetes.core was a module run of its own, each loading the
-Kubernetes client again (about 2 s each on a no-op run).
+masters' Node role (kubeadm's label and taint), the cluster's objects applied server-side, the wait until every
+node of the play has its podCIDR, and the wait until Deployments are Available (CoreDNS, at the end of a site run)
+with the Nodes listed after it (the site's summary). Each step through kubernetes.core was a module run of its own,
+each loading the Kubernetes client again (about 2 s each on a no-op run).
 
 The Kubernetes Python client does the talking (`kubernetes.dynamic`); this module decides what to send and whether
 anything changed. Every function takes the client, so the tests run them against a real apiserver.
@@ -163,10 +164,9 @@ def wait_for_pod_subnets(client: Any, names: Sequence[str], timeout: float, *,
                          wait: bool = True) -> list[dict[str, Any]]:
     """The cluster's Nodes once each of `names` is registered with a podCIDR (the controller-manager gives them).
     Without `wait` (check mode), the Nodes as they are. Runs out after `timeout` seconds, naming the nodes."""
-    resource = _nodes(client)
     deadline = time.monotonic() + timeout
     while True:
-        nodes = [item.to_dict() for item in resource.get().items]
+        nodes = list_nodes(client)
         missing = nodes_without_pod_subnet(nodes, names)
         if not missing or not wait:
             return nodes
@@ -174,6 +174,47 @@ def wait_for_pod_subnets(client: Any, names: Sequence[str], timeout: float, *,
             raise KubeApiError(
                 f"after {timeout:g} s, these nodes have no podCIDR yet: {', '.join(missing)} (is each one's "
                 "kubelet registered, and is the controller-manager running with --allocate-node-cidrs?)")
+        time.sleep(POLL_SECONDS)
+
+
+def list_nodes(client: Any) -> list[dict[str, Any]]:
+    """The cluster's Nodes as the apiserver has them now."""
+    return [item.to_dict() for item in _nodes(client).get().items]
+
+
+def unavailable(deployment: Mapping[str, Any] | None) -> str | None:
+    """Why a Deployment is not Available (its Available condition's message, or that it has none or does not exist);
+    None when it is."""
+    if deployment is None:
+        return "not found"
+    conditions = (deployment.get("status") or {}).get("conditions") or []
+    available = next((condition for condition in conditions if condition.get("type") == "Available"), None)
+    if available is None:
+        return "no Available condition yet"
+    return None if available.get("status") == "True" else (available.get("message") or available.get("reason")
+                                                             or f"Available is {available.get('status')}")
+
+
+def wait_until_available(client: Any, deployments: Sequence[Mapping[str, str]], timeout: float) -> None:
+    """Returns once each Deployment ({namespace, name}) has its Available condition True, as `kubectl rollout
+    status` would see it; runs out after `timeout` seconds, naming each that is not and why."""
+    resource = client.resources.get(api_version="apps/v1", kind="Deployment")
+    deadline = time.monotonic() + timeout
+    while True:
+        waiting = {}
+        for wanted in deployments:
+            try:
+                found = resource.get(name=wanted["name"], namespace=wanted["namespace"]).to_dict()
+            except NotFoundError:
+                found = None
+            reason = unavailable(found)
+            if reason is not None:
+                waiting[f"{wanted['namespace']}/{wanted['name']}"] = reason
+        if not waiting:
+            return
+        if time.monotonic() >= deadline:
+            raise KubeApiError(f"after {timeout:g} s, these Deployments are not Available: "
+                               + "; ".join(f"{name} ({reason})" for name, reason in waiting.items()))
         time.sleep(POLL_SECONDS)
 
 

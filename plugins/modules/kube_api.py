@@ -9,7 +9,8 @@ description:
   - In this order, with one client (module_utils/kube_api.py), labels each of O(control_plane_nodes) as the control
     plane and puts kubeadm's C(node-role.kubernetes.io/control-plane:NoSchedule) taint on it or lifts it; applies
     O(objects) server-side as the field manager C(curtain), taking over conflicting fields; waits until each of
-    O(pod_subnet_nodes) is registered with a podCIDR, and returns the cluster's Nodes.
+    O(pod_subnet_nodes) is registered with a podCIDR; waits until each of O(available_deployments) is Available;
+    and returns the cluster's Nodes.
   - A change is what the apiserver reports, not a comparison of whole objects, so a controller writing an object's
     status meanwhile is not a change. In check mode the label, taint and objects go to the apiserver as a dry run
     (validated, nothing kept) and nothing is waited for; an apiserver that does not answer in check mode is a
@@ -44,8 +45,28 @@ options:
     type: list
     elements: str
     default: []
+  available_deployments:
+    description:
+      - Deployments to wait for, after the podCIDRs, until each has its C(Available) condition true (as
+        C(kubectl rollout status) sees it). Not waited for in check mode.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      namespace:
+        description: The Deployment's namespace.
+        type: str
+        required: true
+      name:
+        description: The Deployment's name.
+        type: str
+        required: true
+  list_nodes:
+    description: Return the cluster's Nodes as they are after every wait, whether or not O(pod_subnet_nodes) asked.
+    type: bool
+    default: false
   timeout:
-    description: Seconds to wait for the podCIDRs.
+    description: Seconds to wait for the podCIDRs, and then for the Deployments.
     type: int
     default: 300
 attributes:
@@ -79,7 +100,8 @@ objects:
   type: list
   elements: dict
 nodes:
-  description: The cluster's Nodes as the apiserver returned them, after the wait; empty when none was asked for.
+  description: The cluster's Nodes as the apiserver returned them, after the waits; empty when neither
+    O(pod_subnet_nodes) nor O(list_nodes) asked for them.
   returned: always
   type: list
   elements: dict
@@ -92,8 +114,10 @@ try:
         KubeApiError,
         apply_objects,
         connect,
+        list_nodes,
         set_node_roles,
         wait_for_pod_subnets,
+        wait_until_available,
     )
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
@@ -109,6 +133,10 @@ ARGUMENT_SPEC = {
                                         "taint": {"type": "bool", "required": True}}},
     "objects": {"type": "list", "elements": "dict", "default": []},
     "pod_subnet_nodes": {"type": "list", "elements": "str", "default": []},
+    "available_deployments": {"type": "list", "elements": "dict", "default": [],
+                              "options": {"namespace": {"type": "str", "required": True},
+                                          "name": {"type": "str", "required": True}}},
+    "list_nodes": {"type": "bool", "default": False},
     "timeout": {"type": "int", "default": 300},
 }
 
@@ -130,6 +158,12 @@ def main() -> None:
         if params["pod_subnet_nodes"]:
             step = "wait for the podCIDRs"
             nodes = wait_for_pod_subnets(client, params["pod_subnet_nodes"], params["timeout"], wait=not dry_run)
+        if params["available_deployments"] and not dry_run:
+            step = "wait for the Deployments"
+            wait_until_available(client, params["available_deployments"], params["timeout"])
+        if params["list_nodes"]:
+            step = "list the Nodes"
+            nodes = list_nodes(client)
     except KubeApiError as error:
         module.fail_json(msg=str(error))
     except ApiException as error:

@@ -23,7 +23,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_api import (
     node_role_patch,
     owned_values,
     set_node_roles,
+    unavailable,
     wait_for_pod_subnets,
+    wait_until_available,
 )
 from ansible_collections.curtain.kube.plugins.modules import kube_api
 from support.etcd_processes import free_port
@@ -224,6 +226,43 @@ def test_the_wait_names_the_nodes_without_one_and_check_mode_does_not_wait(clien
         wait_for_pod_subnets(client, ["cidr-none", "never-registered"], timeout=0)
 
 
+def _made_deployment(client: Any, name: str) -> Any:
+    deployments = client.resources.get(api_version="apps/v1", kind="Deployment")
+    labels = {"app": name}
+    deployments.create(namespace="default", body={
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": {"matchLabels": labels}, "template": {
+            "metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": COREDNS_IMAGE}]}}}})
+    return deployments
+
+
+def _set_available(deployments: Any, name: str, status: str) -> None:
+    """What the controller-manager would write (the unit apiserver runs none): the Available condition."""
+    deployments.status.patch(
+        name=name, namespace="default", content_type="application/merge-patch+json",
+        body={"status": {"conditions": [{"type": "Available", "status": status, "reason": "MinimumReplicasAvailable"
+                                         if status == "True" else "MinimumReplicasUnavailable",
+                                         "message": "Deployment does not have minimum availability."}]}})
+
+
+def test_the_deployment_wait_ends_when_it_is_available_and_names_what_is_not(client) -> None:
+    deployments = _made_deployment(client, "wait-dns")
+    with pytest.raises(KubeApiError, match=r"not Available: default/wait-dns \(no Available condition yet\); "
+                                           r"default/never-made \(not found\)"):
+        wait_until_available(client, [{"namespace": "default", "name": "wait-dns"},
+                                      {"namespace": "default", "name": "never-made"}], timeout=0)
+    _set_available(deployments, "wait-dns", "False")
+    with pytest.raises(KubeApiError, match=r"wait-dns \(Deployment does not have minimum availability\.\)"):
+        wait_until_available(client, [{"namespace": "default", "name": "wait-dns"}], timeout=0)
+    later = threading.Timer(1.0, _set_available, (deployments, "wait-dns", "True"))
+    later.start()
+    try:
+        wait_until_available(client, [{"namespace": "default", "name": "wait-dns"}], timeout=30)
+    finally:
+        later.cancel()
+    assert unavailable(deployments.get(name="wait-dns", namespace="default").to_dict()) is None
+
+
 # --- the module ------------------------------------------------------------------------------------------------
 
 
@@ -247,6 +286,23 @@ def test_the_module_labels_applies_and_waits_in_one_run_and_reports_a_rerun_unch
     again = module_runner(kube_api.main, args)
     assert again.result["changed"] is False, again.result
     assert module_runner(kube_api.main, args, check_mode=True).result["changed"] is False
+
+
+def test_the_module_waits_for_a_deployment_and_lists_the_nodes_after_it(kube_apiserver, client,
+                                                                         module_runner) -> None:
+    _register(client, "listed-1")
+    _set_available(_made_deployment(client, "module-dns"), "module-dns", "True")
+    args = {"kubeconfig": str(kube_apiserver.kubeconfig), "list_nodes": True, "timeout": 10,
+            "available_deployments": [{"namespace": "default", "name": "module-dns"}]}
+    waited = module_runner(kube_api.main, args)
+    assert not waited.failed and waited.result["changed"] is False, waited.result
+    assert "listed-1" in {node["metadata"]["name"] for node in waited.result["nodes"]}
+    args["available_deployments"] = [{"namespace": "default", "name": "missing-dns"}]
+    args["timeout"] = 0
+    failed = module_runner(kube_api.main, args)
+    assert failed.failed and failed.result["msg"] == (
+        "after 0 s, these Deployments are not Available: default/missing-dns (not found)"), failed.result
+    assert not module_runner(kube_api.main, args, check_mode=True).failed  # check mode does not wait
 
 
 def test_an_apiserver_that_does_not_answer_fails_a_run_and_is_a_change_in_check_mode(
