@@ -20,17 +20,17 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import hea
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import DEFAULTS, ETCD_PORTS, ETCD_TLS
 
 
-def etcd(client_port: int, tls: bool, pki_dir: str) -> list[dict[str, Any]]:
+def etcd(client_port: int, tls: bool, pki_dir: str, container: str = "curtain-etcd") -> list[dict[str, Any]]:
     """etcd's /health over loopback, with the member's client certificate when it serves TLS."""
     if not tls:
-        return [{"component": "etcd", "url": f"http://127.0.0.1:{client_port}/health", "container": "curtain-etcd"}]
+        return [{"component": "etcd", "url": f"http://127.0.0.1:{client_port}/health", "container": container}]
     return [{
         "component": "etcd",
         "url": f"https://127.0.0.1:{client_port}/health",
         "ca_file": f"{pki_dir}/ca.crt",
         "cert_file": f"{pki_dir}/client.crt",
         "key_file": f"{pki_dir}/client.key",
-        "container": "curtain-etcd",
+        "container": container,
     }]
 
 

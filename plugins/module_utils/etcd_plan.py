@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import plan_images
+from ansible_collections.curtain.kube.plugins.module_utils.endpoints import etcd as etcd_endpoints
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     GROUP_VARIABLE,
     build_cluster,
@@ -85,6 +86,7 @@ class EtcdInputs:
     data_dir: str  # etcd_data_dir
     pki_controller_dir: str  # etcd_pki_controller_dir
     pki_dir: str  # etcd_pki_dir
+    container: str  # etcd_container_name
 
 
 def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> EtcdInputs:
@@ -105,7 +107,8 @@ def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> EtcdI
         image_tarball=default("image_tarball"), image_directory=default("image_directory"), image_manifest={},
         release_url=default("release_url"), release_sha256=default("release_sha256"), machine="",
         cluster_token=default("cluster_token"), data_dir=default("data_dir"),
-        pki_controller_dir=default("pki_controller_dir"), pki_dir=default("pki_dir"))
+        pki_controller_dir=default("pki_controller_dir"), pki_dir=default("pki_dir"),
+        container=default("container_name"))
     return replace(made, **changes)
 
 
@@ -123,6 +126,7 @@ class EtcdPlan:
     certificates: list[dict[str, Any]]
     host_files: dict[str, list[dict[str, str]]]
     warnings: list[str]
+    health_endpoints: list[dict[str, Any]]  # the member's, for the site's summary (module_utils/endpoints.py)
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,8 @@ def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
         certificates=etcd_member_certificates(member, inputs.host, inputs.pki_controller_dir) if inputs.tls else [],
         host_files=etcd_host_files(inputs.host, inputs.pki_controller_dir, inputs.pki_dir) if inputs.tls
         else {"certificates": [], "private_keys": []},
-        warnings=cluster_size_warnings(len(members)) + list(release["warnings"]))
+        warnings=cluster_size_warnings(len(members)) + list(release["warnings"]),
+        health_endpoints=etcd_endpoints(int(inputs.client_port), bool(inputs.tls), inputs.pki_dir, inputs.container))
 
 
 def image_plans(inputs: EtcdInputs) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
+from ansible_collections.curtain.kube.plugins.module_utils.endpoints import control_plane as control_plane_endpoints
 from ansible_collections.curtain.kube.plugins.module_utils.host_survey import (
     named_container,
     running_kubernetes_version,
@@ -90,6 +91,7 @@ class MasterInputs:
     sandbox_image: str
     restrict_oom_score_adj: bool
     insecure_registries: Sequence[str]
+    kubelet_container: str  # hyperkube_master_kubelet_container_name
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,9 @@ class MasterPlan:
     # {name, taint} of this host's Node for kube_api's control_plane_nodes (labelled, tainted or not); None on a node
     # and in the seed profile (no Node labels through a TLS-less apiserver).
     control_plane_node: dict[str, Any] | None
+    # Each component's health endpoint, in start order (module_utils/endpoints.py): the role's health wait and the
+    # site's summary look at these. A node: its kubelet's alone.
+    health_endpoints: list[dict[str, Any]]
 
 
 def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> MasterInputs:
@@ -133,7 +138,7 @@ def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> Maste
         pod_nameservers=default("pod_nameservers"), pki_controller_dir=default("pki_controller_dir"),
         etcd_pki_controller_dir=default("etcd_pki_controller_dir"), extra_sans=default("extra_sans"),
         sandbox_image=default("sandbox_image"), restrict_oom_score_adj=default("restrict_oom_score_adj"),
-        insecure_registries=default("insecure_registries"),
+        insecure_registries=default("insecure_registries"), kubelet_container=default("kubelet_container_name"),
     )
     return replace(inputs, **changes)
 
@@ -223,7 +228,9 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
         components=components, self=own, wanted=wanted, plans=planned_images, settings_in=settings_in,
         settings=settings, certs=certs, pki_files=pki_files, runtime_files=containerd_files, ports=ports,
         control_plane_node={"name": own["name"], "taint": bool(inputs.control_plane_taint)}
-        if control_plane and profile["tls"] else None)
+        if control_plane and profile["tls"] else None,
+        health_endpoints=control_plane_endpoints(inputs.reference, settings_in, inputs.kubelet_container)
+        [:None if control_plane else 1])
 
 
 @dataclass(frozen=True)

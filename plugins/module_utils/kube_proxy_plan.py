@@ -23,6 +23,7 @@ from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
 from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import kube_proxy_host_layout
+from ansible_collections.curtain.kube.plugins.module_utils.endpoints import kube_proxy as kube_proxy_endpoints
 from ansible_collections.curtain.kube.plugins.module_utils.host_survey import (
     named_container,
     running_kubernetes_version,
@@ -65,6 +66,8 @@ class ProxyInputs:
     image_source: str
     image_directory: str
     image_manifest: Mapping[str, Any]  # the offline bundle's manifest.json, {} without one
+    container: str  # kube_proxy_container_name
+    kubelet_container: str  # kube_proxy_kubelet_container_name: where a static pod runs (modern)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ class ProxyPlan:
     apiserver: str
     kubeconfigs: list[dict[str, str]]
     warnings: list[str]  # the flag checks' (a deprecated flag or proxy mode)
+    # Its health endpoint, in its container or static pod (module_utils/endpoints.py): the role's health wait and
+    # the site's summary look at it.
+    health_endpoints: list[dict[str, Any]]
 
 
 def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> ProxyInputs:
@@ -101,7 +107,7 @@ def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> Proxy
         master_group=default("master_group"), deployment=default("deployment"), mode=default("mode"),
         settings=default("settings"), privilege=default("privilege"), capabilities=default("capabilities"),
         images=default("images"), image_source=default("image_source"), image_directory=default("image_directory"),
-        image_manifest={},
+        image_manifest={}, container=default("container_name"), kubelet_container=default("kubelet_container_name"),
     )
     return replace(inputs, **changes)
 
@@ -140,7 +146,9 @@ def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
         apiserver=apiserver_url(inputs.host, model, inputs.reference, settings) if with_kubeconfig else "",
         kubeconfigs=[{"file": posixpath.basename(paths["kube_proxy_kubeconfig"]), "cert": KUBE_PROXY.client_certificate,
                       "user": KUBE_PROXY.user}] if with_kubeconfig else [],
-        warnings=warnings)
+        warnings=warnings,
+        health_endpoints=kube_proxy_endpoints(inputs.reference, settings, inputs.deployment, inputs.container,
+                                              inputs.kubelet_container))
 
 
 # The labels of a kubelet's pod containers in Docker (the seed's kubelet runs its pods there).

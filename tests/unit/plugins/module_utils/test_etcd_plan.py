@@ -35,7 +35,8 @@ def inputs(tmp_path: Path, **changes: Any) -> EtcdInputs:
         host="e2", group="etcd", profile="modern", version="", image="", enable_v2=False, tls=True, client_port=2379,
         peer_port=2380, image_source="local", image_digest="", image_tarball="", image_directory="", image_manifest={},
         release_url="https://github.com", release_sha256="", machine="x86_64", cluster_token="curtain-etcd",
-        data_dir="/var/lib/curtain/etcd", pki_controller_dir=str(tmp_path / "pki"), pki_dir="/etc/curtain/pki/etcd")
+        data_dir="/var/lib/curtain/etcd", pki_controller_dir=str(tmp_path / "pki"), pki_dir="/etc/curtain/pki/etcd",
+        container="curtain-etcd")
     return dataclasses.replace(made, **changes)
 
 
@@ -47,6 +48,8 @@ def test_a_member_of_three_gets_its_member_the_default_release_and_its_certifica
     assert made.release["version"] == DEFAULTS["modern"]
     assert made.image_ref == f"curtain/etcd:{DEFAULTS['modern']}" and made.artifact_plans == []
     assert made.ports == [2379, 2380] and made.warnings == []
+    [endpoint] = made.health_endpoints
+    assert endpoint["url"] == "https://127.0.0.1:2379/health" and endpoint["ca_file"] == "/etc/curtain/pki/etcd/ca.crt"
     assert made.authority["cert"] == f"{tmp_path}/pki/ca.crt"
     assert made.authority["common_name"] == "curtain etcd CA (curtain-etcd)"
     assert [(cert["name"], cert["cert"]) for cert in made.certificates] == [
@@ -56,10 +59,13 @@ def test_a_member_of_three_gets_its_member_the_default_release_and_its_certifica
 
 
 def test_the_seed_profile_has_no_certificates_and_speaks_http(tmp_path: Path) -> None:
-    made = plan(inputs(tmp_path, profile="seed", tls=False, client_port=4001, enable_v2=True), INVENTORY)
+    made = plan(inputs(tmp_path, profile="seed", tls=False, client_port=4001, enable_v2=True, container="my-etcd"),
+                INVENTORY)
     assert made.member["client_url"] == "http://192.0.2.2:4001"
     assert made.release["version"] == DEFAULTS["seed"]
     assert made.certificates == [] and made.host_files == {"certificates": [], "private_keys": []}
+    assert made.health_endpoints == [{"component": "etcd", "url": "http://127.0.0.1:4001/health",
+                                      "container": "my-etcd"}]
 
 
 def test_a_registry_image_runs_by_digest_and_an_inventory_image_is_kept(tmp_path: Path) -> None:

@@ -51,6 +51,11 @@ def test_a_master_runs_the_control_plane_with_its_certificates_files_and_ports()
     assert "/etc/curtain/containerd/config.toml" in made.runtime_files
     assert made.ports == [6443, 10257, 10259, 10250, 10248]  # the component table's order
     assert made.control_plane_node == {"name": "m2", "taint": True}
+    assert [(endpoint["component"], endpoint["url"]) for endpoint in made.health_endpoints] == [
+        ("kubelet", "http://127.0.0.1:10248/healthz"), ("kube-apiserver", "https://127.0.0.1:6443/readyz"),
+        ("kube-controller-manager", "https://127.0.0.1:10257/healthz"),
+        ("kube-scheduler", "https://127.0.0.1:10259/healthz")]
+    assert made.health_endpoints[0]["container"] == "curtain-kubelet"
     # The kubelet's image is built from the release's binaries on the controller; the others are pulled.
     assert [(image_plan["components"], image_plan["source"]) for image_plan in made.plans] == [
         (["kube-apiserver"], "registry"), (["kube-controller-manager"], "registry"), (["kube-scheduler"], "registry"),
@@ -66,6 +71,8 @@ def test_a_node_runs_the_kubelet_alone_with_its_own_certificates() -> None:
     assert made.pki_files["directories"] == [{"path": "/etc/kubernetes/pki", "mode": "0700"}]
     assert made.ports == [10250, 10248]
     assert made.control_plane_node is None
+    assert made.health_endpoints == [{"component": "kubelet", "container": "curtain-kubelet",
+                                      "url": "http://127.0.0.1:10248/healthz"}]  # a node's kubelet alone
 
 
 def test_the_seed_plans_no_certificates_and_its_insecure_port() -> None:

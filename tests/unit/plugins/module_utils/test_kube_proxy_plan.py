@@ -31,6 +31,14 @@ def test_a_master_names_its_own_apiserver_and_the_table_s_kube_proxy_client() ->
     assert made.sysctls["net.ipv4.conf.all.route_localnet"] == "1"  # iptables mode, the default
     assert made.workload["privileged"] is False and made.workload["capabilities"] == ["NET_ADMIN", "NET_RAW"]
     assert [master["host"] for master in made.masters] == ["m1", "m2"]
+    assert made.health_endpoints == [{"component": "kube-proxy", "url": "http://127.0.0.1:10256/livez",
+                                      "container": "curtain-kube-proxy"}]
+
+
+def test_a_static_pod_s_health_is_looked_at_in_the_kubelet_s_containerd() -> None:
+    made = plan(default_inputs("m1", "/inv", deployment="static_pod", kubelet_container="my-kubelet"), INVENTORY)
+    assert made.health_endpoints == [{"component": "kube-proxy", "url": "http://127.0.0.1:10256/livez",
+                                      "pod_container": "kube-proxy", "kubelet_container": "my-kubelet"}]
 
 
 def test_a_node_names_the_first_master_and_its_own_node_name() -> None:
