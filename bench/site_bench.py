@@ -83,7 +83,12 @@ fi
 
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(command, check=True, text=True, capture_output=True, **kwargs)
+    """The command's result; a failure exits naming the command and what it printed (CalledProcessError's message
+    leaves its output out)."""
+    done = subprocess.run(command, check=False, text=True, capture_output=True, **kwargs)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)[:300]} exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return done
 
 
 def say(text: str) -> None:
