@@ -11,13 +11,14 @@ import re
 from pathlib import Path
 
 import yaml
-from conftest import PROJECT, etcd_call, etcd_key_count, run_playbook
+from conftest import PROJECT, etcd_call, etcd_key_count, run_playbook, run_playbook_document, task_results
 from kube import Kubectl, node_ready, wait_for
 from multi_cluster import ADMIN_KUBECONFIG, HOSTS, INVENTORY, MASTER, NODES, node
 
 NODE = NODES[-1]
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
 ROUTE_PROTOCOL = "213"  # curtain's own (module_utils/pod_network.py)
+SUMMARY_TASK = "Summary | Print the endpoints, their health, the versions and what to try"
 GET = r"""
 import sys, urllib.request
 print(urllib.request.urlopen(sys.argv[1], timeout=10).status)
@@ -132,13 +133,17 @@ def test_no_etcd_key_was_lost_through_the_lost_node_and_the_heal() -> None:
 
 def test_a_node_added_with_limit_comes_up_without_touching_the_others() -> None:
     """The node is made new (reset, limited to it), then site.yml --limit brings it up alone: no facts or changes
-    of the other hosts needed; run again, nothing changes."""
+    of the other hosts needed; run again, nothing changes, and the summary looks at what the node's roles planned:
+    its kubelet and its kube-proxy, both healthy."""
     others = {name: node(name).check_output("docker ps -q --no-trunc | sort") for name in HOSTS[:3]}
     run_playbook(PROJECT / "playbooks/reset.yml", {"reset_confirm": "yes"}, limit=NODE)
     assert node(NODE).check_output("docker ps -aq --filter label=io.curtain.managed-by=curtain") == ""
     stats = run_playbook("converge.yml", limit=NODE)
     assert set(stats) == {NODE} and stats[NODE]["changed"] > 0 and stats[NODE]["failures"] == 0
     assert node(NODE).check_output("python3 -c %s %s", GET, "http://127.0.0.1:10256/livez") == "200"
-    again = run_playbook("converge.yml", limit=NODE)
-    assert again[NODE]["changed"] == 0
+    again = run_playbook_document("converge.yml", limit=NODE)
+    assert again["stats"][NODE]["changed"] == 0
+    summary = [line.split() for line in task_results(again, SUMMARY_TASK)[NODE]["msg"].splitlines()]
+    for component in ("kubelet", "kube-proxy"):
+        assert any(words[:2] == [NODE, component] and words[-1] == "healthy" for words in summary), (component, summary)
     assert {name: node(name).check_output("docker ps -q --no-trunc | sort") for name in HOSTS[:3]} == others
