@@ -5,7 +5,7 @@
 inputs | hyperkube_master_plan(inventory) -> module_utils/hyperkube_master_plan.MasterPlan as a mapping
     inputs: the role's variables (MasterInputs' fields); inventory: {groups, master_hosts, own, etcd_hosts}, the last
     three as curtain.kube.host_settings gives them.
-plan | hyperkube_master_check(inputs, survey, kubelet_container, check_mode) -> {problems, warnings}: what refuses
+plan | hyperkube_master_check(inputs, survey, check_mode) -> {problems, warnings}: what refuses
     the run on the host and what to warn about, from its curtain.kube.host_survey result (hyperkube_master_plan.check).
 inputs | kube_proxy_plan(inventory) -> module_utils/kube_proxy_plan.ProxyPlan as a mapping
     inputs: the role's variables (ProxyInputs' fields); inventory: {groups, master_hosts}. The plan's warnings (a
@@ -61,11 +61,11 @@ def hyperkube_master_plan(inputs: Mapping[str, Any], inventory: Mapping[str, Any
 
 @_filter_errors
 def hyperkube_master_check(made: Mapping[str, Any], inputs: Mapping[str, Any], survey: Mapping[str, Any],
-                           kubelet_container: str, check_mode: bool = False) -> dict[str, list[str]]:
+                           check_mode: bool = False) -> dict[str, list[str]]:
+    given = _dataclass_of(master_planner.MasterInputs, inputs, "hyperkube_master_check: inputs")
     return master_planner.check(
-        _dataclass_of(master_planner.MasterPlan, made, "hyperkube_master_check: plan"),
-        _dataclass_of(master_planner.MasterInputs, inputs, "hyperkube_master_check: inputs"),
-        master_planner.look(plain_data(survey), str(kubelet_container)), bool(check_mode))
+        _dataclass_of(master_planner.MasterPlan, made, "hyperkube_master_check: plan"), given,
+        master_planner.look(plain_data(survey), given.kubelet_container), bool(check_mode))
 
 
 @_filter_errors

@@ -224,7 +224,7 @@ def test_a_master_needs_the_etcd_ca_on_the_controller_a_node_does_not(tmp_path: 
 def test_the_check_filter_takes_the_role_s_mappings(tmp_path: Path) -> None:
     inputs = default_inputs("m1", "/inv", etcd_pki_controller_dir=str(tmp_path / "none"))
     made = hyperkube_master_plan(vars(inputs), vars(inventory("m1")))
-    result = hyperkube_master_check(made, vars(inputs), survey(state=None, held=(6443,)), KUBELET)
+    result = hyperkube_master_check(made, vars(inputs), survey(state=None, held=(6443,)))
     assert [problem.split(",")[0].split(";")[0] for problem in result["problems"]] == [
         "port 6443 is in use by kubelet (pid 9)", f"{tmp_path}/none (hyperkube_master_etcd_pki_controller_dir) lacks "
                                                   "the etcd CA (ca.crt and ca.key): run the etcd role first"]
