@@ -62,10 +62,13 @@ def _nodes(client: Any) -> Any:
     return client.resources.get(api_version="v1", kind="Node")
 
 
-def _set_node_role(resource: Any, name: str, taint: bool, dry_run: bool) -> bool:
-    """Whether `name` needed the patch, which it got. The kubelet writes its Node often while it turns Ready, so a
-    patch refused for a Node changed since it was read (409) is made again from a fresh read, a few times."""
+def _set_node_role(resource: Any, name: str, taint: bool, dry_run: bool, timeout: float) -> bool:
+    """Whether `name` needed the patch, which it got. The kubelet registers its Node after its health endpoint
+    answers, retrying with a backoff of its own until the apiserver takes it: a Node not registered yet is waited for
+    up to `timeout` seconds. The kubelet writes its Node often while it turns Ready, so a patch refused for a Node
+    changed since it was read (409) is made again from a fresh read, a few times."""
     attempts = 0
+    deadline = time.monotonic() + timeout
     while True:
         attempts += 1
         try:
@@ -73,7 +76,11 @@ def _set_node_role(resource: Any, name: str, taint: bool, dry_run: bool) -> bool
         except NotFoundError as error:
             if dry_run:
                 return True
-            raise KubeApiError(f"Node {name} is not registered: its kubelet has not reached the apiserver") from error
+            if time.monotonic() < deadline:
+                time.sleep(POLL_SECONDS)
+                continue
+            raise KubeApiError(f"Node {name} is not registered after {timeout:g} s: its kubelet has not reached the "
+                               "apiserver") from error
         patch = node_role_patch(node, taint)
         if patch is None:
             return False
@@ -86,12 +93,14 @@ def _set_node_role(resource: Any, name: str, taint: bool, dry_run: bool) -> bool
                 raise
 
 
-def set_node_roles(client: Any, wanted: Sequence[Mapping[str, Any]], *, dry_run: bool) -> list[dict[str, Any]]:
+def set_node_roles(client: Any, wanted: Sequence[Mapping[str, Any]], *, dry_run: bool,
+                   timeout: float = 0) -> list[dict[str, Any]]:
     """Each of `wanted` ({name, taint}) labelled as the control plane and tainted or not: [{name, changed}]. With
-    `dry_run`, the apiserver validates the patch and keeps nothing. A Node that is not registered yet is an error
-    (its kubelet runs and health waited for it), except in a dry run, where it reports the change a run would make."""
+    `dry_run`, the apiserver validates the patch and keeps nothing. A Node that is not registered after `timeout`
+    seconds is an error, except in a dry run, where it reports the change a run would make (nothing is waited for)."""
     resource = _nodes(client)
-    return [{"name": entry["name"], "changed": _set_node_role(resource, entry["name"], bool(entry["taint"]), dry_run)}
+    return [{"name": entry["name"],
+             "changed": _set_node_role(resource, entry["name"], bool(entry["taint"]), dry_run, timeout)}
             for entry in wanted]
 
 

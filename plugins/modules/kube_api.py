@@ -66,7 +66,8 @@ options:
     type: bool
     default: false
   timeout:
-    description: Seconds to wait for the podCIDRs, and then for the Deployments.
+    description: Seconds to wait for each of O(control_plane_nodes) to be registered, for the podCIDRs, and then
+      for the Deployments.
     type: int
     default: 300
 attributes:
@@ -151,7 +152,7 @@ def main() -> None:
     try:
         client = connect(params["kubeconfig"])
         step = "label and taint the control plane's Nodes"
-        roles = set_node_roles(client, params["control_plane_nodes"], dry_run=dry_run)
+        roles = set_node_roles(client, params["control_plane_nodes"], dry_run=dry_run, timeout=params["timeout"])
         step = "apply the objects"
         objects = apply_objects(client, params["objects"], dry_run=dry_run)
         nodes = []

@@ -156,6 +156,17 @@ def test_a_node_not_registered_is_an_error_but_a_change_in_a_dry_run(client) -> 
         {"name": "absent-1", "changed": True}]
 
 
+def test_a_node_the_kubelet_registers_meanwhile_is_waited_for(client) -> None:
+    later = threading.Timer(1.0, _register, (client, "late-1"))
+    later.start()
+    try:
+        assert set_node_roles(client, [{"name": "late-1", "taint": True}], dry_run=False, timeout=30) == [
+            {"name": "late-1", "changed": True}]
+    finally:
+        later.cancel()
+    assert _role(_read(client, "late-1")) == ("", True, False)
+
+
 def _objects(replicas: int) -> list[dict[str, Any]]:
     return cluster_objects(COREDNS_IMAGE, "10.96.0.10", "cluster.local", replicas)
 
