@@ -1,8 +1,9 @@
 # Copyright: curtain contributors
 # Apache License 2.0
-"""Controller half of curtain.kube.host_files (documented in plugins/modules/host_files.py): check the options and
-read every source here, then run the module once on the host with the texts. A missing source, a relative or
-repeated path or a bad mode fails the task before the host is contacted.
+"""Controller half of curtain.kube.host_files (documented in plugins/modules/host_files.py): check the options, read
+every source and validate and render every document here (as curtain.kube.kube_file does), then run the module once
+on the host with the texts. A missing source, a document that fails validation, a relative or repeated path or a bad
+mode fails the task before the host is contacted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.curtain.kube.plugins.action.kube_file import prepare
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
     ARGUMENT_SPEC,
     check_destinations,
@@ -27,12 +29,19 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        documents, errors = [], []
+        for document in args["documents"]:
+            prepared, document_errors, _ = prepare(document)
+            documents.append({"dest": prepared["dest"], "mode": prepared["mode"], "content": prepared["text"]})
+            errors += [f"{document['dest']}: {error}" for error in document_errors]
+        if errors:  # every error of every document, and nothing written
+            raise AnsibleActionFail(f"host_files: {len(errors)} error(s); nothing was written:\n" + "\n".join(errors))
         try:
             sysctl_files = [sysctl_file(args["sysctl"])] if args["sysctl"] else []  # checks the names too
-            check_destinations([*args["files"], *sysctl_files], args["directories"])
+            check_destinations([*args["files"], *documents, *sysctl_files], args["directories"])
             files = [{"dest": entry["dest"], "mode": entry["mode"],
                       "content": entry["content"] if entry["content"] is not None else read_source(entry["src"])}
-                     for entry in args["files"]]
+                     for entry in args["files"]] + documents
         except KubeFileError as error:  # a bad source or destination, or a bad mode
             raise AnsibleActionFail(f"host_files: {error}; nothing was written") from error
         module_args = {"directories": args["directories"], "files": files, "sysctl": args["sysctl"]}

@@ -46,6 +46,31 @@ def render(content: Any, fmt: str) -> str:
     return render_json(content) if fmt == "json" else render_yaml(content)
 
 
+def prepare(item: dict[str, Any]) -> tuple[dict[str, Any], list[str], str | None]:
+    """One file's options with its content in canonical form, its format and its rendered text; its validation
+    errors and what it was validated against. Also how curtain.kube.host_files takes its documents."""
+    dest = item["dest"]
+    try:
+        fmt = file_format(dest, item["format"])
+        octal_mode(item["mode"])  # refuse a bad mode before anything else happens
+        content = canonical(item["content"])
+    except KubeFileError as error:
+        raise AnsibleActionFail(f"kube_file {dest}: {error}") from error
+    source = None
+    errors: list[str] = []
+    if item["validate"] != "none":
+        try:
+            version = kubernetes_version(item["kubernetes_version"])
+        except KubeProfileError as error:
+            raise AnsibleActionFail(f"kube_file {dest}: kubernetes_version: {error}") from error
+        try:
+            errors = validate(item["validate"], content, version)
+            source = schema_source(item["validate"], version)
+        except KubeSchemaError as error:
+            raise AnsibleActionFail(f"kube_file {dest}: cannot validate: {error}") from error
+    return {**item, "content": content, "format": fmt, "text": render(content, fmt)}, errors, source
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
@@ -57,7 +82,7 @@ class ActionModule(ActionBase):
         errors: list[str] = []
         validations = []
         for item in requested_files(args):
-            prepared, item_errors, source = self._prepare(item)
+            prepared, item_errors, source = prepare(item)
             rendered.append(prepared)
             errors.extend(item_errors if args["files"] is None else [f"{item['dest']}: {e}" for e in item_errors])
             validations.append(source)
@@ -78,28 +103,3 @@ class ActionModule(ActionBase):
             self._execute_module(module_name="curtain.kube.kube_file", module_args=module_args, task_vars=task_vars)
         )
         return result
-
-    @staticmethod
-    def _prepare(item: dict[str, Any]) -> tuple[dict[str, Any], list[str], str | None]:
-        """One file's options with its content in canonical form, its format and its rendered text; its validation
-        errors (each prefixed with the file when the task writes several) and what it was validated against."""
-        dest = item["dest"]
-        try:
-            fmt = file_format(dest, item["format"])
-            octal_mode(item["mode"])  # refuse a bad mode before anything else happens
-            content = canonical(item["content"])
-        except KubeFileError as error:
-            raise AnsibleActionFail(f"kube_file {dest}: {error}") from error
-        source = None
-        errors: list[str] = []
-        if item["validate"] != "none":
-            try:
-                version = kubernetes_version(item["kubernetes_version"])
-            except KubeProfileError as error:
-                raise AnsibleActionFail(f"kube_file {dest}: kubernetes_version: {error}") from error
-            try:
-                errors = validate(item["validate"], content, version)
-                source = schema_source(item["validate"], version)
-            except KubeSchemaError as error:
-                raise AnsibleActionFail(f"kube_file {dest}: cannot validate: {error}") from error
-        return {**item, "content": content, "format": fmt, "text": render(content, fmt)}, errors, source

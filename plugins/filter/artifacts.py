@@ -3,7 +3,8 @@
 """Filters over module_utils/artifacts.py: where each image comes from, and whether a host has it already.
 
 artifact_plans(wanted, specs, variable, manifests) -> one plan per distinct image
-artifact_missing(plans, images) -> the plans whose image the host lacks (images: docker_image_info's list)
+artifact_missing(plans, images) -> the plans whose image the host lacks (images: docker_image_info's list, or a
+                                   host survey's images)
 artifact_file_problems(expected, stats) -> what is missing or damaged among the controller files the plans use
 artifact_bundle_plan(wanted, sources) -> what playbooks/offline_bundle.yml fetches
 artifact_bundle_manifest(plan, profile, export, tarball) -> the bundle's manifest.json
@@ -18,7 +19,7 @@ from typing import Any
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import (
     bundle_manifest,
     bundle_plan,
-    image_is_current,
+    missing_images,
     plan_images,
     wanted_images,
 )
@@ -33,13 +34,6 @@ def artifact_plans(
     wanted: dict[str, dict[str, str]], specs: dict[str, Any], variable: str, manifests: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     return plan_images(dict(wanted), dict(specs or {}), variable=variable, manifests=dict(manifests or {}))
-
-
-def artifact_missing(plans: list[dict[str, Any]], images: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    def found(plan: dict[str, Any]) -> list[dict[str, Any]]:
-        return [image for image in images or [] if plan["image"] in (image.get("RepoTags") or [])]
-
-    return [plan for plan in plans if not image_is_current(plan, found(plan))]
 
 
 def artifact_tarballs(plans: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -98,7 +92,7 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "artifact_plans": artifact_plans,
-            "artifact_missing": artifact_missing,
+            "artifact_missing": missing_images,
             "artifact_tarballs": artifact_tarballs,
             "artifact_controller_files": artifact_controller_files,
             "artifact_file_problems": artifact_file_problems,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -410,6 +411,21 @@ def registry_pull(where: str, image: str, digest: Any) -> str:
         raise ArtifactError(f"{where}: digest must be sha256:<64 hex> (the digest of {image}), got {digest!r}; "
                             "leave it out to pull by tag")
     return f"{image.rsplit(':', 1)[0]}@{digest}"
+
+
+def missing_images(plans: list[dict[str, Any]],
+                   images: list[dict[str, Any]] | Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The plans whose image the host lacks, or holds from another source or build. `images` is what the host's
+    Engine said: community.docker.docker_image_info's list, or a host survey's images ({ref: {present, id,
+    described}}, module_utils/host_survey.image_report), so that a role whose survey asked for its images needs no
+    look of its own."""
+    if isinstance(images, Mapping):
+        images = [found["described"] for found in images.values() if found.get("described")]
+
+    def found(plan: dict[str, Any]) -> list[dict[str, Any]]:
+        return [image for image in images or [] if plan["image"] in (image.get("RepoTags") or [])]
+
+    return [plan for plan in plans if not image_is_current(plan, found(plan))]
 
 
 def image_is_current(plan: dict[str, Any], images: list[dict[str, Any]]) -> bool:

@@ -44,6 +44,8 @@ CONTAINERD_REGISTRY_HOSTS_DIR = f"{RUNTIME_CONFIG_DIR}/certs.d"
 CNI_BIN_DIR = "/opt/cni/bin"
 CNI_CONF_DIR = "/etc/cni/net.d"
 CNI_CONF_FILE = f"{CNI_CONF_DIR}/10-curtain.conflist"
+# The mode curtain.kube.pod_network writes it with: it holds no credentials (docs/security.md, CIS 1.1.9).
+CNI_CONF_MODE = "0644"
 CNI_NETWORK = "curtain"
 CNI_NETWORK_STATE_DIR = f"/var/lib/cni/networks/{CNI_NETWORK}"  # host-local's address leases
 # The kernel parameters the roles set for the kubelet and kube-proxy, kept for the next boot.
@@ -406,6 +408,11 @@ def normalized_image(reference: str) -> str:
     if not rest:
         return f"docker.io/library/{reference}"
     return f"docker.io/{reference}"
+
+
+# What containerd in the kubelet's container holds: the survey asks it before the run (so that a re-run whose
+# containerd has every image copies none), curtain.kube.runtime_images before it copies.
+RUNTIME_IMAGE_LIST = ("ctr", "--address", CONTAINERD_SOCKET, "-n", "k8s.io", "images", "list", "--quiet")
 
 
 def images_to_copy(wanted: list[str] | tuple[str, ...], present: list[str] | tuple[str, ...]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
     DEFAULT_MODE,
+    FILE_OPTIONS,
     KubeFileError,
     octal_mode,
 )
@@ -57,6 +58,15 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
         },
         "mutually_exclusive": [("src", "content")],
         "required_one_of": [("src", "content")],
+    },
+    # Structured files (kube_file's options, less owner and group): validated and rendered on the controller, then
+    # written as the files are. Their content is no_log: a kubeconfig carries its client key.
+    "documents": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {**{name: spec for name, spec in FILE_OPTIONS.items() if name not in ("owner", "group")},
+                    "content": {**FILE_OPTIONS["content"], "no_log": True}},
     },
 }
 # What the module gets: each file's text in place of its source. The text is no_log, so a key never shows in the

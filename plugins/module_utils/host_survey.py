@@ -297,11 +297,19 @@ def docker_report(docker: DockerRunner | None) -> tuple[dict[str, Any], list[dic
 
 
 def image_report(docker: DockerRunner | None, refs: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """{ref: {present, id}} for each image reference, from `docker image inspect`; absent without an Engine."""
-    report = {}
+    """{ref: {present, id, described}} for each image reference, from `docker image inspect`: `described` is the
+    Engine's description (as community.docker.docker_image_info returns it: Id, RepoTags, RepoDigests,
+    Config.Labels, ...), which says whether the image is the one a plan wants (artifacts.image_is_current); absent
+    without an Engine."""
+    report: dict[str, dict[str, Any]] = {}
     for ref in refs:
-        rc, out, _ = docker(["image", "inspect", "--format", "{{.Id}}", ref]) if docker else (1, "", "")
-        report[ref] = {"present": rc == 0, "id": out.strip() if rc == 0 else None}
+        rc, out, _ = docker(["image", "inspect", ref]) if docker else (1, "", "")
+        try:
+            described = json.loads(out) if rc == 0 else []
+        except ValueError:
+            described = []
+        found = described[0] if described and isinstance(described[0], dict) else None
+        report[ref] = {"present": found is not None, "id": found.get("Id") if found else None, "described": found}
     return report
 
 

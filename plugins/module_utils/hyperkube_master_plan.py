@@ -22,7 +22,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.artifacts import component_specs, plan_images, wanted_images
-from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import (
+    RUNTIME_IMAGE_LIST,
+    images_to_copy,
+    kubelet_host_layout,
+    runtime_files,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.endpoints import control_plane as control_plane_endpoints
 from ansible_collections.curtain.kube.plugins.module_utils.host_survey import (
     named_container,
@@ -109,6 +114,14 @@ class MasterPlan:
     certs: list[dict[str, Any]]
     pki_files: dict[str, Any]
     runtime_files: dict[str, str]
+    # The host's directories (the PKI directories among them), plain files and kernel parameters, as
+    # curtain.kube.host_files takes them (container_runtime.kubelet_host_layout); the certificates, keys and
+    # kubeconfigs join them in the same run (tasks/config.yml).
+    host_layout: dict[str, Any]
+    # The images the pods run, which containerd (in the kubelet's container) must hold: every planned image but the
+    # kubelet's own (modern only). The survey lists what containerd holds (survey_execs): check() says what to copy.
+    runtime_images: list[str]
+    survey_execs: list[dict[str, Any]]
     ports: list[int]  # what must be free unless the curtain kubelet runs
     # {name, taint} of this host's Node for kube_api's control_plane_nodes (labelled, tainted or not); None on a node
     # and in the seed profile (no Node labels through a TLS-less apiserver).
@@ -222,11 +235,21 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
         containerd_files = runtime_files(inputs.sandbox_image, inputs.restrict_oom_score_adj,
                                          list(inputs.insecure_registries), settings["cgroup_root"])
 
+    layout = kubelet_host_layout(inputs.profile, settings, containerd_files, list(inputs.pod_nameservers),
+                                 control_plane)
+    laid_out = {directory["path"] for directory in layout["directories"]}
+    layout["directories"] += [directory for directory in pki_files.get("directories", [])
+                              if directory["path"] not in laid_out]
+    pod_images = [image for image in dict.fromkeys(planned["image"] for planned in planned_images)
+                  if image != settings["images"]["kubelet"]] if profile["tls"] else []
     ports = [need.port for need in port_needs(kube_profile.ports, settings, control_plane)]
     return MasterPlan(
         control_plane=control_plane, profile=dict(profile), kube_profile=kube_profile.to_dict(), masters=model,
         components=components, self=own, wanted=wanted, plans=planned_images, settings_in=settings_in,
-        settings=settings, certs=certs, pki_files=pki_files, runtime_files=containerd_files, ports=ports,
+        settings=settings, certs=certs, pki_files=pki_files, runtime_files=containerd_files, host_layout=layout,
+        runtime_images=pod_images,
+        survey_execs=[{"container": inputs.kubelet_container, "argv": list(RUNTIME_IMAGE_LIST)}] if pod_images else [],
+        ports=ports,
         control_plane_node={"name": own["name"], "taint": bool(inputs.control_plane_taint)}
         if control_plane and profile["tls"] else None,
         health_endpoints=control_plane_endpoints(inputs.reference, settings_in, inputs.kubelet_container)
@@ -242,21 +265,27 @@ class MasterLook:
     held_ports: list[str]  # a message per planned port a process listens on
     cgroup_version: int | None
     resolv_conf: str | None  # the host's /etc/resolv.conf; None where it could not be read
+    # The images containerd holds (`ctr images list --quiet` in the kubelet's container); None where it was not
+    # asked or could not answer (no container yet, or containerd starting).
+    runtime_images: list[str] | None = None
 
 
 def look(survey: Mapping[str, Any], kubelet_container: str) -> MasterLook:
     container = named_container(survey, kubelet_container)
     resolv_conf = (survey.get("paths") or {}).get("/etc/resolv.conf") or {}
+    listed = (survey.get("execs") or {}).get(kubelet_container) or {}
     return MasterLook(
         kubelet_running=container.get("state") == "running",
         running_version=running_kubernetes_version(container),
         held_ports=[port["message"] for port in survey.get("ports") or [] if port.get("listening")],
         cgroup_version=(survey.get("cgroup") or {}).get("version"),
-        resolv_conf=resolv_conf.get("text"))
+        resolv_conf=resolv_conf.get("text"),
+        runtime_images=listed["stdout"].split() if listed.get("rc") == 0 else None)
 
 
 def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook, check_mode: bool = False) -> dict[str, list[str]]:
-    """{problems, warnings}: what refuses the run on this host, and what it is told. In check mode a missing etcd CA
+    """{problems, warnings, runtime_missing}: what refuses the run on this host, what it is told, and which of the
+    pods' images the kubelet's containerd lacks (tasks/kubelet.yml copies only those). In check mode a missing etcd CA
     is not refused: the etcd role, in the same check run, would make it; the certificates it signs are left
     incomplete (curtain.kube.pki), and what reads them is skipped."""
     problems: list[str] = []
@@ -291,4 +320,7 @@ def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook, check_mode:
             f"{inputs.host}'s /etc/resolv.conf names only loopback resolvers ({', '.join(loopback)}), which a pod "
             "cannot reach (systemd-resolved's stub, or Docker's embedded DNS): set hyperkube_master_pod_nameservers "
             "to the upstream resolvers (systemd-resolved's are in /run/systemd/resolve/resolv.conf)")
-    return {"problems": problems, "warnings": warnings}
+    # What containerd lacks of the pods' images: all of them where it could not say (the copy waits for it).
+    runtime_missing = (list(made.runtime_images) if found.runtime_images is None
+                       else images_to_copy(made.runtime_images, found.runtime_images))
+    return {"problems": problems, "warnings": warnings, "runtime_missing": runtime_missing}

@@ -13,8 +13,13 @@ description:
     directory, then copies each O(files[].src) on the controller, or writes O(files[].content), to O(files[].dest)
     on the host with O(files[].mode), the way M(ansible.builtin.copy) does for one file, but everything in one run
     on the host. A master's two dozen certificates and keys cost one round trip instead of two per file.
-  - On the controller the action plugin reads the sources and refuses a missing or non-text source, a relative or
-    repeated destination and a bad mode before the host is contacted.
+  - O(documents) are structured files (kubeconfigs, component configuration) given as data, as
+    M(curtain.kube.kube_file) takes them, validated and rendered on the controller with the same bytes kube_file
+    writes, then written as the other files are. A host's certificates, keys, kubeconfigs and plain files go in one
+    run. Their diff is a checksum too; a file whose text diff a user reads goes through M(curtain.kube.kube_file).
+  - On the controller the action plugin reads the sources and refuses a missing or non-text source, a document that
+    fails validation (every error of every document), a relative or repeated destination and a bad mode before the
+    host is contacted.
   - On the host each file is compared byte for byte and written only on a difference, atomically (a temporary
     file in the same directory, mode C(0600), then a rename), so a key is never readable by others on the way and
     a run stopped part way leaves every file whole, old or new.
@@ -81,6 +86,37 @@ options:
             accepted.
         type: raw
         default: "0600"
+  documents:
+    description: Structured files, written after O(files), in the order given.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      content:
+        description: The file's data (a kubeconfig, a KubeProxyConfiguration). C(no_log), like a file's text.
+        type: dict
+        required: true
+      dest:
+        description: Absolute path of the file on the host. Each destination once, among files and documents.
+        type: path
+        required: true
+      format:
+        description: V(yaml) or V(json); by default V(json) for a C(*.json) destination and V(yaml) otherwise.
+        type: str
+        choices: [yaml, json]
+      mode:
+        description: The file's permissions as an octal string.
+        type: raw
+        default: "0600"
+      validate:
+        description: What to validate the data against on the controller, as M(curtain.kube.kube_file)'s option.
+        type: str
+        choices: [none, pod, kubelet_configuration, kube_proxy_configuration, kubeconfig]
+        default: none
+      kubernetes_version:
+        description: The Kubernetes version (or profile reference) whose schema validates the data; the default
+          profile's by default.
+        type: str
 attributes:
   action:
     support: full

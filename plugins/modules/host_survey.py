@@ -141,11 +141,14 @@ paths:
                                          sha256: 9f86..., certificate_sha256: null,
                                          json: {cluster_token: curtain-etcd}}
 images:
-  description: Each asked image reference -> whether the Engine has it, and its ID.
+  description: Each asked image reference -> whether the Engine has it, its ID, and the Engine's description of it
+    (as M(community.docker.docker_image_info) returns it), or null where it has none.
   returned: always
   type: dict
   sample:
-    curtain/etcd:3.6.7: {present: true, id: "sha256:0a1b..."}
+    curtain/etcd:3.6.7: {present: true, id: "sha256:0a1b...",
+                         described: {Id: "sha256:0a1b...", RepoTags: ["curtain/etcd:3.6.7"],
+                                     Config: {Labels: {io.curtain.artifact: "9f86..."}}}}
 inspected:
   description: Each asked container -> the Engine's description of it (State, Config, HostConfig, ...), or null where
     there is no such container.

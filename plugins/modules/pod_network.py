@@ -13,6 +13,12 @@ description:
   - A host's boot loses routes and rules. With O(state=present), the module also writes the shell script
     O(restore_script), which puts them back and changes nothing where they are; the node container's entrypoint
     runs it at each start, before the kubelet. With O(state=absent), the script is removed.
+  - With O(pod_subnet) (this node's podCIDR), the module also writes the node's CNI configuration
+    (O(cni_config_file), a bridge with host-local addresses from that subnet, module_utils/container_runtime.py),
+    compared as parsed JSON and written to a temporary file in the same directory that is then renamed over it.
+    containerd reloads its CNI configuration on that rename, and ignores a file that merely appears (a create event,
+    which containerd 2.3's watcher skips). With O(state=absent) the file is left alone (playbooks/reset.yml removes
+    C(/etc/cni)).
   - Needs C(ip) (iproute2) and C(iptables) (C(ip6tables) for an IPv6 O(pod_cidr)) on the host to add them; without
     them there is nothing to remove. With O(state=absent) only the IPv4 table is looked at.
 options:
@@ -34,6 +40,14 @@ options:
       mounts at the same place).
     type: path
     default: /etc/kubernetes/pod-network.sh
+  pod_subnet:
+    description: This node's pod subnet (its Node's podCIDR), which its CNI configuration gives the pods; without
+      it the configuration is not written.
+    type: str
+  cni_config_file:
+    description: Where the CNI configuration goes (mode V(0644)), in the directory containerd watches.
+    type: path
+    default: /etc/cni/net.d/10-curtain.conflist
 attributes:
   check_mode:
     support: full
@@ -68,6 +82,10 @@ restore_script:
   description: Whether the restore script was written or removed (in check mode, would be).
   returned: always
   type: bool
+cni_config:
+  description: Whether the CNI configuration was written (in check mode, would be).
+  returned: always
+  type: bool
 """
 
 import json
@@ -76,6 +94,12 @@ import shlex
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import (
+    CNI_CONF_FILE,
+    CNI_CONF_MODE,
+    cni_config,
+)
+from ansible_collections.curtain.kube.plugins.module_utils.kube_file import render_json
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
     MASQUERADE_COMMENT,
     RESTORE_SCRIPT,
@@ -113,14 +137,22 @@ def _read(path):
         return None
 
 
-def _write(module, path, text):
+def _write(module, path, text, mode=0o644):
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
     fd, scratch = tempfile.mkstemp(dir=directory, prefix=".pod-network.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-    os.chmod(scratch, 0o644)
+    os.chmod(scratch, mode)
     module.atomic_move(scratch, path)
+
+
+def _same_json(text, wanted):
+    """Whether a file's text is the wanted data (parsed: key order and indentation are no change)."""
+    try:
+        return text is not None and json.loads(text) == wanted
+    except ValueError:
+        return False
 
 
 def main():
@@ -130,6 +162,8 @@ def main():
             "routes": {"type": "list", "elements": "dict", "default": []},
             "pod_cidr": {"type": "str"},
             "restore_script": {"type": "path", "default": RESTORE_SCRIPT},
+            "pod_subnet": {"type": "str"},
+            "cni_config_file": {"type": "path", "default": CNI_CONF_FILE},
         },
         required_if=[("state", "present", ["pod_cidr"])],
         supports_check_mode=True,
@@ -147,6 +181,13 @@ def main():
         wanted_script = restore_script(module.params["routes"], module.params["pod_cidr"]) if wanted_rule else None
     except (PodNetworkError, KeyError, ValueError) as error:
         module.fail_json(msg=f"routes: {error}")
+    cni_path = module.params["cni_config_file"]
+    try:
+        wanted_cni = cni_config(module.params["pod_subnet"]) if state == "present" and module.params["pod_subnet"] \
+            else None
+    except ValueError as error:
+        module.fail_json(msg=f"pod_subnet: {error}")
+    cni_changed = wanted_cni is not None and not _same_json(_read(cni_path), wanted_cni)
     present_rules = _our_masquerade_rules(module, iptables) if iptables else []
     keep = wanted_rule is not None and wanted_rule in present_rules
     stale_rules = [rule for rule in present_rules if rule != wanted_rule]
@@ -154,8 +195,11 @@ def main():
     masquerade = {"added": wanted_rule is not None and not keep, "removed": len(stale_rules)}
     script_path = module.params["restore_script"]
     script_changed = _read(script_path) != wanted_script
-    changed = bool(changes["replace"] or changes["delete"] or masquerade["added"] or stale_rules or script_changed)
+    changed = bool(changes["replace"] or changes["delete"] or masquerade["added"] or stale_rules or script_changed
+                   or cni_changed)
     if changed and not module.check_mode:
+        if cni_changed:  # first: the node turns Ready with it, whatever the routes to the other nodes' pods
+            _write(module, cni_path, render_json(wanted_cni), int(CNI_CONF_MODE, 8))
         for subnet in changes["delete"]:
             _run(module, [ip, "route", "del", subnet, "proto", str(ROUTE_PROTOCOL)])
         for route in changes["replace"]:
@@ -169,7 +213,7 @@ def main():
         elif script_changed:
             _write(module, script_path, wanted_script)
     module.exit_json(changed=changed, replaced=changes["replace"], deleted=changes["delete"], masquerade=masquerade,
-                     restore_script=script_changed)
+                     restore_script=script_changed, cni_config=cni_changed)
 
 
 if __name__ == "__main__":

@@ -276,9 +276,11 @@ def test_one_phase_alone_changes_only_what_it_is_for() -> None:
 
     node(MODERN).check_output("rm /etc/kubernetes/scheduler.conf")
     config = run_playbook_document("converge.yml", tags="config")
-    changed = changed_tasks(config)  # the kubeconfigs' task is no_log: which item changed is not shown
+    changed = changed_tasks(config)
     assert list(changed) == [MODERN] and len(changed[MODERN]) == 1, changed
-    assert changed[MODERN][0].startswith("curtain.kube.hyperkube_master : Config | Write the kubeconfigs"), changed
+    assert changed[MODERN][0].startswith(
+        "curtain.kube.hyperkube_master : Config | Create the directories, put the certificates, keys, kubeconfigs"
+    ), changed
     assert node(MODERN).file("/etc/kubernetes/scheduler.conf").mode == 0o600
     assert not [name for name in task_names(config) if name.startswith(("Kubelet |", "Members |", "Run |"))]
     assert {name: started_at(name) for name in (MODERN, MODERN_2, SEED)} == before

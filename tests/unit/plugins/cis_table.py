@@ -40,8 +40,11 @@ if str(ROOT / "collections") not in sys.path:  # run as a script; under pytest t
 import jinja2
 import jinja2.nativetypes
 import yaml
-from ansible_collections.curtain.kube.plugins.filter.container_runtime import cni_config
-from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import runtime_files
+from ansible_collections.curtain.kube.plugins.module_utils.container_runtime import (
+    CNI_CONF_FILE,
+    CNI_CONF_MODE,
+    runtime_files,
+)
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import build_cluster, etcd_args
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import MODULE_ARGUMENT_SPEC as HOST_FILES_SPEC
 from ansible_collections.curtain.kube.plugins.module_utils.hyperkube_master_plan import (
@@ -266,8 +269,8 @@ def _item_matches(item: Any, wanted: Any) -> bool:
 
 def planned_files(builder: str, control_plane: bool = True, node_name: str = HOST,
                   role: str = "hyperkube_master") -> list[dict[str, Any]]:
-    """What a curtain.kube.kube_file task of `role` whose `files` a builder plans writes on a master (or a node) named
-    node_name, with the role's defaults: its entries {content, dest, mode, validate}."""
+    """What a task of `role` whose files (kube_file) or documents (host_files) a builder plans writes on a master (or
+    a node) named node_name, with the role's defaults: its entries {content, dest, mode, validate}."""
     if builder == "kube_master_config_files":
         return master_config_files(PROFILE, _hyperkube_master_settings({}), control_plane)
     assert builder == "kube_kubeconfig_files", builder
@@ -283,25 +286,35 @@ def planned_files(builder: str, control_plane: bool = True, node_name: str = HOS
 
 def find_task(role: str, *, dest: str | None = None, path: str | None = None, loop: str | None = None,
               item: Any = None, files: str | None = None, planned: str | None = None,
-              directory: str | None = None) -> tuple[Task, Any]:
-    """The one task of `role` whose dest or path is exactly this template, whose loop text contains `loop`, and
-    whose loop has an item like `item`; with that item (or None). `files` picks a curtain.kube.host_files task
-    whose `files` text contains it; `planned` a curtain.kube.kube_file task whose `files` that builder plans, with
-    the entry of its list like `item`; `directory` a curtain.kube.host_files task that makes that directory (this
-    template), with its entry of `directories`."""
+              directory: str | None = None, writes_cni: bool = False) -> tuple[Task, Any]:
+    """The one task of `role` whose dest or path is exactly this template (or that writes a document of that dest,
+    with that entry), whose loop text contains `loop`, and whose loop has an item like `item`; with that item (or
+    None). `files` picks a curtain.kube.host_files task whose `files` text contains it; `planned` a
+    curtain.kube.kube_file task whose `files`, or a curtain.kube.host_files task whose `documents`, that builder
+    plans, with the entry of its list like `item`; `directory` a curtain.kube.host_files task that makes that
+    directory (this template), with its entry of `directories`; `writes_cni` the curtain.kube.pod_network task that
+    writes the node's CNI configuration (given its pod_subnet)."""
     matches = []
     for task in role_tasks(role):
-        if dest is not None and task.args.get("dest") != dest:
+        document = None
+        if writes_cni and (task.module != POD_NETWORK or "pod_subnet" not in task.args):
             continue
+        if dest is not None and task.args.get("dest") != dest:
+            listed = task.args.get("documents") if task.module == HOST_FILES else None
+            document = next((entry for entry in listed if entry.get("dest") == dest), None) if isinstance(
+                listed, list) else None
+            if document is None:
+                continue
         if path is not None and task.args.get("path") != path:
             continue
         if loop is not None and loop not in str(task.loop):
             continue
         if files is not None and (task.module != HOST_FILES or files not in str(task.args.get("files"))):
             continue
-        if planned is not None and (task.module != KUBE_FILE or planned not in str(task.args.get("files"))):
+        planned_in = {KUBE_FILE: "files", HOST_FILES: "documents"}.get(task.module)
+        if planned is not None and planned not in str(task.args.get(planned_in)):
             continue
-        chosen = None
+        chosen = document
         if directory is not None:
             made = task.args.get("directories") if task.module == HOST_FILES else None
             chosen = next((entry for entry in made if entry.get("path") == directory), None) if isinstance(
@@ -315,7 +328,7 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
                 continue
         matches.append((task, chosen))
     wanted = {"dest": dest, "path": path, "loop": loop, "item": item, "files": files, "planned": planned,
-              "directory": directory}
+              "directory": directory, "writes_cni": writes_cni}
     assert len(matches) == 1, f"{role}: {len(matches)} tasks match {wanted}: {[t.name for t, _ in matches]}"
     return matches[0]
 
@@ -335,8 +348,10 @@ def _host_files_modes(task: Task, files: str | None) -> set[str]:
 
 def task_mode(role: str, **selector: Any) -> str:
     task, item = find_task(role, **selector)
-    if selector.get("directory") is not None:
-        return str(item["mode"])
+    if task.module == POD_NETWORK:
+        return CNI_CONF_MODE
+    if selector.get("directory") is not None or (task.module == HOST_FILES and item is not None):
+        return str(item["mode"])  # a directory, or a document (planned, or listed in the task)
     if task.module == HOST_FILES:
         return ", ".join(sorted(_host_files_modes(task, selector.get("files"))))
     mode = str(task.args.get("mode"))
@@ -362,12 +377,11 @@ ADMIN_ON_CONTROLLER = ("hyperkube_master", {"dest": "{{ hyperkube_master_admin_k
 PROXY_KUBECONFIG = ("kube_proxy", {"planned": "kube_kubeconfig_files",
                                    "item": {"dest": "/etc/kubernetes/kube-proxy.conf"}})
 ETCD_DATA_DIR = ("etcd", {"directory": "{{ etcd_data_dir }}"})
-# The pod network's configuration: written by one copy task (tasks/network.yml) from the node's podCIDR, once the
-# controller-manager has given its Node one.
+# The pod network's configuration: written by the curtain.kube.pod_network task given the node's podCIDR
+# (tasks/network.yml), once the controller-manager has given its Node one, with the module's mode.
 CNI_CONFIG_FILE = "/etc/cni/net.d/10-curtain.conflist"
-CNI_CONFIG = ("hyperkube_master", {"dest": "{{ item.key }}", "loop": "kube_cni_config"})
-# A podCIDR the controller-manager gives a Node: the first /24 of the default pod_cidr.
-POD_SUBNET = "10.244.0.0/24"
+POD_NETWORK = "curtain.kube.pod_network"
+CNI_CONFIG = ("hyperkube_master", {"writes_cni": True})
 
 
 def _kubeconfig(name: str) -> tuple[str, dict[str, Any]]:
@@ -533,11 +547,11 @@ def _etcd_pod_files(deployed: Deployment) -> list[str]:
 
 def _cni_files(deployed: Deployment) -> list[str]:
     """The CNI files the roles write: the paths named in their tasks, the container runtime's files the role writes,
-    and the pod network's configuration (kube_cni_config) - not the plugins' own files, such as host-local's address
-    leases, which the plugins write."""
+    and the pod network's configuration (where curtain.kube.pod_network writes it by default) - not the plugins' own
+    files, such as host-local's address leases, which the plugins write."""
     in_tasks = {path for role in _roles() for task in role_tasks(role)
                 for path in re.findall(r"/etc/cni/net\.d/[\w.-]+", str(task.raw))}
-    return sorted(in_tasks | {path for path in [*_runtime_files(deployed), *cni_config(POD_SUBNET)]
+    return sorted(in_tasks | {path for path in [*_runtime_files(deployed), CNI_CONF_FILE]
                               if path.startswith("/etc/cni/")})
 
 
@@ -553,13 +567,14 @@ def _runtime_files(deployed: Deployment) -> dict[str, str]:
 
 def _only_the_cni_config(deployed: Deployment) -> bool:
     """The pod network's configuration is the one CNI file the roles write, the container runtime's files do not
-    carry it, and the one task CNI_CONFIG names writes it (from kube_cni_config); anything else makes 1.1.9 and
-    1.1.10 look at the wrong task."""
-    writers = [task for task in role_tasks("hyperkube_master") if "kube_cni_config" in str(task.raw)]
+    carry it, and the one task CNI_CONFIG names writes it (pod_network given the podCIDR, to its default file);
+    anything else makes 1.1.9 and 1.1.10 look at the wrong task."""
+    writers = [task for role in _roles() for task in role_tasks(role)
+               if task.module == POD_NETWORK and "pod_subnet" in task.args]
     assert _cni_files(deployed) == [CNI_CONFIG_FILE], f"the roles write CNI files {_cni_files(deployed)}"
     assert not [path for path in _runtime_files(deployed) if path.startswith("/etc/cni/")], (
         "the container runtime's files carry a CNI file again: its writer is not the task CNI_CONFIG names")
-    assert [(task.file, task.args.get("dest")) for task in writers] == [("network.yml", "{{ item.key }}")], (
+    assert [(task.file, task.args.get("cni_config_file")) for task in writers] == [("network.yml", None)], (
         f"{len(writers)} tasks write the pod network's configuration: {[task.name for task in writers]}")
     return True
 
@@ -608,13 +623,18 @@ def _anonymous_only_for_health(deployed: Deployment) -> bool:
 
 
 def pki_directories(control_plane: bool = True) -> list[dict[str, str]]:
-    """The PKI directories the certificates' copy makes (its `directories`: a template over the plan's pki_files),
-    as kube_pki.host_files decides them for a master or a node."""
+    """The PKI directories the certificates' copy makes (its `directories`: the plan's host_layout, which takes
+    them from its pki_files), as the planner decides them for a master or a node, with the role's defaults."""
     task, _ = find_task(*PKI_CERTS[:1], **PKI_CERTS[1])
-    assert "__hyperkube_master_pki_files.directories" in str(task.args.get("directories")), task.args
-    certs = control_plane_certificates("m1", ["10.0.0.1"], [{"address": "10.0.0.1", "hostnames": []}],
-                                       "10.96.0.0/12")
-    return pki_host_files(certs, "/ctl", "m1", "/ctl/etcd", "/etc/kubernetes/pki", control_plane)["directories"]
+    assert "__hyperkube_master_plan.host_layout.directories" in str(task.args.get("directories")), task.args
+    node = "n1"
+    own = {"name": HOST if control_plane else node, "address": ADDRESS}
+    made = plan(default_inputs(own["name"]),
+                Inventory(groups={"masters": [HOST], "nodes": [node], "etcd": [HOST]},
+                          master_hosts={HOST: {"name": HOST, "address": ADDRESS}}, own=own,
+                          etcd_hosts={HOST: {"name": HOST, "address": ADDRESS}}))
+    return [entry for entry in made.host_layout["directories"]
+            if entry["path"] == made.settings["pki_dir"] or entry["path"].startswith(made.settings["pki_dir"] + "/")]
 
 
 def _pki_dirs_private(_: Deployment) -> bool:

@@ -121,7 +121,7 @@ def test_a_node_writes_its_kubelet_s_kubeconfig_with_the_task_a_master_does() ->
     a node writes none of the control plane's kubeconfigs."""
     task, item = cis_table.find_task("hyperkube_master", planned="kube_kubeconfig_files",
                                      item={"dest": "/etc/kubernetes/kubelet.conf"})
-    assert "__hyperkube_master_control_plane | curtain.kube.kube_kubeconfig_clients" in task.args["files"]
+    assert "__hyperkube_master_control_plane | curtain.kube.kube_kubeconfig_clients" in task.args["documents"]
     assert item["content"]["users"][0]["name"] == f"system:node:{cis_table.HOST}"
     on_master = cis_table.planned_files("kube_kubeconfig_files")
     assert [entry["dest"].rsplit("/", 1)[1] for entry in on_master] == [

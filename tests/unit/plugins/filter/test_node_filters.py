@@ -9,7 +9,6 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.curtain.kube.plugins.filter import container_runtime, kube_cluster, kube_pki, pod_network
 from ansible_collections.curtain.kube.plugins.module_utils import cluster_dns
-from ansible_collections.curtain.kube.plugins.module_utils import container_runtime as runtime
 from ansible_collections.curtain.kube.plugins.module_utils import kube_pki as pki
 
 FILTERS: dict[str, Any] = {
@@ -27,14 +26,7 @@ def test_the_pod_network_filters_are_registered() -> None:
         "kube_own_pod_subnet", "kube_node_routes", "kube_loopback_only_resolvers", "kube_cluster_objects"}
     assert set(kube_cluster.FilterModule().filters()) == {"kube_apiserver_url"}
     assert "kube_kubeconfig_clients" in kube_pki.FilterModule().filters()
-    assert "kube_cni_config" in container_runtime.FilterModule().filters()
-
-
-def test_the_cni_config_filter_gives_the_node_s_file_for_its_pod_subnet() -> None:
-    assert FILTERS["kube_cni_config"]("10.244.1.0/24") == {
-        "/etc/cni/net.d/10-curtain.conflist": runtime.cni_config("10.244.1.0/24")}
-    with pytest.raises(AnsibleFilterError, match="pod_subnet"):
-        FILTERS["kube_cni_config"]("")
+    assert "kube_pod_logs" in container_runtime.FilterModule().filters()
 
 
 def test_the_node_s_pod_network_filters() -> None:

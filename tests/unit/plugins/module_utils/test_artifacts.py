@@ -415,6 +415,20 @@ def test_missing_filter_matches_images_by_tag() -> None:
     assert FILTERS["artifact_missing"]([plan], [{**other, "RepoTags": [plan["image"]]}]) == []
 
 
+def test_missing_filter_reads_a_host_survey_s_images_as_the_engine_s_list() -> None:
+    """A role whose survey asked for its images decides from it whether to install any, as from a look of its own:
+    another build under the planned name is missing too."""
+    plan = plan_of("directory")
+    same = {"RepoTags": [plan["image"]], "Id": IMAGE_ID}
+    survey = {plan["image"]: {"present": True, "id": IMAGE_ID, "described": same}}
+    assert FILTERS["artifact_missing"]([plan], survey) == []
+    assert FILTERS["artifact_missing"]([plan], {plan["image"]: {**survey[plan["image"]],
+                                                                 "described": {**same, "Id": DIGEST}}}) == [plan]
+    assert FILTERS["artifact_missing"]([plan], {plan["image"]: {"present": False, "id": None,
+                                                                 "described": None}}) == [plan]
+    assert FILTERS["artifact_missing"]([plan], {}) == [plan]
+
+
 def test_file_problems_name_the_missing_and_the_damaged() -> None:
     plans = [plan_of("directory")]
     files = FILTERS["artifact_controller_files"](plans)

@@ -19,6 +19,8 @@ from ansible_collections.curtain.kube.plugins.modules import host_survey as host
 
 CONTAINER = "3f4e" + "a" * 60
 OTHER = "b" * 64
+IMAGE = {"Id": "sha256:1f2e", "RepoTags": ["curtain/etcd:3.7.4"], "RepoDigests": [],
+         "Config": {"Labels": {"io.curtain.artifact": "9f86"}}}
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -226,7 +228,8 @@ def test_survey_over_a_fake_proc(tmp_path):
         if args[0] == "version":
             return 0, DOCKER_VERSION, ""
         if args[0] == "image":
-            return (0, "sha256:1f2e\n", "") if args[-1] == "curtain/etcd:3.7.4" else (1, "", "No such image")
+            return ((0, json.dumps([IMAGE]), "") if args[-1] == "curtain/etcd:3.7.4"
+                    else (1, "[]", "Error: No such image: curtain/etcd:9.9.9"))
         if args[0] == "container":
             return ((0, json.dumps([{"Id": CONTAINER, "State": {"Running": True}}]), "") if args[-1] == "curtain-etcd"
                     else (1, "[]", "Error: No such container: other"))
@@ -252,9 +255,9 @@ def test_survey_over_a_fake_proc(tmp_path):
         2371, True, 77, "etcd", CONTAINER, False)
     assert (free["port"], free["listening"], free["container_id"], free["in_pod"]) == (2380, False, None, False)
     assert found["paths"] == {str(tmp_path / "nothing"): {"exists": False}}
-    assert calls[2] == ["image", "inspect", "--format", "{{.Id}}", "curtain/etcd:3.7.4"]
-    assert found["images"] == {"curtain/etcd:3.7.4": {"present": True, "id": "sha256:1f2e"},
-                               "curtain/etcd:9.9.9": {"present": False, "id": None}}
+    assert calls[2] == ["image", "inspect", "curtain/etcd:3.7.4"]
+    assert found["images"] == {"curtain/etcd:3.7.4": {"present": True, "id": "sha256:1f2e", "described": IMAGE},
+                               "curtain/etcd:9.9.9": {"present": False, "id": None, "described": None}}
     assert calls[-1] == ["container", "inspect", "other"]
     assert found["inspected"] == {"curtain-etcd": {"Id": CONTAINER, "State": {"Running": True}}, "other": None}
     assert found["execs"] == {}
@@ -316,7 +319,7 @@ def test_survey_without_a_working_docker(docker, expected_error, tmp_path):
                       proc=str(tmp_path), sys_fs=str(tmp_path))
     assert found["docker"]["error"] == expected_error
     assert found["containers"] == []
-    assert found["images"] == {"curtain/etcd:3.7.4": {"present": False, "id": None}}
+    assert found["images"] == {"curtain/etcd:3.7.4": {"present": False, "id": None, "described": None}}
     assert found["inspected"] == {"curtain-etcd": None}
     assert found["kernel"]["module_support"] is False  # no /proc/modules here
 
@@ -343,7 +346,8 @@ def test_the_module_reads_this_host_and_changes_nothing(module_runner, tmp_path)
     assert result["cgroup"]["version"] in (1, 2)
     assert set(result["docker"]) == {"present", "client_version", "server_version", "error"}
     assert result["images"][present]["present"] and result["images"][present]["id"].startswith("sha256:")
-    assert result["images"]["curtain/absent:never"] == {"present": False, "id": None}
+    assert present in result["images"][present]["described"]["RepoTags"]
+    assert result["images"]["curtain/absent:never"] == {"present": False, "id": None, "described": None}
     assert result["inspected"] == {"curtain-absent-never": None}
 
 

@@ -142,11 +142,15 @@ def test_the_filter_takes_ansibles_own_containers(tmp_path: Path) -> None:
 
 KUBELET = "curtain-kubelet"
 UPSTREAM = "nameserver 192.0.2.53\n"
+# A master's pods' images by the role's defaults: every planned image but the kubelet's.
+POD_IMAGES = ["registry.k8s.io/kube-apiserver:v1.37.2", "registry.k8s.io/kube-controller-manager:v1.37.2",
+              "registry.k8s.io/kube-scheduler:v1.37.2", "registry.k8s.io/coredns/coredns:v1.14.6"]
 
 
 def survey(state: str | None = "running", version: str = "v1.37.2", held: tuple[int, ...] = (), cgroup: int = 2,
-           resolv_conf: str | None = UPSTREAM) -> dict:
-    """host_survey's result as the role asks it (tasks/preflight.yml)."""
+           resolv_conf: str | None = UPSTREAM, runtime: list[str] | None = None) -> dict:
+    """host_survey's result as the role asks it (tasks/preflight.yml); `runtime`: what containerd lists (as
+    `ctr images list --quiet` names them), None where it did not answer."""
     containers = [{"id": "1", "names": ["curtain-etcd"], "state": "running", "labels": {}}]
     if state:
         containers.append({"id": "2", "names": [KUBELET], "state": state,
@@ -155,7 +159,9 @@ def survey(state: str | None = "running", version: str = "v1.37.2", held: tuple[
             "ports": [{"port": port, "listening": port in held, "message": f"port {port} is in use by kubelet (pid 9)"}
                       for port in (10250, 6443)],
             "paths": {"/etc/resolv.conf": {"exists": True, "text": resolv_conf} if resolv_conf is not None
-                      else {"exists": False}}}
+                      else {"exists": False}},
+            "execs": {KUBELET: {"rc": 0, "stdout": "".join(f"{image}\n" for image in runtime), "stderr": ""}
+                      if runtime is not None else None}}
 
 
 def checked(tmp_path: Path, found: MasterLook, host: str = "m1", **changes: object) -> dict[str, list[str]]:
@@ -176,8 +182,31 @@ def test_the_look_finds_the_kubelet_container_by_name_with_its_version_label() -
 
 
 def test_a_converged_host_and_an_empty_one_are_not_refused(tmp_path: Path) -> None:
-    assert checked(tmp_path, look(survey(held=(10250, 6443)), KUBELET)) == {"problems": [], "warnings": []}
-    assert checked(tmp_path, look(survey(state=None), KUBELET)) == {"problems": [], "warnings": []}
+    converged = survey(held=(10250, 6443), runtime=POD_IMAGES)
+    assert checked(tmp_path, look(converged, KUBELET)) == {"problems": [], "warnings": [], "runtime_missing": []}
+    assert checked(tmp_path, look(survey(state=None), KUBELET)) == {"problems": [], "warnings": [],
+                                                                    "runtime_missing": POD_IMAGES}
+
+
+def test_the_pods_images_are_copied_into_containerd_where_it_lacks_them_or_cannot_say() -> None:
+    """The survey lists what the kubelet's containerd holds; the copy runs for what it lacks, and for all where
+    containerd did not answer (container_runtime.images_to_copy compares the names as containerd gives them)."""
+    inputs = default_inputs("m1", "/inv")
+    made = plan(inputs, inventory("m1"))
+    assert made.runtime_images == POD_IMAGES
+    assert made.survey_execs == [{"container": KUBELET, "argv": ["ctr", "--address",
+                                                                  "/run/curtain/containerd/containerd.sock", "-n",
+                                                                  "k8s.io", "images", "list", "--quiet"]}]
+    held = POD_IMAGES[1:]
+    assert check(made, inputs, look(survey(runtime=held), KUBELET), check_mode=True)["runtime_missing"] == \
+        POD_IMAGES[:1]
+    assert check(made, inputs, look(survey(runtime=None), KUBELET), check_mode=True)["runtime_missing"] == POD_IMAGES
+    failed = {**survey(), "execs": {KUBELET: {"rc": 1, "stdout": "", "stderr": "connection refused"}}}
+    assert look(failed, KUBELET).runtime_images is None
+    node = plan(replace(inputs, host="n1"), inventory("n1"))  # a node's pods: CoreDNS may run there
+    assert node.runtime_images == [image for image in POD_IMAGES if "coredns" in image]
+    seed = plan(replace(inputs, profile="seed", reference="seed"), inventory("m1"))
+    assert (seed.runtime_images, seed.survey_execs) == ([], [])
 
 
 def test_a_port_is_refused_only_while_the_curtain_kubelet_does_not_run(tmp_path: Path) -> None:
@@ -200,7 +229,7 @@ def test_cgroup_v1_is_refused_unless_accepted_and_then_warned_about(tmp_path: Pa
     accepted = checked(tmp_path, found, settings={"fail_cgroup_v1": False})
     assert accepted["problems"] == [] and "m1 runs cgroup v1" in accepted["warnings"][0]
     seed = look(survey(cgroup=1, version="v1.1.8"), KUBELET)  # the seed's kubelet predates failCgroupV1
-    assert checked(tmp_path, seed, profile="seed") == {"problems": [], "warnings": []}
+    assert checked(tmp_path, seed, profile="seed") == {"problems": [], "warnings": [], "runtime_missing": []}
 
 
 def test_loopback_resolvers_are_refused_unless_the_pods_get_others(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ with --diff shows no file content anywhere, where ansible.builtin.copy would."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
@@ -14,13 +15,16 @@ from typing import Any
 from unittest import mock
 
 import pytest
+import yaml
 from ansible.errors import AnsibleActionFail
 from ansible_collections.curtain.kube.plugins.action.host_files import ActionModule
+from ansible_collections.curtain.kube.plugins.action.kube_file import render
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
     HostFilesError,
     checksum,
     planned_checksums,
 )
+from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import kubeconfig
 from ansible_collections.curtain.kube.plugins.modules import host_files
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -193,6 +197,39 @@ def test_the_action_takes_inline_content_beside_sources(tmp_path: Path, module_r
     assert mode_of(tmp_path / "etc/containerd/config.toml") == "0644"
 
 
+def test_the_action_validates_and_renders_documents_and_writes_them_with_the_files(tmp_path: Path,
+                                                                                   module_runner: Any) -> None:
+    """A kubeconfig carrying its key goes in the same run as the certificates: rendered as kube_file renders it (the
+    same bytes, so a file kube_file wrote is left alone), its text never in the diff."""
+    config = kubeconfig("kubernetes", "https://10.0.0.5:6443", None, None, None, "system:kube-proxy", embed=True,
+                        ca_pem=CERT, client_cert_pem=CERT, client_key_pem=KEY)
+    documents = [{"content": config, "dest": str(tmp_path / "etc/proxy.conf"), "validate": "kubeconfig"}]
+    args = {"directories": [{"path": str(tmp_path / "etc"), "mode": "0755"}], "documents": documents,
+            "files": [{"content": CERT, "dest": str(tmp_path / "etc/ca.crt"), "mode": "0644"}]}
+    result, sent = run_action(args, module_runner)
+    assert result["changed"] is True and len(sent) == 1
+    written = (tmp_path / "etc/proxy.conf").read_text()
+    assert written == render(config, "yaml") and yaml.safe_load(written) == config
+    assert mode_of(tmp_path / "etc/proxy.conf") == "0600"
+    assert [entry["dest"] for entry in result["files"]] == [str(tmp_path / "etc/ca.crt"), documents[0]["dest"]]
+    again, _ = run_action(args, module_runner)
+    assert again["changed"] is False
+
+
+def test_the_action_refuses_every_invalid_document_before_anything_is_written(tmp_path: Path,
+                                                                             module_runner: Any) -> None:
+    config = kubeconfig("kubernetes", "https://10.0.0.5:6443", None, None, None, "admin", embed=True,
+                        ca_pem=CERT, client_cert_pem=CERT, client_key_pem=KEY)
+    broken = {**config, "clusters": "not a list"}
+    args = {"files": [{"content": CERT, "dest": str(tmp_path / "ca.crt")}],
+            "documents": [{"content": broken, "dest": str(tmp_path / "a.conf"), "validate": "kubeconfig"},
+                          {"content": broken, "dest": str(tmp_path / "b.conf"), "validate": "kubeconfig"}]}
+    with pytest.raises(AnsibleActionFail, match="4 error\\(s\\); nothing was written") as failed:
+        run_action(args, module_runner)
+    assert str(tmp_path / "a.conf") in str(failed.value) and str(tmp_path / "b.conf") in str(failed.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(("prepare", "message"), [
     (lambda src: None, "does not exist on the controller"),
     (lambda src: src.mkdir(), "is a directory, not a file"),
@@ -211,10 +248,13 @@ def test_a_real_run_at_vvv_with_diff_shows_no_content(tmp_path: Path) -> None:
     """Ansible's own no_log masking, which the in-process harness does not run: the key's text is not printed in
     the module's invocation (shown at -vvv), its result or its diff."""
     (tmp_path / "server.key").write_text(KEY)
+    config = kubeconfig("kubernetes", "https://10.0.0.5:6443", None, None, None, "admin", embed=True,
+                        ca_pem=CERT, client_cert_pem=CERT, client_key_pem=KEY)
     playbook = tmp_path / "playbook.yml"
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
-        {"curtain.kube.host_files": {"files": [
-            {"src": str(tmp_path / "server.key"), "dest": str(tmp_path / "on-host.key")}]}}]}]))
+        {"curtain.kube.host_files": {
+            "files": [{"src": str(tmp_path / "server.key"), "dest": str(tmp_path / "on-host.key")}],
+            "documents": [{"content": config, "dest": str(tmp_path / "admin.conf"), "validate": "kubeconfig"}]}}]}]))
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_STDOUT_CALLBACK": "default"}
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "-vvv", "--diff", "-i", "localhost,",
                "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
@@ -224,6 +264,10 @@ def test_a_real_run_at_vvv_with_diff_shows_no_content(tmp_path: Path) -> None:
         assert run.returncode == 0, run.stdout + run.stderr
         assert KEY_BODY not in run.stdout + run.stderr
     assert (tmp_path / "on-host.key").read_text() == KEY
+    assert yaml.safe_load((tmp_path / "admin.conf").read_text()) == config
+    key_data = base64.b64encode(KEY.encode()).decode()  # how the kubeconfig carries the key
+    assert key_data in (tmp_path / "admin.conf").read_text()
+    assert not [run for run in runs if key_data in run.stdout + run.stderr]
     assert "changed=1" in runs[0].stdout and "changed=0" in runs[1].stdout
 
 

@@ -15,6 +15,7 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
+from ansible_collections.curtain.kube.plugins.module_utils import container_runtime as runtime
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
     MASQUERADE_COMMENT,
     masquerade_rule,
@@ -40,9 +41,10 @@ class FakeHost:
     fail: str = ""  # a command starting with this fails
     commands: list[list[str]] = field(default_factory=list)
     script: Path = Path("/nonexistent")  # where the module is told to write its restore script
+    cni: Path = Path("/nonexistent")  # and the CNI configuration
 
     def args(self, **given: Any) -> dict[str, Any]:
-        return {"restore_script": str(self.script), **given}
+        return {"restore_script": str(self.script), "cni_config_file": str(self.cni), **given}
 
     def run(self, argv: list[str]) -> tuple[int, str, str]:
         self.commands.append(list(argv))
@@ -78,7 +80,7 @@ class FakeHost:
 
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[FakeHost]:
-    fake = FakeHost(script=tmp_path / "kubernetes/pod-network.sh")
+    fake = FakeHost(script=tmp_path / "kubernetes/pod-network.sh", cni=tmp_path / "cni/net.d/10-curtain.conflist")
 
     def get_bin_path(self: basic.AnsibleModule, name: str, required: bool = False, **_: Any) -> str | None:
         if name in fake.binaries:
@@ -117,8 +119,39 @@ def test_a_new_node_gets_every_route_and_the_masquerade_rule_then_nothing_to_do(
     host.commands.clear()
     again = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR))
     assert again.result == {"changed": False, "replaced": [], "deleted": [],
-                            "masquerade": {"added": False, "removed": 0}, "restore_script": False}
+                            "masquerade": {"added": False, "removed": 0}, "restore_script": False,
+                            "cni_config": False}
     assert host.changes() == []
+    assert not host.cni.exists()  # no pod_subnet given: no CNI configuration
+
+
+def test_the_node_s_cni_configuration_is_renamed_into_place_and_then_left(host: FakeHost, module_runner: Any) -> None:
+    """containerd reloads its CNI configuration on a rename into its directory, not on a file that appears: the file
+    is written beside and renamed over (a new inode each time), compared as parsed JSON, never while checking."""
+    args = host.args(routes=ROUTES, pod_cidr=POD_CIDR, pod_subnet="10.244.0.0/24")
+    checked = module_runner(pod_network.main, args, check_mode=True).result
+    assert checked["cni_config"] is True and not host.cni.exists()
+
+    first = module_runner(pod_network.main, args).result
+    assert first["changed"] is True and first["cni_config"] is True
+    assert json.loads(host.cni.read_text()) == runtime.cni_config("10.244.0.0/24")
+    assert host.cni.stat().st_mode & 0o777 == int(runtime.CNI_CONF_MODE, 8)
+    assert sorted(path.name for path in host.cni.parent.iterdir()) == [host.cni.name]  # no temporary file left
+
+    host.cni.write_text(json.dumps(runtime.cni_config("10.244.0.0/24")))  # other formatting, same data
+    inode = host.cni.stat().st_ino
+    again = module_runner(pod_network.main, args).result
+    assert again["changed"] is False and again["cni_config"] is False and host.cni.stat().st_ino == inode
+
+    moved = module_runner(pod_network.main, {**args, "pod_subnet": "10.244.3.0/24"}).result
+    assert moved["cni_config"] is True and host.cni.stat().st_ino != inode
+    assert json.loads(host.cni.read_text()) == runtime.cni_config("10.244.3.0/24")
+
+
+def test_a_bad_pod_subnet_fails_before_anything_changes(host: FakeHost, module_runner: Any) -> None:
+    result = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR, pod_subnet="10.244.0.0/33"))
+    assert result.failed and "pod_subnet" in result.result["msg"]
+    assert host.changes() == [] and not host.cni.exists() and not host.script.exists()
 
 
 def test_a_moved_node_s_route_is_replaced_and_a_departed_node_s_deleted(host: FakeHost, module_runner: Any) -> None:
