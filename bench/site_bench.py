@@ -347,20 +347,18 @@ SITE_CONTAINERS = ("curtain-etcd", "curtain-kubelet", "curtain-kube-proxy")
 
 
 def write_floor_spec(path: Path, settings: dict) -> None:
-    """The floor's input: the site's containers, in order, and the health endpoints the site's summary looks at
-    (`settings`: the hosts' hyperkube_master_settings)."""
+    """The floor's input: the site's containers, in order, and the health endpoints the site's summary looks at,
+    from the roles' planners (`settings`: the hosts' hyperkube_master_settings); each container's are its own and,
+    for the kubelet's, its static pods'."""
     sys.path.insert(0, str(ROOT / "collections"))  # the checkout as the collection (a committed symlink)
-    from ansible_collections.curtain.kube.plugins.module_utils import endpoints  # the site summary's own list
-    health = {
-        "ETCD": endpoints.etcd_of_profile("modern"),
-        "KUBELET": endpoints.control_plane("modern", settings),
-        "KUBE_PROXY": endpoints.kube_proxy("modern", settings),
-    }
+    from ansible_collections.curtain.kube.plugins.module_utils.site_summary import one_host_endpoints
+    planned = one_host_endpoints(host_name(1), "127.0.0.1", settings)
     lines = []
     for variable, container in zip(("ETCD", "KUBELET", "KUBE_PROXY"), SITE_CONTAINERS, strict=True):
         lines.append(f"{variable}_CONTAINER={shlex.quote(container)}")
         waits = [shlex.join([e["url"], e.get("ca_file", "") if e.get("validate_certs", True) else "",
-                             e.get("cert_file", ""), e.get("key_file", "")]) for e in health[variable]]
+                             e.get("cert_file", ""), e.get("key_file", "")])
+                 for e in planned if container in (e.get("container"), e.get("kubelet_container"))]
         lines.append(f"{variable}_HEALTH=({' '.join(shlex.quote(w) for w in waits)})")
     path.write_text("\n".join(lines) + "\n")
 

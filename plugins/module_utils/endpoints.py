@@ -17,7 +17,6 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_components impor
 from ansible_collections.curtain.kube.plugins.module_utils.kube_manifests import resolve_settings
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import get_profile
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import health_url as kube_proxy_health_url
-from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import DEFAULTS, ETCD_PORTS, ETCD_TLS
 
 
 def etcd(client_port: int, tls: bool, pki_dir: str, container: str = "curtain-etcd") -> list[dict[str, Any]]:
@@ -32,16 +31,6 @@ def etcd(client_port: int, tls: bool, pki_dir: str, container: str = "curtain-et
         "key_file": f"{pki_dir}/client.key",
         "container": container,
     }]
-
-
-def etcd_of_profile(profile: str, client_port: int | None = None, tls: bool | None = None,
-                    pki_dir: str | None = None) -> list[dict[str, Any]]:
-    """etcd's endpoint from the etcd role's profile, with the inventory's own values where it sets them."""
-    if isinstance(tls, str):  # an inventory's "false" is text
-        tls = tls.strip().lower() in ("true", "yes", "on", "1")
-    return etcd(int(client_port if client_port is not None else ETCD_PORTS[profile]["client_port"]),
-                ETCD_TLS[profile] if tls is None else bool(tls),
-                str(pki_dir or DEFAULTS["etcd_pki_dir"]))
 
 
 def control_plane(profile_reference: str, settings: Mapping[str, Any] | None,

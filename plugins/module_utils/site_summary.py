@@ -7,6 +7,7 @@ could not be reached, the profile and versions, where the admin kubeconfig is, a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import KubeProfile, get_profile
@@ -97,3 +98,26 @@ def summary(
     minutes, rest = divmod(round(seconds), 60)
     lines.append(f"Run time: {minutes} min {rest} s" if minutes else f"Run time: {rest} s")
     return lines
+
+
+def one_host_endpoints(host: str, address: str, master_settings: Mapping[str, Any] | None = None,
+                       inventory_dir: str = ".") -> list[dict[str, Any]]:
+    """Each component's health endpoint on a host that is the etcd member, the master and a node (untainted, as a
+    one-host site's), as the roles' planners give them with the roles' defaults (and these hyperkube_master_settings):
+    what the site's summary looks at there. For the bench's floor and the tests that look at a converged one-host
+    site from outside."""
+    # The planners import the component table and the profiles; the summary's own functions need neither.
+    from ansible_collections.curtain.kube.plugins.module_utils import etcd_plan, hyperkube_master_plan, kube_proxy_plan
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory
+
+    own = {"name": host, "address": address}
+    made_etcd = etcd_plan.plan(etcd_plan.default_inputs(host, inventory_dir),
+                               Inventory(groups={"etcd": [host]}, etcd_hosts={host: own}))
+    master_inputs = hyperkube_master_plan.default_inputs(host, inventory_dir, control_plane_taint=False)
+    master_inputs = replace(master_inputs, settings={**master_inputs.settings, **(master_settings or {})})
+    made_master = hyperkube_master_plan.plan(master_inputs, Inventory(
+        groups={"masters": [host], "nodes": [host], "etcd": [host]}, master_hosts={host: own}, own=own,
+        etcd_hosts={host: own}))
+    made_proxy = kube_proxy_plan.plan(kube_proxy_plan.default_inputs(host, inventory_dir),
+                                      Inventory(groups={"masters": [host]}, master_hosts={host: own}))
+    return [*made_etcd.health_endpoints, *made_master.health_endpoints, *made_proxy.health_endpoints]

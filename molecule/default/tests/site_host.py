@@ -11,10 +11,11 @@ from pathlib import Path
 import testinfra
 from conftest import PROJECT
 
-# The endpoint lists the roles wait on and the summary looks at, so the tests ask exactly what they ask: from the
-# collection, which collections/ansible_collections/curtain/kube (a symlink to the checkout) makes importable.
+# The endpoints the roles wait on and the summary looks at, from the roles' planners, so the tests ask exactly what
+# they ask: from the collection, which collections/ansible_collections/curtain/kube (a symlink to the checkout) makes
+# importable.
 sys.path.insert(0, str(PROJECT / "collections"))
-from ansible_collections.curtain.kube.plugins.module_utils import endpoints
+from ansible_collections.curtain.kube.plugins.module_utils.site_summary import one_host_endpoints
 
 # molecule.yml runs every playbook of the scenario with ANSIBLE_VERBOSITY=3, for test_security.py to read the log of;
 # the verify steps' own runs (testinfra's, the playbooks the tests start) parse Ansible's output and run quietly.
@@ -55,8 +56,7 @@ def host():
 
 
 def health_endpoints() -> list[dict]:
-    return (endpoints.etcd_of_profile("modern") + endpoints.control_plane("modern", {})
-            + endpoints.kube_proxy("modern", {}))
+    return one_host_endpoints(HOST, "127.0.0.1")
 
 
 def unhealthy_after(seconds: float) -> list[str]:

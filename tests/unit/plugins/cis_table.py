@@ -46,6 +46,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.container_runtime imp
     runtime_files,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import build_cluster, etcd_args
+from ansible_collections.curtain.kube.plugins.module_utils.host_files import ARGUMENT_SPEC as HOST_FILES_ACTION_SPEC
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import MODULE_ARGUMENT_SPEC as HOST_FILES_SPEC
 from ansible_collections.curtain.kube.plugins.module_utils.hyperkube_master_plan import (
     default_inputs,
@@ -401,8 +402,10 @@ SECRET_WRITERS: tuple[tuple[str, Mapping[str, Any]], ...] = (
     PROXY_KUBECONFIG,
     ("etcd", {"files": "_etcd_pki_host_files.private_keys"}),
 )
-# curtain.kube.host_files keeps every file's content out of the log and the diff itself (a no_log argument).
-HOST_FILES_HIDES_CONTENT = HOST_FILES_SPEC["files"]["options"]["content"].get("no_log") is True
+# curtain.kube.host_files keeps every file's content out of the log and the diff itself (a no_log argument of the
+# module, and of the action for the documents it renders into files).
+HOST_FILES_HIDES_CONTENT = (HOST_FILES_SPEC["files"]["options"]["content"].get("no_log") is True
+                            and HOST_FILES_ACTION_SPEC["documents"]["options"]["content"].get("no_log") is True)
 
 
 # --- observers and expectations ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.curtain.kube.plugins.module_utils import endpoints
+from ansible_collections.curtain.kube.plugins.module_utils import endpoints, site_summary
 from ansible_collections.curtain.kube.plugins.module_utils.site_summary import node_rows, rows, summary
 
 
@@ -152,14 +152,14 @@ def test_summary_of_a_healthy_seed_cluster() -> None:
     assert lines[-2:] == ["Try: ssh m kubectl -s http://127.0.0.1:8080 get --raw=/healthz", "Run time: 9 s"]
 
 
-@pytest.mark.parametrize(("profile", "overrides", "url", "tls"), [
-    ("modern", {}, "https://127.0.0.1:2379/health", True),
-    ("seed", {}, "http://127.0.0.1:4001/health", False),
-    ("modern", {"client_port": 12379, "tls": "false"}, "http://127.0.0.1:12379/health", False),
-])
-def test_etcd_of_profile_takes_the_roles_defaults_where_the_inventory_is_silent(
-        profile: str, overrides: dict, url: str, tls: bool) -> None:
-    [found] = endpoints.etcd_of_profile(profile, **overrides)
-    assert found["url"] == url and ("cert_file" in found) is tls
-    if tls:
-        assert found["cert_file"] == "/etc/curtain/pki/etcd/client.crt"
+def test_a_one_host_site_s_endpoints_are_its_roles_plans() -> None:
+    """What the bench's floor and the default scenario's tests wait on: each role's planner's health endpoints, with
+    the roles' defaults and the settings given, in the site's start order."""
+    found = site_summary.one_host_endpoints("h1", "192.0.2.5", {"secure_port": 16443})
+    assert [(entry["component"], entry["url"]) for entry in found] == [
+        ("etcd", "https://127.0.0.1:2379/health"), ("kubelet", "http://127.0.0.1:10248/healthz"),
+        ("kube-apiserver", "https://127.0.0.1:16443/readyz"),
+        ("kube-controller-manager", "https://127.0.0.1:10257/healthz"),
+        ("kube-scheduler", "https://127.0.0.1:10259/healthz"), ("kube-proxy", "http://127.0.0.1:10256/livez")]
+    assert found[0]["cert_file"] == "/etc/curtain/pki/etcd/client.crt"
+
