@@ -5,8 +5,9 @@
 inputs | hyperkube_master_plan(inventory) -> module_utils/hyperkube_master_plan.MasterPlan as a mapping
     inputs: the role's variables (MasterInputs' fields); inventory: {groups, master_hosts, own, etcd_hosts}, the last
     three as curtain.kube.host_settings gives them.
-plan | hyperkube_master_check(inputs, survey, check_mode) -> {problems, warnings}: what refuses
-    the run on the host and what to warn about, from its curtain.kube.host_survey result (hyperkube_master_plan.check).
+plan | hyperkube_master_check(inputs, survey, check_mode) -> {problems, warnings, runtime_missing}: what refuses
+    the run on the host, what to warn about and which of the pods' images the kubelet's containerd lacks, from its
+    curtain.kube.host_survey result (hyperkube_master_plan.check).
 inputs | kube_proxy_plan(inventory) -> module_utils/kube_proxy_plan.ProxyPlan as a mapping
     inputs: the role's variables (ProxyInputs' fields); inventory: {groups, master_hosts}. The plan's warnings (a
     deprecated flag or proxy mode) are shown once each.

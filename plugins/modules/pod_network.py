@@ -99,7 +99,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.container_runtime imp
     CNI_CONF_MODE,
     cni_config,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_file import render_json
+from ansible_collections.curtain.kube.plugins.module_utils.kube_file import plan_content, render_json
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import (
     MASQUERADE_COMMENT,
     RESTORE_SCRIPT,
@@ -147,14 +147,6 @@ def _write(module, path, text, mode=0o644):
     module.atomic_move(scratch, path)
 
 
-def _same_json(text, wanted):
-    """Whether a file's text is the wanted data (parsed: key order and indentation are no change)."""
-    try:
-        return text is not None and json.loads(text) == wanted
-    except ValueError:
-        return False
-
-
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -187,7 +179,9 @@ def main():
             else None
     except ValueError as error:
         module.fail_json(msg=f"pod_subnet: {error}")
-    cni_changed = wanted_cni is not None and not _same_json(_read(cni_path), wanted_cni)
+    # Compared as kube_file compares: parsed, so key order and indentation are no change.
+    cni_text = render_json(wanted_cni) if wanted_cni is not None else None
+    cni_changed = wanted_cni is not None and plan_content(_read(cni_path), wanted_cni, cni_text).changed
     present_rules = _our_masquerade_rules(module, iptables) if iptables else []
     keep = wanted_rule is not None and wanted_rule in present_rules
     stale_rules = [rule for rule in present_rules if rule != wanted_rule]
@@ -199,7 +193,7 @@ def main():
                    or cni_changed)
     if changed and not module.check_mode:
         if cni_changed:  # first: the node turns Ready with it, whatever the routes to the other nodes' pods
-            _write(module, cni_path, render_json(wanted_cni), int(CNI_CONF_MODE, 8))
+            _write(module, cni_path, cni_text, int(CNI_CONF_MODE, 8))
         for subnet in changes["delete"]:
             _run(module, [ip, "route", "del", subnet, "proto", str(ROUTE_PROTOCOL)])
         for route in changes["replace"]:
