@@ -5,6 +5,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.container_spec import
     config_hash,
     current_command,
     current_config_hash,
+    is_current,
     is_running,
     keep_flags,
 )
@@ -17,6 +18,7 @@ class FilterModule:
             "container_config_hash": config_hash,
             "container_current_hash": current_config_hash,
             "container_is_running": is_running,
+            "container_is_current": is_current,
             "container_command": current_command,
             "container_keep_flags": keep_flags,
             "host_files_checksums": planned_checksums,

@@ -33,6 +33,24 @@ def is_running(container_info: Mapping[str, Any]) -> bool:
     return bool(container_info.get("exists") and container.get("State", {}).get("Running"))
 
 
+def is_current(survey: Mapping[str, Any], name: str, wanted_hash: str, image: str,
+               restart_policy: str | None = None) -> bool:
+    """Whether the container `name`, as curtain.kube.host_survey saw it (`survey` inspected it and looked at
+    `image`), runs with the configuration whose hash is `wanted_hash` and from the image the Engine now has under
+    `image`'s name (and with `restart_policy`, where the hash does not hold it): then
+    community.docker.docker_container has nothing to do, and the role skips it. A container that is missing, stopped,
+    labelled with another hash, made from another build of the image or restarting by another policy is not
+    current. The survey must be newer than any change to the image (the roles ask only where their images were all
+    there)."""
+    container = (survey.get("inspected") or {}).get(name) or {}
+    found = (survey.get("images") or {}).get(image) or {}
+    labels = (container.get("Config") or {}).get("Labels") or {}
+    policy = (((container.get("HostConfig") or {}).get("RestartPolicy")) or {}).get("Name")
+    return bool(container and found.get("present") and (container.get("State") or {}).get("Running")
+                and labels.get(CONFIG_HASH_LABEL) == wanted_hash and container.get("Image") == found.get("id")
+                and (restart_policy is None or policy == restart_policy))
+
+
 def current_command(container_info: Mapping[str, Any]) -> list[str]:
     """The command (entrypoint arguments included) a container was started with."""
     container = container_info.get("container") or {}

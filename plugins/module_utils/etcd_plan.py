@@ -127,6 +127,9 @@ class EtcdPlan:
     host_files: dict[str, list[dict[str, str]]]
     warnings: list[str]
     health_endpoints: list[dict[str, Any]]  # the member's, for the site's summary (module_utils/endpoints.py)
+    # What tasks/look.yml asks curtain.kube.host_survey (survey_request); preflight asks it too (site.yml hands its
+    # survey to the role: etcd_host_survey).
+    survey: dict[str, list[Any]]
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,20 @@ class EtcdLook:
     release: str  # what `etcd --version` in the running container says; "" when unknown
     image_present: bool  # the image the plan names is on the host
     held_ports: list[str]  # a message per etcd port another process listens on
+
+
+def image_ref(inputs: EtcdInputs, release: Mapping[str, Any]) -> str:
+    """What the container runs: the release's image (or etcd_image), by digest from a registry."""
+    return f"{release['image']}@{inputs.image_digest}" if inputs.image_source == "registry" else str(release["image"])
+
+
+def survey_request(inputs: EtcdInputs, image: str) -> dict[str, list[Any]]:
+    """The curtain.kube.host_survey options of the member's look (tasks/look.yml): its ports, its data and cluster
+    marker, its image, its container, and the release the container's binary says it is."""
+    data_dir = str(inputs.data_dir).rstrip("/")
+    return {"ports": [int(inputs.client_port), int(inputs.peer_port)], "paths": [f"{data_dir}/data/member"],
+            "json_files": [f"{data_dir}/cluster.json"], "images": [image], "inspect": [inputs.container],
+            "execs": [{"container": inputs.container, "argv": ["etcd", "--version"]}]}
 
 
 def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
@@ -156,17 +173,17 @@ def plan(inputs: EtcdInputs, inventory: Inventory) -> EtcdPlan:
     authority = etcd_authority(inputs.pki_controller_dir, inputs.cluster_token)
     _check_authority(inputs, authority)
     member = members[hosts.index(inputs.host)]
+    image = image_ref(inputs, release)
     return EtcdPlan(
-        members=members, member=member, release=release,
-        image_ref=f"{release['image']}@{inputs.image_digest}" if inputs.image_source == "registry"
-        else release["image"],
+        members=members, member=member, release=release, image_ref=image,
         artifact_plans=planned_images, ports=[int(inputs.client_port), int(inputs.peer_port)],
         authority=authority,
         certificates=etcd_member_certificates(member, inputs.host, inputs.pki_controller_dir) if inputs.tls else [],
         host_files=etcd_host_files(inputs.host, inputs.pki_controller_dir, inputs.pki_dir) if inputs.tls
         else {"certificates": [], "private_keys": []},
         warnings=cluster_size_warnings(len(members)) + list(release["warnings"]),
-        health_endpoints=etcd_endpoints(int(inputs.client_port), bool(inputs.tls), inputs.pki_dir, inputs.container))
+        health_endpoints=etcd_endpoints(int(inputs.client_port), bool(inputs.tls), inputs.pki_dir, inputs.container),
+        survey=survey_request(inputs, image))
 
 
 def image_plans(inputs: EtcdInputs) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -16,6 +16,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
@@ -33,6 +34,8 @@ MAX_HASHED_BYTES = 1024 * 1024
 # JSON files (etcd's cluster marker) are returned parsed up to this size.
 MAX_JSON_BYTES = 64 * 1024  # and the most of a text file returned whole
 MAX_ENTRIES = 200
+# The most docker commands the survey runs at once (its inspects, then its execs).
+MAX_PARALLEL_COMMANDS = 8
 _CONTAINER_ID = re.compile(r"(?:^|[/-])([0-9a-f]{64})(?:\.scope)?$")
 _PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END CERTIFICATE-----")
 
@@ -296,14 +299,25 @@ def docker_report(docker: DockerRunner | None) -> tuple[dict[str, Any], list[dic
     return facts, parse_docker_ps(out)
 
 
+def run_each(docker: DockerRunner | None, commands: Sequence[Sequence[str]]) -> list[tuple[int, str, str]]:
+    """Each docker command's (rc, stdout, stderr), in order, run side by side: each mostly waits on the Engine, and
+    the survey's inspects and execs do not depend on one another. Without a CLI, each fails."""
+    if docker is None:
+        return [(1, "", "")] * len(commands)
+    if len(commands) < 2:
+        return [docker(list(command)) for command in commands]
+    with ThreadPoolExecutor(max_workers=min(len(commands), MAX_PARALLEL_COMMANDS)) as pool:
+        return list(pool.map(lambda command: docker(list(command)), commands))
+
+
 def image_report(docker: DockerRunner | None, refs: Sequence[str]) -> dict[str, dict[str, Any]]:
     """{ref: {present, id, described}} for each image reference, from `docker image inspect`: `described` is the
     Engine's description (as community.docker.docker_image_info returns it: Id, RepoTags, RepoDigests,
     Config.Labels, ...), which says whether the image is the one a plan wants (artifacts.image_is_current); absent
     without an Engine."""
     report: dict[str, dict[str, Any]] = {}
-    for ref in refs:
-        rc, out, _ = docker(["image", "inspect", ref]) if docker else (1, "", "")
+    answers = run_each(docker, [["image", "inspect", ref] for ref in refs])
+    for ref, (rc, out, _) in zip(refs, answers, strict=True):
         try:
             described = json.loads(out) if rc == 0 else []
         except ValueError:
@@ -317,8 +331,8 @@ def inspect_report(docker: DockerRunner | None, names: Sequence[str]) -> dict[st
     """{name: `docker container inspect` (the Engine API's description, as community.docker.docker_container_info
     returns it), or None where there is no such container}; None for each without an Engine."""
     report: dict[str, dict[str, Any] | None] = {}
-    for name in names:
-        rc, out, _ = docker(["container", "inspect", name]) if docker else (1, "", "")
+    answers = run_each(docker, [["container", "inspect", name] for name in names])
+    for name, (rc, out, _) in zip(names, answers, strict=True):
         try:
             described = json.loads(out) if rc == 0 else []
         except ValueError:
@@ -334,17 +348,19 @@ def exec_report(docker: DockerRunner | None, execs: Sequence[Mapping[str, Any]],
     running}: what a running container says of itself (etcd's release), read only. Whether it runs is the inspect's
     State.Running where the container was inspected, else its state in `docker ps -a`."""
     report: dict[str, dict[str, Any] | None] = {}
+    running = []
     for wanted in execs:
         name = wanted["container"]
         if name in inspected:
-            running = bool(((inspected[name] or {}).get("State") or {}).get("Running"))
+            up = bool(((inspected[name] or {}).get("State") or {}).get("Running"))
         else:
-            running = named_container({"containers": containers}, name).get("state") == "running"
-        if docker is None or not running:
-            report[name] = None
-            continue
-        rc, out, err = docker(["exec", name, *wanted["argv"]])
-        report[name] = {"rc": rc, "stdout": out, "stderr": err}
+            up = named_container({"containers": containers}, name).get("state") == "running"
+        report[name] = None
+        if docker is not None and up:
+            running.append(wanted)
+    answers = run_each(docker, [["exec", wanted["container"], *wanted["argv"]] for wanted in running])
+    for wanted, (rc, out, err) in zip(running, answers, strict=True):
+        report[wanted["container"]] = {"rc": rc, "stdout": out, "stderr": err}
     return report
 
 
@@ -408,3 +424,40 @@ def survey(
         "inspected": inspected,
         "execs": exec_report(engine, execs, inspected, containers),
     }
+
+
+# The options of a survey that name what to look at, as curtain.kube.host_survey takes them.
+REQUEST_OPTIONS = ("ports", "paths", "json_files", "text_files", "images", "inspect", "execs")
+
+
+def earlier_answer(request: Mapping[str, Any], earlier: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What an earlier survey of the same host (its registered result, whose `request` the action recorded) says for
+    `request`, or None when it was not made (skipped, failed, unreachable) or did not ask all that `request` asks.
+    Of the parts that answer what was asked (ports, paths, images, inspected, execs), only `request`'s are kept: a
+    check reading them sees what a survey of its own would show. Whether the host may have changed since is the
+    caller's to know."""
+    if not isinstance(earlier, Mapping) or any(earlier.get(flag) for flag in ("skipped", "failed", "unreachable")):
+        return None
+    asked = earlier.get("request")
+    if not isinstance(asked, Mapping):
+        return None
+    wanted = {option: list(request.get(option) or []) for option in REQUEST_OPTIONS}
+    wanted["ports"] = [int(port) for port in wanted["ports"]]
+    for option, items in wanted.items():
+        had = asked.get(option) or []
+        if any(item not in had for item in items):
+            return None
+    paths = {*wanted["paths"], *wanted["json_files"], *wanted["text_files"]}
+    execs = {str(entry["container"]) for entry in wanted["execs"]}
+    answer = dict(earlier)
+    answer.update(
+        ports=[entry for entry in earlier.get("ports") or [] if int(entry.get("port", -1)) in wanted["ports"]],
+        paths={path: found for path, found in (earlier.get("paths") or {}).items() if path in paths},
+        images={ref: found for ref, found in (earlier.get("images") or {}).items() if ref in wanted["images"]},
+        inspected={name: found for name, found in (earlier.get("inspected") or {}).items()
+                   if name in wanted["inspect"]},
+        execs={name: found for name, found in (earlier.get("execs") or {}).items() if name in execs},
+        reused=True,
+        request=wanted,  # what this answer holds, should it be handed on in turn
+    )
+    return answer

@@ -64,6 +64,9 @@ from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import 
     role_defaults,
 )
 
+# The host's resolvers, which pods with dnsPolicy Default get unless pod_nameservers is given.
+HOST_RESOLV_CONF = "/etc/resolv.conf"
+
 
 class MasterPlanError(ValueError):
     """Inputs no plan can be made from; the message names the variable."""
@@ -119,10 +122,12 @@ class MasterPlan:
     # kubeconfigs join them in the same run (tasks/config.yml).
     host_layout: dict[str, Any]
     # The images the pods run, which containerd (in the kubelet's container) must hold: every planned image but the
-    # kubelet's own (modern only). The survey lists what containerd holds (survey_execs): check() says what to copy.
+    # kubelet's own (modern only). The survey lists what containerd holds (its execs): check() says what to copy.
     runtime_images: list[str]
-    survey_execs: list[dict[str, Any]]
     ports: list[int]  # what must be free unless the curtain kubelet runs
+    # What tasks/preflight.yml asks curtain.kube.host_survey (survey_request): preflight asks it too, and site.yml
+    # hands its survey to the role (hyperkube_master_host_survey).
+    survey: dict[str, list[Any]]
     # {name, taint} of this host's Node for kube_api's control_plane_nodes (labelled, tainted or not); None on a node
     # and in the seed profile (no Node labels through a TLS-less apiserver).
     control_plane_node: dict[str, Any] | None
@@ -192,6 +197,23 @@ def port_needs(ports: Any, settings: Mapping[str, Any], control_plane: bool) -> 
                                 "hyperkube_master_settings")
 
 
+def runtime_images(planned_images: Sequence[Mapping[str, Any]], tls: bool) -> list[str]:
+    """The images the pods run, which containerd in the kubelet's container must hold (modern): every planned image
+    but the kubelet's own."""
+    return [image for image in dict.fromkeys(planned["image"] for planned in planned_images
+                                             if "kubelet" not in planned["components"])] if tls else []
+
+
+def survey_request(ports: Sequence[int], planned_images: Sequence[Mapping[str, Any]], pod_images: Sequence[str],
+                   kubelet_container: str) -> dict[str, list[Any]]:
+    """The curtain.kube.host_survey options of the role's look: the ports, the resolvers pods would get, the planned
+    images in the Engine, the kubelet's container (is it current: container_spec.is_current) and (modern) what its
+    containerd holds."""
+    return {"ports": list(ports), "text_files": [HOST_RESOLV_CONF],
+            "images": [planned["image"] for planned in planned_images], "inspect": [kubelet_container],
+            "execs": [{"container": kubelet_container, "argv": list(RUNTIME_IMAGE_LIST)}] if pod_images else []}
+
+
 def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
     if inputs.profile not in inputs.profiles:
         raise MasterPlanError(f"hyperkube_master_profile: {inputs.profile!r} is not one of "
@@ -240,16 +262,14 @@ def plan(inputs: MasterInputs, inventory: Inventory) -> MasterPlan:
     laid_out = {directory["path"] for directory in layout["directories"]}
     layout["directories"] += [directory for directory in pki_files.get("directories", [])
                               if directory["path"] not in laid_out]
-    pod_images = [image for image in dict.fromkeys(planned["image"] for planned in planned_images)
-                  if image != settings["images"]["kubelet"]] if profile["tls"] else []
+    pod_images = runtime_images(planned_images, profile["tls"])
     ports = [need.port for need in port_needs(kube_profile.ports, settings, control_plane)]
     return MasterPlan(
         control_plane=control_plane, profile=dict(profile), kube_profile=kube_profile.to_dict(), masters=model,
         components=components, self=own, wanted=wanted, plans=planned_images, settings_in=settings_in,
         settings=settings, certs=certs, pki_files=pki_files, runtime_files=containerd_files, host_layout=layout,
-        runtime_images=pod_images,
-        survey_execs=[{"container": inputs.kubelet_container, "argv": list(RUNTIME_IMAGE_LIST)}] if pod_images else [],
-        ports=ports,
+        runtime_images=pod_images, ports=ports,
+        survey=survey_request(ports, planned_images, pod_images, inputs.kubelet_container),
         control_plane_node={"name": own["name"], "taint": bool(inputs.control_plane_taint)}
         if control_plane and profile["tls"] else None,
         health_endpoints=control_plane_endpoints(inputs.reference, settings_in, inputs.kubelet_container)
@@ -272,7 +292,7 @@ class MasterLook:
 
 def look(survey: Mapping[str, Any], kubelet_container: str) -> MasterLook:
     container = named_container(survey, kubelet_container)
-    resolv_conf = (survey.get("paths") or {}).get("/etc/resolv.conf") or {}
+    resolv_conf = (survey.get("paths") or {}).get(HOST_RESOLV_CONF) or {}
     listed = (survey.get("execs") or {}).get(kubelet_container) or {}
     return MasterLook(
         kubelet_running=container.get("state") == "running",

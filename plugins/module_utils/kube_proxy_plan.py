@@ -37,6 +37,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.kube_profiles import 
     step_problem,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.kube_proxy import (
+    MANIFEST,
     apiserver_url,
     ports,
     proxy_settings,
@@ -92,6 +93,11 @@ class ProxyPlan:
     # Its health endpoint, in its container or static pod (module_utils/endpoints.py): the role's health wait and
     # the site's summary look at it.
     health_endpoints: list[dict[str, Any]]
+    # Where a static pod's manifest goes (kube_proxy_deployment static_pod); the look asks whether it is there.
+    static_pod_manifest: str
+    # What tasks/preflight.yml asks curtain.kube.host_survey (survey_request): preflight asks it too, and site.yml
+    # hands its survey to the role (kube_proxy_host_survey).
+    survey: dict[str, list[Any]]
 
 
 def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> ProxyInputs:
@@ -122,6 +128,19 @@ def image_plans(inputs: ProxyInputs) -> tuple[dict[str, dict[str, str]], list[di
     return wanted, plan_images(wanted, specs, variable="kube_proxy_images", manifests=manifests)
 
 
+def static_pod_manifest(paths: Mapping[str, Any]) -> str:
+    """The static pod's manifest in the kubelet's manifest directory, `paths` resolved."""
+    return f"{str(paths['manifest_dir']).rstrip('/')}/{MANIFEST}"
+
+
+def survey_request(planned_ports: Sequence[int], manifest: str, planned_images: Sequence[Mapping[str, Any]],
+                   container: str) -> dict[str, list[Any]]:
+    """The curtain.kube.host_survey options of the role's look: the owners of its ports, whether its static pod's
+    manifest is there, its image in the Engine and its container (is it current: container_spec.is_current)."""
+    return {"ports": list(planned_ports), "paths": [manifest],
+            "images": [planned["image"] for planned in planned_images], "inspect": [container]}
+
+
 def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
     kube_profile = get_profile(inputs.reference)
     model = inventory.masters(inputs.master_group)
@@ -137,10 +156,12 @@ def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
     paths = resolve_settings(inputs.reference, settings)
     with_kubeconfig = kube_profile.features.kube_proxy_config_file
     kernel_parameters = sysctls(inputs.reference, settings)
+    planned_ports = ports(inputs.reference, settings)
+    manifest = static_pod_manifest(paths)
     return ProxyPlan(
         kube_profile=kube_profile.to_dict(), masters=model, wanted=wanted,
         plans=planned_images, settings=settings,
-        paths=paths, workload=container, ports=ports(inputs.reference, settings),
+        paths=paths, workload=container, ports=planned_ports,
         sysctls=kernel_parameters,
         host_layout=kube_proxy_host_layout(paths, kernel_parameters) if with_kubeconfig else None,
         apiserver=apiserver_url(inputs.host, model, inputs.reference, settings) if with_kubeconfig else "",
@@ -148,7 +169,9 @@ def plan(inputs: ProxyInputs, inventory: Inventory) -> ProxyPlan:
                       "user": KUBE_PROXY.user}] if with_kubeconfig else [],
         warnings=warnings,
         health_endpoints=kube_proxy_endpoints(inputs.reference, settings, inputs.deployment, inputs.container,
-                                              inputs.kubelet_container))
+                                              inputs.kubelet_container),
+        static_pod_manifest=manifest,
+        survey=survey_request(planned_ports, manifest, planned_images, inputs.container))
 
 
 # The labels of a kubelet's pod containers in Docker (the seed's kubelet runs its pods there).

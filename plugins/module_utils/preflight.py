@@ -77,6 +77,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import 
     ETCD_PORTS,
     ETCD_TLS,
     HYPERKUBE_ETCD_PORTS,
+    HYPERKUBE_PROFILES,
     with_inventory_dir,
 )
 
@@ -191,6 +192,7 @@ class HostInputs:
     etcd_image_directory: Any
     etcd_release_url: Any
     etcd_release_sha256: Any
+    etcd_container_name: Any
     hyperkube_master_profile: Any
     hyperkube_master_version: Any
     hyperkube_master_image_source: Any
@@ -200,6 +202,7 @@ class HostInputs:
     hyperkube_master_dns: Any
     hyperkube_master_etcd_port: Any
     hyperkube_master_pki_controller_dir: Any
+    hyperkube_master_kubelet_container_name: Any
     kube_proxy_profile: Any
     kube_proxy_version: Any
     kube_proxy_image_source: Any
@@ -208,6 +211,7 @@ class HostInputs:
     kube_proxy_mode: Any
     kube_proxy_settings: Any
     kube_proxy_deployment: Any
+    kube_proxy_container_name: Any
     kube_node_name: Any
     architecture: Any  # from facts: the release image source downloads for it
 
@@ -244,6 +248,7 @@ class HostInputs:
             etcd_image_directory=value("etcd_image_directory"),
             etcd_release_url=value("etcd_release_url"),
             etcd_release_sha256=value("etcd_release_sha256"),
+            etcd_container_name=value("etcd_container_name"),
             hyperkube_master_profile=master_profile,
             hyperkube_master_version=value("hyperkube_master_version"),
             hyperkube_master_image_source=value("hyperkube_master_image_source"),
@@ -253,6 +258,7 @@ class HostInputs:
             hyperkube_master_dns=value("hyperkube_master_dns"),
             hyperkube_master_etcd_port=_plain(master_etcd_port),
             hyperkube_master_pki_controller_dir=_plain(pki_dir),
+            hyperkube_master_kubelet_container_name=value("hyperkube_master_kubelet_container_name"),
             kube_proxy_profile=value("kube_proxy_profile"),
             kube_proxy_version=value("kube_proxy_version"),
             kube_proxy_image_source=value("kube_proxy_image_source"),
@@ -261,6 +267,7 @@ class HostInputs:
             kube_proxy_mode=value("kube_proxy_mode"),
             kube_proxy_settings=value("kube_proxy_settings"),
             kube_proxy_deployment=value("kube_proxy_deployment"),
+            kube_proxy_container_name=value("kube_proxy_container_name"),
             kube_node_name=_plain(host_vars.get("kube_node_name") or host),
             architecture=_plain((host_vars.get("ansible_facts") or {}).get("architecture")
                                 or host_vars.get("ansible_architecture")),
@@ -387,7 +394,10 @@ def _master_paths(inputs: HostInputs) -> tuple[str, str]:
 
 
 def survey_request(host: str, inputs: HostInputs, groups: Groups) -> dict[str, list[Any]]:
-    """The host_survey arguments for `host`: {ports, paths, json_files}."""
+    """The host_survey arguments for `host`: what preflight's checks read (ports, paths, json_files), and all that
+    the roles' looks ask (their planners' survey requests), so that site.yml can hand this survey to them
+    (etcd_host_survey, hyperkube_master_host_survey, kube_proxy_host_survey) and they do not survey the host
+    again."""
     runs = groups.runs(host)
     paths = list(KUBEADM_FILES)
     json_files = []
@@ -397,11 +407,50 @@ def survey_request(host: str, inputs: HostInputs, groups: Groups) -> dict[str, l
         json_files.append(marker)
     if "control plane" in runs:
         paths.extend(_master_paths(inputs))
-    return {
+    request: dict[str, list[Any]] = {
         "ports": sorted({need.port for need in port_needs(host, inputs, groups)}),
-        "paths": list(dict.fromkeys(paths)),
-        "json_files": json_files,
+        "paths": paths, "json_files": json_files, "text_files": [], "images": [], "inspect": [], "execs": [],
     }
+    for role_request in _role_survey_requests(inputs, runs):
+        for option, items in role_request.items():
+            request[option] = request[option] + [item for item in items if item not in request[option]]
+    return {option: list(dict.fromkeys(items)) if option != "execs" else items for option, items in request.items()}
+
+
+def _role_survey_requests(inputs: HostInputs, runs: Sequence[str]) -> list[dict[str, list[Any]]]:
+    """What the roles' looks on the host ask, by their planners; a role whose inputs no plan can be made from is left
+    out (the checks report those inputs; the role surveys for itself)."""
+    requests = []
+    if "etcd" in runs and str(inputs.etcd_profile) in ETCD_PORTS:
+        try:
+            planner_inputs = _etcd_planner_inputs(inputs, {})
+            release, _ = etcd_planner.image_plans(planner_inputs)
+            requests.append(etcd_planner.survey_request(planner_inputs,
+                                                        etcd_planner.image_ref(planner_inputs, release)))
+        except (EtcdPlanError, EtcdReleaseError, ArtifactError, KubeProfileError, TypeError, ValueError):
+            pass
+    profile = _profile_name(inputs.hyperkube_master_profile)
+    if "kubelet" in runs and profile is not None:
+        control_plane = "control plane" in runs
+        try:
+            planner_inputs = _master_planner_inputs(inputs, profile, {})
+            _, planned = master_planner.image_plans(
+                planner_inputs, master_planner.image_components(planner_inputs, control_plane))
+            requests.append(master_planner.survey_request(
+                [need.port for need in master_ports(inputs, control_plane)], planned,
+                master_planner.runtime_images(planned, bool(HYPERKUBE_PROFILES[profile]["tls"])),
+                planner_inputs.kubelet_container))
+        except (ArtifactError, KubeProfileError, TypeError, ValueError):
+            pass
+    if "kube-proxy" in runs:
+        try:
+            paths = resolve_settings(inputs.proxy_reference, inputs.proxy_user_settings())
+            requests.append(proxy_planner.survey_request(
+                [need.port for need in proxy_ports(inputs)], proxy_planner.static_pod_manifest(paths),
+                _proxy_plans(inputs, {}), str(inputs.kube_proxy_container_name)))
+        except (ArtifactError, KubeManifestError, KubeProfileError, KeyError, TypeError, ValueError):
+            pass
+    return requests
 
 
 def controller_ca_paths(hosts: Iterable[str], inputs: Mapping[str, HostInputs], groups: Groups) -> list[str]:
@@ -932,19 +981,39 @@ class ImageSources:
     problems: tuple[str, ...] = ()
 
 
+def _etcd_planner_inputs(inputs: HostInputs, manifests: Mapping[str, Any]) -> etcd_planner.EtcdInputs:
+    """The etcd planner's inputs for the host: the role's defaults with the inventory's values preflight reads."""
+    directory = str(inputs.etcd_image_directory or "")
+    ports = {name: int(port) for name in ("client_port", "peer_port")
+             if (port := _port(getattr(inputs, f"etcd_{name}"))) is not None}
+    return etcd_planner.default_inputs(
+        inputs.host, profile=str(inputs.etcd_profile), version=str(inputs.etcd_version or ""),
+        image=str(inputs.etcd_image or ""), image_source=str(inputs.etcd_image_source),
+        image_digest=str(inputs.etcd_image_digest or ""), image_tarball=str(inputs.etcd_image_tarball or ""),
+        image_directory=directory, image_manifest=manifests.get(directory.rstrip("/")) or {},
+        release_url=str(inputs.etcd_release_url), release_sha256=str(inputs.etcd_release_sha256 or ""),
+        machine=str(inputs.architecture or ""), data_dir=str(inputs.etcd_data_dir),
+        container=str(inputs.etcd_container_name), **ports)
+
+
 def _etcd_plans(inputs: HostInputs, manifests: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The etcd role's image plans for the host, by its planner (module_utils/etcd_plan.py)."""
-    profile = str(inputs.etcd_profile)
-    if profile not in ETCD_PORTS:
+    if str(inputs.etcd_profile) not in ETCD_PORTS:
         return []  # reported by the profiles check
-    directory = str(inputs.etcd_image_directory or "")
-    planner_inputs = etcd_planner.default_inputs(
-        inputs.host, profile=profile, version=str(inputs.etcd_version or ""), image=str(inputs.etcd_image or ""),
-        image_source=str(inputs.etcd_image_source), image_digest=str(inputs.etcd_image_digest or ""),
-        image_tarball=str(inputs.etcd_image_tarball or ""), image_directory=directory,
-        image_manifest=manifests.get(directory.rstrip("/")) or {}, release_url=str(inputs.etcd_release_url),
-        release_sha256=str(inputs.etcd_release_sha256 or ""), machine=str(inputs.architecture or ""))
-    return etcd_planner.image_plans(planner_inputs)[1]
+    return etcd_planner.image_plans(_etcd_planner_inputs(inputs, manifests))[1]
+
+
+def _master_planner_inputs(inputs: HostInputs, profile: str,
+                           manifests: Mapping[str, Any]) -> master_planner.MasterInputs:
+    """The hyperkube_master planner's inputs for the host: the role's defaults with the inventory's values preflight
+    reads."""
+    directory = str(inputs.hyperkube_master_image_directory or "")
+    return master_planner.default_inputs(
+        inputs.host, profile=profile, reference=inputs.master_reference, images=_mapping_or_empty(
+            inputs.hyperkube_master_images), image_source=str(inputs.hyperkube_master_image_source),
+        image_directory=directory, image_manifest=manifests.get(directory.rstrip("/")) or {},
+        architecture=str(inputs.architecture or ""), dns=boolean(inputs.hyperkube_master_dns, strict=False),
+        kubelet_container=str(inputs.hyperkube_master_kubelet_container_name))
 
 
 def _master_plans(inputs: HostInputs, control_plane: bool, manifests: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -953,12 +1022,7 @@ def _master_plans(inputs: HostInputs, control_plane: bool, manifests: Mapping[st
     profile = _profile_name(inputs.hyperkube_master_profile)
     if profile is None:
         return []  # reported by the profiles check
-    directory = str(inputs.hyperkube_master_image_directory or "")
-    planner_inputs = master_planner.default_inputs(
-        inputs.host, profile=profile, reference=inputs.master_reference, images=_mapping_or_empty(
-            inputs.hyperkube_master_images), image_source=str(inputs.hyperkube_master_image_source),
-        image_directory=directory, image_manifest=manifests.get(directory.rstrip("/")) or {},
-        architecture=str(inputs.architecture or ""), dns=boolean(inputs.hyperkube_master_dns, strict=False))
+    planner_inputs = _master_planner_inputs(inputs, profile, manifests)
     return master_planner.image_plans(planner_inputs,
                                       master_planner.image_components(planner_inputs, control_plane))[1]
 

@@ -60,6 +60,19 @@ options:
     type: list
     elements: dict
     default: []
+  request:
+    description:
+      - The options above (O(ports) to O(execs)) in one mapping, such as a role planner's survey request; an option
+        given beside it wins. Read by the action plugin only.
+    type: dict
+  earlier:
+    description:
+      - A registered result of this module for the same host, made earlier in the run, after which nothing the
+        caller looks at changed (C(site.yml) hands the preflight play's survey to the etcd and hyperkube_master
+        roles). When it asked all this task asks, the action answers from it without contacting the host, keeping
+        of its ports, paths, images, inspected containers and execs only those this task asks (C(reused) true);
+        otherwise the module runs. Read by the action plugin only.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -82,6 +95,15 @@ time:
   description: The host's clock (seconds since the epoch) when the module started.
   returned: always
   type: float
+reused:
+  description: Whether the answer came from O(earlier) rather than from the host.
+  returned: always
+  type: bool
+request:
+  description: What the survey that answered was asked (O(ports), O(paths), O(json_files), O(text_files),
+    O(images), O(inspect), O(execs)), set by the action plugin; what O(earlier) is compared with.
+  returned: always
+  type: dict
 controller_time_before:
   description: The controller's clock just before the module was sent (set by the action plugin).
   returned: always

@@ -41,8 +41,12 @@ options:
     type: path
     default: /etc/kubernetes/pod-network.sh
   pod_subnet:
-    description: This node's pod subnet (its Node's podCIDR), which its CNI configuration gives the pods; without
-      it the configuration is not written.
+    description:
+      - This node's pod subnet (its Node's podCIDR), which its CNI configuration gives the pods; without it the
+        configuration is not written.
+      - V('') says the node has no podCIDR yet (no Node, or the controller-manager has not given it one), as in
+        check mode on a new cluster. The task then says so (C(msg)); in check mode it reports the change a run
+        would make once the node has one, and otherwise warns that the configuration was not written.
     type: str
   cni_config_file:
     description: Where the CNI configuration goes (mode V(0644)), in the directory containerd watches.
@@ -191,6 +195,14 @@ def main():
     script_changed = _read(script_path) != wanted_script
     changed = bool(changes["replace"] or changes["delete"] or masquerade["added"] or stale_rules or script_changed
                    or cni_changed)
+    waiting = {}
+    if state == "present" and module.params["pod_subnet"] == "":
+        waiting["msg"] = ("this node has no Node or no podCIDR yet: a run writes its pod network's configuration once "
+                          "the controller-manager gives it one")
+        if module.check_mode:
+            changed = True  # what a run would do, once it may
+        else:
+            module.warn(waiting["msg"])
     if changed and not module.check_mode:
         if cni_changed:  # first: the node turns Ready with it, whatever the routes to the other nodes' pods
             _write(module, cni_path, cni_text, int(CNI_CONF_MODE, 8))
@@ -207,7 +219,7 @@ def main():
         elif script_changed:
             _write(module, script_path, wanted_script)
     module.exit_json(changed=changed, replaced=changes["replace"], deleted=changes["delete"], masquerade=masquerade,
-                     restore_script=script_changed, cni_config=cni_changed)
+                     restore_script=script_changed, cni_config=cni_changed, **waiting)
 
 
 if __name__ == "__main__":

@@ -239,27 +239,35 @@ class _Template:
         return f"{{{{ {self._name}.{attribute} }}}}"
 
 
-# What the role's loops see on the host the table describes: a master (the control plane and its kubelet), named
-# HOST; settings stay template text.
+# What the role's loops (and list arguments given as expressions) see on the host the table describes: a master (the
+# control plane and its kubelet) and a TLS etcd member, named HOST; settings and paths stay template text.
 LOOP_VARIABLES: Mapping[str, Any] = {
     "__hyperkube_master_control_plane": True,
     "__hyperkube_master_self": {"host": HOST, "name": HOST, "address": ADDRESS},
     "__hyperkube_master_settings": _Template("__hyperkube_master_settings"),
+    "__etcd_pki_ready": True,
+    "etcd_data_dir": "{{ etcd_data_dir }}",
+    "etcd_pki_dir": "{{ etcd_pki_dir }}",
 }
 
 
-def loop_items(task: Task, variables: Mapping[str, Any] | None = None) -> list[Any]:
-    """The items of a task's loop: its list, or its Jinja expression evaluated with LOOP_VARIABLES (and
-    `variables` over them)."""
-    if not isinstance(task.loop, str):
-        return list(task.loop or [])
+def as_list(task: Task, value: Any, what: str, variables: Mapping[str, Any] | None = None) -> list[Any]:
+    """A list a task gives (its loop, or a list argument): as written, or its Jinja expression evaluated with
+    LOOP_VARIABLES (and `variables` over them)."""
+    if not isinstance(value, str):
+        return list(value or [])
     environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
     try:
-        items = environment.from_string(task.loop).render({**LOOP_VARIABLES, **(variables or {})})
+        items = environment.from_string(value).render({**LOOP_VARIABLES, **(variables or {})})
     except jinja2.TemplateError as error:
-        raise AssertionError(f"{task.role}: {task.name!r}: cannot read its loop {task.loop!r}: {error}") from None
-    assert isinstance(items, list), f"{task.role}: {task.name!r}: its loop is not a list: {items!r}"
+        raise AssertionError(f"{task.role}: {task.name!r}: cannot read its {what} {value!r}: {error}") from None
+    assert isinstance(items, list), f"{task.role}: {task.name!r}: its {what} is not a list: {items!r}"
     return items
+
+
+def loop_items(task: Task, variables: Mapping[str, Any] | None = None) -> list[Any]:
+    """The items of a task's loop."""
+    return as_list(task, task.loop, "loop", variables)
 
 
 def _item_matches(item: Any, wanted: Any) -> bool:
@@ -317,9 +325,8 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
             continue
         chosen = document
         if directory is not None:
-            made = task.args.get("directories") if task.module == HOST_FILES else None
-            chosen = next((entry for entry in made if entry.get("path") == directory), None) if isinstance(
-                made, list) else None
+            made = as_list(task, task.args.get("directories"), "directories") if task.module == HOST_FILES else []
+            chosen = next((entry for entry in made if entry.get("path") == directory), None)
             if chosen is None:
                 continue
         if item is not None:

@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 from ansible_collections.curtain.kube.plugins.action.host_survey import ActionModule
 from ansible_collections.curtain.kube.plugins.module_utils import host_survey as hs
+from ansible_collections.curtain.kube.plugins.module_utils.host_survey import REQUEST_OPTIONS, earlier_answer
 from ansible_collections.curtain.kube.plugins.modules import host_survey as host_survey_module
 
 CONTAINER = "3f4e" + "a" * 60
@@ -362,4 +363,82 @@ def test_the_action_plugin_brackets_the_module_with_the_controller_clock():
         result = ActionModule.run(action, task_vars={})
     assert execute.call_args.kwargs["module_name"] == "curtain.kube.host_survey"
     assert result == {"time": 101.0, "changed": False, "controller_time_before": 100.0,
-                      "controller_time_after": 103.0}
+                      "controller_time_after": 103.0, "reused": False,
+                      "request": {option: [] for option in REQUEST_OPTIONS}}
+
+
+# A survey as the action registers it: what it was asked, and its answers to that.
+EARLIER = {
+    "changed": False, "time": 101.0, "reused": False, "docker": {"present": True}, "containers": [{"id": "c1"}],
+    "request": {"ports": [2379, 6443], "paths": ["/data/member", "/etc/kubernetes/manifests"],
+                "json_files": ["/data/cluster.json"], "text_files": ["/etc/resolv.conf"],
+                "images": ["curtain/etcd:3.6.8", "registry.k8s.io/kube-apiserver:v1.37.2"],
+                "inspect": ["curtain-etcd"],
+                "execs": [{"container": "curtain-etcd", "argv": ["etcd", "--version"]},
+                          {"container": "curtain-kubelet", "argv": ["ctr", "images", "list"]}]},
+    "ports": [{"port": 2379, "listening": True}, {"port": 6443, "listening": False}],
+    "paths": {"/data/member": {"exists": True}, "/etc/kubernetes/manifests": {"exists": False},
+              "/data/cluster.json": {"exists": True, "json": {}}, "/etc/resolv.conf": {"exists": True, "text": ""}},
+    "images": {"curtain/etcd:3.6.8": {"present": True}, "registry.k8s.io/kube-apiserver:v1.37.2": {"present": False}},
+    "inspected": {"curtain-etcd": {"State": {"Running": True}}},
+    "execs": {"curtain-etcd": {"rc": 0, "stdout": "etcd Version: 3.6.8"}, "curtain-kubelet": None},
+}
+ETCD_LOOK = {"ports": [2379], "paths": ["/data/member"], "json_files": ["/data/cluster.json"],
+             "images": ["curtain/etcd:3.6.8"], "inspect": ["curtain-etcd"],
+             "execs": [{"container": "curtain-etcd", "argv": ["etcd", "--version"]}]}
+
+
+def test_an_earlier_survey_that_asked_all_answers_with_only_what_is_asked():
+    answer = earlier_answer(ETCD_LOOK, EARLIER)
+    assert answer["reused"] is True
+    assert answer["ports"] == [{"port": 2379, "listening": True}]  # 6443's owner is not the etcd look's business
+    assert set(answer["paths"]) == {"/data/member", "/data/cluster.json"}
+    assert answer["images"] == {"curtain/etcd:3.6.8": {"present": True}}
+    assert answer["inspected"] == EARLIER["inspected"]
+    assert answer["execs"] == {"curtain-etcd": EARLIER["execs"]["curtain-etcd"]}
+    assert (answer["containers"], answer["docker"], answer["time"]) == (EARLIER["containers"], EARLIER["docker"], 101.0)
+    # What it holds is what was asked, so that it can be handed on in turn.
+    assert earlier_answer(ETCD_LOOK, answer) == answer
+    assert earlier_answer({**ETCD_LOOK, "text_files": ["/etc/resolv.conf"]}, answer) is None
+
+
+@pytest.mark.parametrize("request_changes", [
+    {"ports": [2379, 2380]},  # a port not asked
+    {"paths": ["/data/member", "/elsewhere"]},
+    {"images": ["curtain/etcd:3.6.9"]},  # another release's image
+    {"inspect": ["curtain-kubelet"]},
+    {"execs": [{"container": "curtain-etcd", "argv": ["etcd", "--help"]}]},  # another command in the container
+])
+def test_an_earlier_survey_that_did_not_ask_all_does_not_answer(request_changes):
+    assert earlier_answer({**ETCD_LOOK, **request_changes}, EARLIER) is None
+
+
+@pytest.mark.parametrize("earlier", [
+    None, {}, {"skipped": True, "changed": False}, {**EARLIER, "failed": True}, {**EARLIER, "unreachable": True},
+    {key: value for key, value in EARLIER.items() if key != "request"},  # not the action's result
+])
+def test_no_survey_or_a_failed_one_does_not_answer(earlier):
+    assert earlier_answer(ETCD_LOOK, earlier) is None
+
+
+def test_the_action_answers_from_an_earlier_survey_without_contacting_the_host():
+    action = ActionModule.__new__(ActionModule)
+    action._task = mock.Mock(args={**ETCD_LOOK, "earlier": EARLIER})
+    with mock.patch("ansible.plugins.action.ActionBase.run", return_value={}), \
+            mock.patch.object(ActionModule, "_execute_module", create=True) as execute:
+        result = ActionModule.run(action, task_vars={})
+    execute.assert_not_called()
+    assert result["reused"] is True and result["changed"] is False
+    assert result["execs"] == {"curtain-etcd": EARLIER["execs"]["curtain-etcd"]}
+
+
+def test_the_action_surveys_the_host_when_the_earlier_survey_did_not_ask_all():
+    action = ActionModule.__new__(ActionModule)
+    action._task = mock.Mock(args={**ETCD_LOOK, "ports": [2380], "earlier": EARLIER})
+    with mock.patch("ansible.plugins.action.ActionBase.run", return_value={}), \
+            mock.patch.object(ActionModule, "_execute_module", create=True,
+                              return_value={"time": 101.0, "changed": False}) as execute:
+        result = ActionModule.run(action, task_vars={})
+    assert "earlier" not in execute.call_args.kwargs["module_args"]  # the module never gets it
+    assert execute.call_args.kwargs["module_args"]["ports"] == [2380]
+    assert result["reused"] is False and result["request"]["ports"] == [2380]

@@ -194,9 +194,11 @@ def test_the_pods_images_are_copied_into_containerd_where_it_lacks_them_or_canno
     inputs = default_inputs("m1", "/inv")
     made = plan(inputs, inventory("m1"))
     assert made.runtime_images == POD_IMAGES
-    assert made.survey_execs == [{"container": KUBELET, "argv": ["ctr", "--address",
-                                                                  "/run/curtain/containerd/containerd.sock", "-n",
-                                                                  "k8s.io", "images", "list", "--quiet"]}]
+    assert made.survey["execs"] == [{"container": KUBELET, "argv": ["ctr", "--address",
+                                                                     "/run/curtain/containerd/containerd.sock", "-n",
+                                                                     "k8s.io", "images", "list", "--quiet"]}]
+    assert made.survey["images"] == [planned["image"] for planned in made.plans]  # the Engine's, the kubelet's too
+    assert made.survey["text_files"] == ["/etc/resolv.conf"] and made.survey["ports"] == made.ports
     held = POD_IMAGES[1:]
     assert check(made, inputs, look(survey(runtime=held), KUBELET), check_mode=True)["runtime_missing"] == \
         POD_IMAGES[:1]
@@ -206,7 +208,7 @@ def test_the_pods_images_are_copied_into_containerd_where_it_lacks_them_or_canno
     node = plan(replace(inputs, host="n1"), inventory("n1"))  # a node's pods: CoreDNS may run there
     assert node.runtime_images == [image for image in POD_IMAGES if "coredns" in image]
     seed = plan(replace(inputs, profile="seed", reference="seed"), inventory("m1"))
-    assert (seed.runtime_images, seed.survey_execs) == ([], [])
+    assert (seed.runtime_images, seed.survey["execs"]) == ([], [])
 
 
 def test_a_port_is_refused_only_while_the_curtain_kubelet_does_not_run(tmp_path: Path) -> None:

@@ -14,10 +14,13 @@ from unittest import mock
 import pytest
 from ansible_collections.curtain.kube.plugins.action.preflight import ActionModule as PreflightAction
 from ansible_collections.curtain.kube.plugins.filter.preflight import FilterModule
+from ansible_collections.curtain.kube.plugins.module_utils import etcd_plan as etcd_planner
 from ansible_collections.curtain.kube.plugins.module_utils import hyperkube_master_plan as master_planner
 from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy, role_defaults
 from ansible_collections.curtain.kube.plugins.module_utils import kube_proxy_plan as proxy_planner
 from ansible_collections.curtain.kube.plugins.module_utils import preflight as pf
+from ansible_collections.curtain.kube.plugins.module_utils.host_survey import earlier_answer
+from ansible_collections.curtain.kube.plugins.module_utils.kube_cluster import Inventory
 
 CA = "-----BEGIN CERTIFICATE-----\n" + base64.b64encode(b"our CA").decode() + "\n-----END CERTIFICATE-----\n"
 CA_SHA = hashlib.sha256(b"our CA").hexdigest()
@@ -166,6 +169,43 @@ def test_survey_request():
     # A node's kubelet (10248 healthz, 10250) and kube-proxy (10249 metrics, 10256 healthz).
     assert node["json_files"] == [] and node["ports"] == [10248, 10249, 10250, 10256]
     assert "/etc/kubernetes/pki/ca.crt" not in node["paths"]
+
+
+def _role_surveys(host: str, profile: str, groups: pf.Groups) -> list[dict[str, Any]]:
+    """What each role's look on `host` asks, from each role's own planner with the roles' defaults and `profile`."""
+    addresses = {name: {"name": name, "address": f"192.0.2.{index}"}
+                 for index, name in enumerate(("node1", "node2", "node3"), 1)}
+    inventory = Inventory(groups={"etcd": list(groups.etcd), "masters": list(groups.masters),
+                                  "nodes": list(groups.nodes)},
+                          master_hosts={name: addresses[name] for name in groups.masters}, own=addresses[host],
+                          etcd_hosts={name: addresses[name] for name in groups.etcd})
+    runs = groups.runs(host)
+    made = []
+    if "etcd" in runs:
+        made.append(etcd_planner.plan(etcd_planner.default_inputs(host, "/inv", profile=profile), inventory).survey)
+    if "kubelet" in runs:
+        made.append(master_planner.plan(master_planner.default_inputs(host, "/inv", profile=profile,
+                                                                      reference=profile), inventory).survey)
+    if "kube-proxy" in runs:
+        made.append(proxy_planner.plan(proxy_planner.default_inputs(host, "/inv", reference=profile),
+                                       inventory).survey)
+    return made
+
+
+@pytest.mark.parametrize(("host", "profile", "groups"), [
+    ("node1", "modern", GROUPS), ("node2", "modern", GROUPS), ("node3", "modern", GROUPS),
+    ("node1", "seed", ALL_IN_ONE),  # the seed runs masters only
+])
+def test_the_survey_asks_all_that_the_roles_looks_ask(host: str, profile: str, groups: pf.Groups):
+    """site.yml hands preflight's survey to the roles: it must ask what each role's planner has its look ask, or the
+    role surveys the host again (as it does when the request differs: the answer is never a wrong one)."""
+    variables = {f"{role}_profile": profile for role in ("etcd", "hyperkube_master", "kube_proxy")}
+    # The kubelet's release source builds for the host's architecture: facts gathered, as preflight gathers them.
+    request = pf.survey_request(host, inputs(host, ansible_facts={"architecture": "x86_64"}, **variables), groups)
+    looks = _role_surveys(host, profile, groups)
+    assert len(looks) == len(set(groups.runs(host)) & {"etcd", "kubelet", "kube-proxy"})
+    for look in looks:
+        assert earlier_answer(look, {"request": request}) is not None, (look, request)
 
 
 def test_controller_ca_paths_of_the_masters_only():

@@ -148,6 +148,22 @@ def test_the_node_s_cni_configuration_is_renamed_into_place_and_then_left(host: 
     assert json.loads(host.cni.read_text()) == runtime.cni_config("10.244.3.0/24")
 
 
+def test_a_node_with_no_pod_cidr_yet_is_told_so_and_check_mode_reports_the_change(host: FakeHost,
+                                                                                  module_runner: Any) -> None:
+    """pod_subnet '' (check mode on a new cluster: no Node or no podCIDR yet): no CNI file; check mode reports what a
+    run would do once the node has one, a run warns that it wrote none."""
+    args = host.args(routes=[], pod_cidr=POD_CIDR, pod_subnet="")
+    module_runner(pod_network.main, args)  # the script and the rule, so that only the CNI file is left to say
+    checked = module_runner(pod_network.main, args, check_mode=True)
+    assert checked.result["changed"] is True and checked.result["cni_config"] is False
+    assert "no Node or no podCIDR yet" in checked.result["msg"]
+    ran = module_runner(pod_network.main, args)
+    assert ran.result["changed"] is False and "no podCIDR yet" in ran.result["msg"]
+    assert not host.cni.exists()
+    without = module_runner(pod_network.main, host.args(routes=[], pod_cidr=POD_CIDR), check_mode=True).result
+    assert without["changed"] is False and "msg" not in without  # none asked for: nothing to say
+
+
 def test_a_bad_pod_subnet_fails_before_anything_changes(host: FakeHost, module_runner: Any) -> None:
     result = module_runner(pod_network.main, host.args(routes=ROUTES, pod_cidr=POD_CIDR, pod_subnet="10.244.0.0/33"))
     assert result.failed and "pod_subnet" in result.result["msg"]
