@@ -3,6 +3,7 @@
 """Filters for site.yml's summary (module_utils/site_summary.py; the endpoints it looks at are the roles' plans').
 
 looks | site_summary(all_hosts=, profile=, ...)                             -> one multi-line string
+dns_ready | site_listed_nodes(cluster_steps)                                 -> the Nodes this run last listed, or None
 inventory_dir | role_defaults                                                -> the roles' defaults (role_defaults.py)
 """
 
@@ -14,7 +15,7 @@ from ansible_collections.curtain.kube.plugins.module_utils.filter_errors import 
     reported_as_filter_errors as _filter_errors,
 )
 from ansible_collections.curtain.kube.plugins.module_utils.role_defaults import role_defaults
-from ansible_collections.curtain.kube.plugins.module_utils.site_summary import summary
+from ansible_collections.curtain.kube.plugins.module_utils.site_summary import listed_nodes, summary
 
 
 def site_summary(looks: dict, **kwargs: Any) -> str:
@@ -27,4 +28,5 @@ class FilterModule:
         return {
             "site_summary": _filter_errors(site_summary),
             "role_defaults": _filter_errors(role_defaults),
+            "site_listed_nodes": _filter_errors(listed_nodes),
         }

@@ -100,6 +100,7 @@ class MasterInputs:
     restrict_oom_score_adj: bool
     insecure_registries: Sequence[str]
     kubelet_container: str  # hyperkube_master_kubelet_container_name
+    admin_kubeconfig: str  # hyperkube_master_admin_kubeconfig: written on the controller (modern masters)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def default_inputs(host: str, inventory_dir: str = ".", **changes: Any) -> Maste
         etcd_pki_controller_dir=default("etcd_pki_controller_dir"), extra_sans=default("extra_sans"),
         sandbox_image=default("sandbox_image"), restrict_oom_score_adj=default("restrict_oom_score_adj"),
         insecure_registries=default("insecure_registries"), kubelet_container=default("kubelet_container_name"),
+        admin_kubeconfig=default("admin_kubeconfig"),
     )
     return replace(inputs, **changes)
 
@@ -303,6 +305,15 @@ def look(survey: Mapping[str, Any], kubelet_container: str) -> MasterLook:
         runtime_images=listed["stdout"].split() if listed.get("rc") == 0 else None)
 
 
+def admin_kubeconfig_problem(path: Any) -> str | None:
+    """Why hyperkube_master_admin_kubeconfig cannot be used, or None. It is written on the controller once the control
+    plane is up, where a relative path is refused: a run must stop in preflight instead (the role's and site's)."""
+    if isinstance(path, str) and not os.path.isabs(path):
+        return (f"hyperkube_master_admin_kubeconfig: {path!r} is a relative path; give an absolute one on the "
+                "controller (the default is <inventory dir>/artifacts/admin.conf)")
+    return None
+
+
 def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook, check_mode: bool = False) -> dict[str, list[str]]:
     """{problems, warnings, runtime_missing}: what refuses the run on this host, what it is told, and which of the
     pods' images the kubelet's containerd lacks (tasks/kubelet.yml copies only those). In check mode a missing etcd CA
@@ -318,6 +329,7 @@ def check(made: MasterPlan, inputs: MasterInputs, found: MasterLook, check_mode:
     if not found.kubelet_running:  # the curtain kubelet and its static pods hold these ports themselves
         problems += [f"{held}, and the curtain kubelet is not running on {inputs.host}: stop that process, or change "
                      "the port in hyperkube_master_settings" for held in found.held_ports]
+    problems += [problem for problem in [admin_kubeconfig_problem(inputs.admin_kubeconfig)] if problem]
     etcd_ca = [f"{inputs.etcd_pki_controller_dir}/ca.{suffix}" for suffix in ("crt", "key")]
     if made.profile["tls"] and made.control_plane and not check_mode and not all(map(os.path.isfile, etcd_ca)):
         problems.append(f"{inputs.etcd_pki_controller_dir} (hyperkube_master_etcd_pki_controller_dir) lacks the etcd "

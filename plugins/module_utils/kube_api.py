@@ -19,7 +19,9 @@ from typing import Any
 
 from ansible_collections.curtain.kube.plugins.module_utils.pod_network import nodes_without_pod_subnet
 from kubernetes import config, dynamic
+from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
+from urllib3.exceptions import HTTPError
 
 CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 # kubeadm's taint on a control-plane Node: no value, NoSchedule.
@@ -227,6 +229,79 @@ def wait_until_available(client: Any, deployments: Sequence[Mapping[str, str]], 
         time.sleep(POLL_SECONDS)
 
 
+def deployments_available(client: Any, deployments: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """Each Deployment ({namespace, name}) with whether its Available condition is True now: a look, no wait."""
+    resource = client.resources.get(api_version="apps/v1", kind="Deployment")
+    looked = []
+    for wanted in deployments:
+        try:
+            found = resource.get(name=wanted["name"], namespace=wanted["namespace"]).to_dict()
+        except NotFoundError:
+            found = None
+        looked.append({"namespace": wanted["namespace"], "name": wanted["name"],
+                       "available": unavailable(found) is None})
+    return looked
+
+
 def connect(kubeconfig: str) -> Any:
     """A dynamic client for the apiserver `kubeconfig` names (its discovery is lazy: one group per kind asked for)."""
     return dynamic.DynamicClient(config.new_client_from_config(config_file=kubeconfig))
+
+
+# curtain.kube.kube_api's options (plugins/modules/kube_api.py documents them).
+ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "kubeconfig": {"type": "path", "required": True},
+    "control_plane_nodes": {"type": "list", "elements": "dict", "default": [],
+                            "options": {"name": {"type": "str", "required": True},
+                                        "taint": {"type": "bool", "required": True}}},
+    "objects": {"type": "list", "elements": "dict", "default": []},
+    "pod_subnet_nodes": {"type": "list", "elements": "str", "default": []},
+    "available_deployments": {"type": "list", "elements": "dict", "default": [],
+                              "options": {"namespace": {"type": "str", "required": True},
+                                          "name": {"type": "str", "required": True}}},
+    "look_deployments": {"type": "list", "elements": "dict", "default": [],
+                         "options": {"namespace": {"type": "str", "required": True},
+                                     "name": {"type": "str", "required": True}}},
+    "list_nodes": {"type": "bool", "default": False},
+    "timeout": {"type": "int", "default": 300},
+}
+
+
+def run_steps(params: Mapping[str, Any], *, dry_run: bool) -> dict[str, Any]:
+    """curtain.kube.kube_api's steps, in order, with one client: its result ({changed, control_plane_nodes, objects,
+    nodes, deployments}, with `warnings`), or {failed, msg} naming the step."""
+    step = "connect"
+    try:
+        client = connect(params["kubeconfig"])
+        step = "label and taint the control plane's Nodes"
+        roles = set_node_roles(client, params["control_plane_nodes"], dry_run=dry_run, timeout=params["timeout"])
+        step = "apply the objects"
+        objects = apply_objects(client, params["objects"], dry_run=dry_run)
+        nodes: list[dict[str, Any]] = []
+        if params["pod_subnet_nodes"]:
+            step = "wait for the podCIDRs"
+            nodes = wait_for_pod_subnets(client, params["pod_subnet_nodes"], params["timeout"], wait=not dry_run)
+        if params["available_deployments"] and not dry_run:
+            step = "wait for the Deployments"
+            wait_until_available(client, params["available_deployments"], params["timeout"])
+        if params["list_nodes"]:
+            step = "list the Nodes"
+            nodes = list_nodes(client)
+        step = "look at the Deployments"
+        deployments = deployments_available(client, params["look_deployments"])
+    except KubeApiError as error:
+        return {"failed": True, "changed": False, "msg": str(error)}
+    except ApiException as error:
+        return {"failed": True, "changed": False,
+                "msg": f"{step}: the apiserver answered {error.status} {error.reason}: {error.body}"}
+    except (HTTPError, OSError) as error:
+        if dry_run:
+            # Check mode on a host whose control plane a run would start first (its kubelet stopped): nothing can be
+            # asked, and a run would label, apply and wait.
+            return {"changed": True, "control_plane_nodes": [], "objects": [], "nodes": [], "deployments": [],
+                    "warnings": [f"{step}: the apiserver does not answer ({error}); a run would do this step once it "
+                                 "does"]}
+        return {"failed": True, "changed": False,
+                "msg": f"{step}: cannot reach the apiserver of {params['kubeconfig']}: {error}"}
+    return {"changed": any(entry["changed"] for entry in roles + objects), "control_plane_nodes": roles,
+            "objects": objects, "nodes": nodes, "deployments": deployments}

@@ -966,6 +966,9 @@ def variable_checks(host: str, host_vars: Mapping[str, Any], groups: Groups,
             value = result.validated_parameters.get(name)
             if name in given and isinstance(value, int) and not isinstance(value, bool) and value < 1:
                 problems.append(f"{name} is {value}: it counts days, seconds or snapshots, so it must be 1 or more")
+        if role == "hyperkube_master":
+            problems += [problem for problem in [master_planner.admin_kubeconfig_problem(
+                given.get("hyperkube_master_admin_kubeconfig"))] if problem]
     if problems:
         return [Check(host, "variables", FAIL, "; ".join(problems))]
     return [Check(host, "variables", OK, f"{checked} role variable(s) set for {host} fit the roles' argument specs")]

@@ -100,6 +100,18 @@ def summary(
     return lines
 
 
+def listed_nodes(dns_ready: Mapping[str, Any] | None,
+                 cluster_steps: Sequence[Mapping[str, Any] | None]) -> list[dict[str, Any]] | None:
+    """The Nodes as this run last listed them, for the summary: the wait for the cluster DNS's (after every play), else
+    the first of `cluster_steps` (the roles' cluster step results, the nodes' play's before the masters') that
+    listed them; None when nothing did (check mode, the seed, --tags that skip them): the summary lists them."""
+    for result in (dns_ready, *cluster_steps):
+        if isinstance(result, Mapping) and not result.get("skipped") and not result.get("failed") \
+                and isinstance(result.get("nodes"), list) and result["nodes"]:
+            return list(result["nodes"])
+    return None
+
+
 def one_host_endpoints(host: str, address: str, master_settings: Mapping[str, Any] | None = None,
                        inventory_dir: str = ".") -> list[dict[str, Any]]:
     """Each component's health endpoint on a host that is the etcd member, the master and a node (untainted, as a

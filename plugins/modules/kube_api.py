@@ -10,12 +10,13 @@ description:
     plane and puts kubeadm's C(node-role.kubernetes.io/control-plane:NoSchedule) taint on it or lifts it; applies
     O(objects) server-side as the field manager C(curtain), taking over conflicting fields; waits until each of
     O(pod_subnet_nodes) is registered with a podCIDR; waits until each of O(available_deployments) is Available;
-    and returns the cluster's Nodes.
+    returns the cluster's Nodes; and says whether each of O(look_deployments) is Available now.
   - A change is what the apiserver reports, not a comparison of whole objects, so a controller writing an object's
     status meanwhile is not a change. In check mode the label, taint and objects go to the apiserver as a dry run
     (validated, nothing kept) and nothing is waited for; an apiserver that does not answer in check mode is a
     warning and a change (a run would start the control plane first), not a failure.
-  - Needs the Kubernetes Python client (C(kubernetes)) where it runs, which is the controller (C(delegate_to)).
+  - An action that runs the steps in Ansible's own process on the controller (no module is sent anywhere), so it
+    needs the Kubernetes Python client (C(kubernetes)) in Ansible's Python there.
 options:
   kubeconfig:
     description: The kubeconfig whose user may patch Nodes and apply the objects (the cluster's admin).
@@ -49,6 +50,22 @@ options:
     description:
       - Deployments to wait for, after the podCIDRs, until each has its C(Available) condition true (as
         C(kubectl rollout status) sees it). Not waited for in check mode.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      namespace:
+        description: The Deployment's namespace.
+        type: str
+        required: true
+      name:
+        description: The Deployment's name.
+        type: str
+        required: true
+  look_deployments:
+    description:
+      - Deployments to look at once, after the rest, without waiting (in check mode too). RV(deployments) says
+        whether each is Available, so that a later wait for it can be left out (site.yml's for CoreDNS).
     type: list
     elements: dict
     default: []
@@ -106,78 +123,36 @@ nodes:
   returned: always
   type: list
   elements: dict
+deployments:
+  description: Each of O(look_deployments) (namespace, name), with whether it was Available (C(available)).
+  returned: always
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 try:
-    from ansible_collections.curtain.kube.plugins.module_utils.kube_api import (
-        KubeApiError,
-        apply_objects,
-        connect,
-        list_nodes,
-        set_node_roles,
-        wait_for_pod_subnets,
-        wait_until_available,
-    )
-    from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
-except ImportError as import_error:  # the module runs where the client is: the controller
+    from ansible_collections.curtain.kube.plugins.module_utils.kube_api import ARGUMENT_SPEC, run_steps
+except ImportError as import_error:  # the Kubernetes client is missing where this runs
     MISSING_CLIENT = import_error
+    ARGUMENT_SPEC = {"kubeconfig": {"type": "path", "required": True}}
 else:
     MISSING_CLIENT = None
 
-ARGUMENT_SPEC = {
-    "kubeconfig": {"type": "path", "required": True},
-    "control_plane_nodes": {"type": "list", "elements": "dict", "default": [],
-                            "options": {"name": {"type": "str", "required": True},
-                                        "taint": {"type": "bool", "required": True}}},
-    "objects": {"type": "list", "elements": "dict", "default": []},
-    "pod_subnet_nodes": {"type": "list", "elements": "str", "default": []},
-    "available_deployments": {"type": "list", "elements": "dict", "default": [],
-                              "options": {"namespace": {"type": "str", "required": True},
-                                          "name": {"type": "str", "required": True}}},
-    "list_nodes": {"type": "bool", "default": False},
-    "timeout": {"type": "int", "default": 300},
-}
-
 
 def main() -> None:
+    """The same steps as the action (plugins/action/kube_api.py, which runs them in Ansible's own process on the
+    controller), where the module is run as such."""
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     if MISSING_CLIENT is not None:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(MISSING_CLIENT))
-    params = module.params
-    dry_run = module.check_mode
-    step = "connect"
-    try:
-        client = connect(params["kubeconfig"])
-        step = "label and taint the control plane's Nodes"
-        roles = set_node_roles(client, params["control_plane_nodes"], dry_run=dry_run, timeout=params["timeout"])
-        step = "apply the objects"
-        objects = apply_objects(client, params["objects"], dry_run=dry_run)
-        nodes = []
-        if params["pod_subnet_nodes"]:
-            step = "wait for the podCIDRs"
-            nodes = wait_for_pod_subnets(client, params["pod_subnet_nodes"], params["timeout"], wait=not dry_run)
-        if params["available_deployments"] and not dry_run:
-            step = "wait for the Deployments"
-            wait_until_available(client, params["available_deployments"], params["timeout"])
-        if params["list_nodes"]:
-            step = "list the Nodes"
-            nodes = list_nodes(client)
-    except KubeApiError as error:
-        module.fail_json(msg=str(error))
-    except ApiException as error:
-        module.fail_json(msg=f"{step}: the apiserver answered {error.status} {error.reason}: {error.body}")
-    except (HTTPError, OSError) as error:
-        if dry_run:
-            # Check mode on a host whose control plane a run would start first (its kubelet stopped): nothing can be
-            # asked, and a run would label, apply and wait.
-            module.warn(f"{step}: the apiserver does not answer ({error}); a run would do this step once it does")
-            module.exit_json(changed=True, control_plane_nodes=[], objects=[], nodes=[])
-        module.fail_json(msg=f"{step}: cannot reach the apiserver of {params['kubeconfig']}: {error}")
-    changed = any(entry["changed"] for entry in roles + objects)
-    module.exit_json(changed=changed, control_plane_nodes=roles, objects=objects, nodes=nodes)
+    result = run_steps(module.params, dry_run=module.check_mode)
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    if result.get("failed"):
+        module.fail_json(**{key: value for key, value in result.items() if key != "failed"})
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

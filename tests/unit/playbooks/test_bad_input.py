@@ -273,6 +273,8 @@ ROWS = [
     Row("negative etcd_backup_keep", "variables", ("etcd_backup_keep is -1", "must be 1 or more"),
         {"etcd_backup_keep": -1}),
     Row("non-boolean tls", "variables", ("etcd_tls", "'maybe' is not a valid boolean"), {"etcd_tls": "maybe"}),
+    Row("relative admin kubeconfig", "variables", ("hyperkube_master_admin_kubeconfig", "is a relative path"),
+        {"hyperkube_master_admin_kubeconfig": "admin.conf"}),
     Row("wrong variable type", "variables", ("etcd_extra_flags", "unable to convert to dict"),
         {"etcd_extra_flags": ["quota-backend-bytes=1"]}),
     Row("unknown settings key", "master settings", ("hyperkube_master_settings", "unknown key 'servce_cidr'",

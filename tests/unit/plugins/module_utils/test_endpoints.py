@@ -163,3 +163,20 @@ def test_a_one_host_site_s_endpoints_are_its_roles_plans() -> None:
         ("kube-scheduler", "https://127.0.0.1:10259/healthz"), ("kube-proxy", "http://127.0.0.1:10256/livez")]
     assert found[0]["cert_file"] == "/etc/curtain/pki/etcd/client.crt"
 
+
+
+NODE = {"metadata": {"name": "m1"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+LATER = {"metadata": {"name": "n1"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+
+
+@pytest.mark.parametrize(("dns_ready", "cluster_steps", "expected"), [
+    ({"changed": False, "nodes": [NODE, LATER]}, [{"nodes": [NODE]}], [NODE, LATER]),  # the wait, after every play
+    # CoreDNS was Available already (its wait left out): the nodes' play's cluster step, listed after the masters'.
+    ({"skipped": True, "changed": False}, [{"changed": False, "nodes": [NODE, LATER]}, {"nodes": [NODE]}],
+     [NODE, LATER]),
+    (None, [None, {"nodes": [NODE]}], [NODE]),  # no nodes' play: the masters'
+    ({"skipped": True}, [{"skipped": True}, {"failed": True, "nodes": [NODE]}], None),  # nothing listed them
+    (None, [], None),  # the seed: no cluster step
+])
+def test_the_summary_prints_the_nodes_this_run_last_listed(dns_ready, cluster_steps, expected) -> None:
+    assert site_summary.listed_nodes(dns_ready, cluster_steps) == expected

@@ -252,6 +252,17 @@ def test_a_master_needs_the_etcd_ca_on_the_controller_a_node_does_not(tmp_path: 
     assert check(plan(node, inventory("n1")), node, look(survey(), KUBELET))["problems"] == []
 
 
+def test_a_relative_admin_kubeconfig_is_refused_before_anything_changes() -> None:
+    """The admin kubeconfig is written on the controller once the control plane is up: a relative path, which that
+    write refuses, must stop the run in preflight instead."""
+    inputs = default_inputs("m1", "/inv", admin_kubeconfig="artifacts/admin.conf")
+    (problem,) = check(plan(inputs, inventory("m1")), inputs, look(survey(), KUBELET), check_mode=True)["problems"]
+    assert problem.startswith("hyperkube_master_admin_kubeconfig: 'artifacts/admin.conf' is a relative path")
+    assert default_inputs("m1", "/inv").admin_kubeconfig == "/inv/artifacts/admin.conf"  # the default is absolute
+    assert check(plan(inputs, inventory("m1")), replace(inputs, admin_kubeconfig="/srv/admin.conf"),
+                 look(survey(), KUBELET), check_mode=True)["problems"] == []
+
+
 def test_the_check_filter_takes_the_role_s_mappings(tmp_path: Path) -> None:
     inputs = default_inputs("m1", "/inv", etcd_pki_controller_dir=str(tmp_path / "none"))
     made = hyperkube_master_plan(vars(inputs), vars(inventory("m1")))

@@ -8,9 +8,11 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
+from ansible_collections.curtain.kube.plugins.action.kube_api import ActionModule as KubeApiAction
 from ansible_collections.curtain.kube.plugins.module_utils import kube_api as kube_api_utils
 from ansible_collections.curtain.kube.plugins.module_utils import kube_manifests
 from ansible_collections.curtain.kube.plugins.module_utils.cluster_dns import cluster_objects
@@ -316,6 +318,18 @@ def test_the_module_waits_for_a_deployment_and_lists_the_nodes_after_it(kube_api
     assert not module_runner(kube_api.main, args, check_mode=True).failed  # check mode does not wait
 
 
+def test_a_look_at_deployments_says_which_are_available_without_waiting(kube_apiserver, client) -> None:
+    """The cluster step's look at CoreDNS: site.yml leaves its wait out where it was Available already."""
+    deployments = _made_deployment(client, "look-dns")
+    looked = [{"namespace": "default", "name": "look-dns"}, {"namespace": "default", "name": "never-made"}]
+    args = {"kubeconfig": str(kube_apiserver.kubeconfig), "look_deployments": looked, "timeout": 0}
+    first = _action_run(args)  # a wait with timeout 0 would have failed on these: a look does not wait
+    assert not first.get("failed"), first
+    assert first["deployments"] == [{**looked[0], "available": False}, {**looked[1], "available": False}]
+    _set_available(deployments, "look-dns", "True")
+    assert _action_run(args, check_mode=True)["deployments"][0]["available"] is True  # a look, in check mode too
+
+
 def test_an_apiserver_that_does_not_answer_fails_a_run_and_is_a_change_in_check_mode(
         tmp_path: Path, tls_files, module_runner) -> None:
     kubeconfig = tmp_path / "nobody.conf"
@@ -327,3 +341,28 @@ def test_an_apiserver_that_does_not_answer_fails_a_run_and_is_a_change_in_check_
     assert failed.failed and "cannot reach the apiserver" in failed.result["msg"], failed.result
     checked = module_runner(kube_api.main, args, check_mode=True)
     assert not checked.failed and checked.result["changed"] is True, checked.result
+
+
+# --- the action: the same steps in Ansible's own process -------------------------------------------------------------
+
+
+def _action_run(args: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
+    task = mock.MagicMock(args=args, async_val=0, check_mode=check_mode, action="curtain.kube.kube_api")
+    action = KubeApiAction(task, mock.MagicMock(), mock.MagicMock(), loader=None, templar=None)
+    action._execute_module = mock.Mock(side_effect=AssertionError("no module runs"))  # type: ignore[method-assign]
+    return action.run(task_vars={})
+
+
+def test_the_action_runs_the_steps_in_ansible_s_process(kube_apiserver, client) -> None:
+    _register(client, "action-1", podCIDR="10.244.8.0/24", podCIDRs=["10.244.8.0/24"])
+    args = {"kubeconfig": str(kube_apiserver.kubeconfig), "control_plane_nodes": [{"name": "action-1", "taint": True}],
+            "pod_subnet_nodes": ["action-1"], "timeout": 10}
+    checked = _action_run(args, check_mode=True)
+    assert not checked.get("failed") and checked["changed"] is True, checked
+    assert _role(_read(client, "action-1")) == (None, False, False)  # a dry run
+    first = _action_run(args)
+    assert not first.get("failed") and first["changed"] is True, first
+    assert _role(_read(client, "action-1")) == ("", True, False)
+    assert _action_run(args)["changed"] is False
+    timed_out = _action_run({**args, "pod_subnet_nodes": ["action-absent"], "timeout": 0})
+    assert timed_out["failed"] is True and "action-absent" in timed_out["msg"], timed_out

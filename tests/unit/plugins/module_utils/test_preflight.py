@@ -943,6 +943,10 @@ def test_argument_specs_hold_every_entry_point_of_the_three_roles():
     ("node1", {"etcd_restart_policy": "sometimes"}, "fail", ["etcd_restart_policy", "got: sometimes"]),
     ("node1", {"etcd_backup_keep": -1}, "fail", ["etcd_backup_keep is -1", "must be 1 or more"]),
     ("node1", {"kube_proxy_wait_timeout": "0"}, "fail", ["kube_proxy_wait_timeout is 0"]),
+    # Written on the controller once the control plane is up, where a relative path is refused: refused here first.
+    ("node1", {"hyperkube_master_admin_kubeconfig": "admin.conf"}, "fail",
+     ["hyperkube_master_admin_kubeconfig: 'admin.conf' is a relative path"]),
+    ("node1", {"hyperkube_master_admin_kubeconfig": "/srv/admin.conf"}, "ok", ["1 role variable(s)"]),
     ("node1", {"etcd_tls": "maybe", "kube_proxy_privilege": "root"}, "fail", ["etcd_tls", "kube_proxy_privilege"]),
     # node3 is a node only: the etcd variables are not its inputs; the hyperkube_master role runs its kubelet.
     ("node3", {"etcd_tls": "maybe"}, "ok", ["0 role variable(s)"]),
