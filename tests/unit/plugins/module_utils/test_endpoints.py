@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.curtain.kube.plugins.filter.site import site_listed_nodes
 from ansible_collections.curtain.kube.plugins.module_utils import endpoints, site_summary
 from ansible_collections.curtain.kube.plugins.module_utils.site_summary import node_rows, rows, summary
 
@@ -180,3 +181,12 @@ LATER = {"metadata": {"name": "n1"}, "status": {"conditions": [{"type": "Ready",
 ])
 def test_the_summary_prints_the_nodes_this_run_last_listed(dns_ready, cluster_steps, expected) -> None:
     assert site_summary.listed_nodes(dns_ready, cluster_steps) == expected
+
+
+def test_the_filter_reads_the_registered_results_of_the_hosts_it_is_given() -> None:
+    hostvars = {"m1": {"__hyperkube_master_dns_ready": {"skipped": True},
+                       "__hyperkube_master_cluster": {"nodes": [NODE]}},
+                "n1": {"__hyperkube_master_cluster": {"nodes": [NODE, LATER]}}, "n2": {}}
+    assert site_listed_nodes(hostvars, "m1", ["n2", "n1", "m1"]) == [NODE, LATER]
+    assert site_listed_nodes(hostvars, "m1", ["m1"]) == [NODE]
+    assert site_listed_nodes(hostvars, "absent", ["gone"]) is None  # a host outside the inventory
