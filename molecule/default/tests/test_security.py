@@ -68,7 +68,7 @@ def private_keys() -> dict[str, str]:
 
 def test_no_private_key_appears_in_the_output_of_the_verbose_diff_runs() -> None:
     log = LOG.read_text(errors="replace")
-    converge = ("TASK [curtain.kube.etcd : Members | Put the certificates and keys, make the data directory and mark "
+    converge = ("TASK [curtain.kube.etcd : Config | Put the certificates and keys, make the data directory and mark "
                 "its cluster]")
     assert converge in log, "the log lacks the converge"
     assert "<curtain-site> EXEC" in log or "ESTABLISH" in log, "the log is not -vvv output"

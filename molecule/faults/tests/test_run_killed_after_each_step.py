@@ -34,7 +34,7 @@ KEYS = 100
 
 
 # The etcd role's one run for a member's files: its certificates and keys, data directory and cluster marker.
-FILES_STEP = "Members | Put the certificates and keys, make the data directory and mark its cluster"
+FILES_STEP = "Config | Put the certificates and keys, make the data directory and mark its cluster"
 
 def run_until_first_change() -> dict | None:
     """Run the converge playbook until its first change and kill it there; the record of the killed step, or None
