@@ -206,21 +206,27 @@ def unavailable(deployment: Mapping[str, Any] | None) -> str | None:
                                                              or f"Available is {available.get('status')}")
 
 
+def unavailable_now(client: Any, deployments: Sequence[Mapping[str, str]]) -> list[str | None]:
+    """Why each Deployment ({namespace, name}) is not Available now (`unavailable`), in order; None for each that is."""
+    resource = client.resources.get(api_version="apps/v1", kind="Deployment")
+    reasons = []
+    for wanted in deployments:
+        try:
+            found = resource.get(name=wanted["name"], namespace=wanted["namespace"]).to_dict()
+        except NotFoundError:
+            found = None
+        reasons.append(unavailable(found))
+    return reasons
+
+
 def wait_until_available(client: Any, deployments: Sequence[Mapping[str, str]], timeout: float) -> None:
     """Returns once each Deployment ({namespace, name}) has its Available condition True, as `kubectl rollout
     status` would see it; runs out after `timeout` seconds, naming each that is not and why."""
-    resource = client.resources.get(api_version="apps/v1", kind="Deployment")
     deadline = time.monotonic() + timeout
     while True:
-        waiting = {}
-        for wanted in deployments:
-            try:
-                found = resource.get(name=wanted["name"], namespace=wanted["namespace"]).to_dict()
-            except NotFoundError:
-                found = None
-            reason = unavailable(found)
-            if reason is not None:
-                waiting[f"{wanted['namespace']}/{wanted['name']}"] = reason
+        waiting = {f"{wanted['namespace']}/{wanted['name']}": reason
+                   for wanted, reason in zip(deployments, unavailable_now(client, deployments), strict=True)
+                   if reason is not None}
         if not waiting:
             return
         if time.monotonic() >= deadline:
@@ -231,16 +237,8 @@ def wait_until_available(client: Any, deployments: Sequence[Mapping[str, str]], 
 
 def deployments_available(client: Any, deployments: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
     """Each Deployment ({namespace, name}) with whether its Available condition is True now: a look, no wait."""
-    resource = client.resources.get(api_version="apps/v1", kind="Deployment")
-    looked = []
-    for wanted in deployments:
-        try:
-            found = resource.get(name=wanted["name"], namespace=wanted["namespace"]).to_dict()
-        except NotFoundError:
-            found = None
-        looked.append({"namespace": wanted["namespace"], "name": wanted["name"],
-                       "available": unavailable(found) is None})
-    return looked
+    return [{"namespace": wanted["namespace"], "name": wanted["name"], "available": reason is None}
+            for wanted, reason in zip(deployments, unavailable_now(client, deployments), strict=True)]
 
 
 def connect(kubeconfig: str) -> Any:

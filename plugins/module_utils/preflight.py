@@ -409,12 +409,15 @@ def survey_request(host: str, inputs: HostInputs, groups: Groups) -> dict[str, l
         paths.extend(_master_paths(inputs))
     request: dict[str, list[Any]] = {
         "ports": sorted({need.port for need in port_needs(host, inputs, groups)}),
-        "paths": paths, "json_files": json_files, "text_files": [], "images": [], "inspect": [], "execs": [],
+        "paths": list(dict.fromkeys(paths)), "json_files": json_files, "text_files": [], "images": [], "inspect": [],
+        "execs": [],
     }
     for role_request in _role_survey_requests(inputs, runs):
         for option, items in role_request.items():
-            request[option] = request[option] + [item for item in items if item not in request[option]]
-    return {option: list(dict.fromkeys(items)) if option != "execs" else items for option, items in request.items()}
+            for item in items:
+                if item not in request[option]:
+                    request[option].append(item)
+    return request
 
 
 def _role_survey_requests(inputs: HostInputs, runs: Sequence[str]) -> list[dict[str, list[Any]]]:
