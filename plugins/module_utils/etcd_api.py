@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ansible_collections.curtain.kube.plugins.module_utils import etcd_release
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_model import (
     NEW_MEMBER_ID,
     ClusterMember,
@@ -261,6 +262,17 @@ class EtcdClient:
             return True, ""
         return False, str(answer.get("reason") or answer.get("error") or f"HTTP {status}")
 
+    def version(self, endpoint: str) -> dict[str, Any]:
+        """What one member's /version says: its release, the cluster's version and (etcd >= 3.6) the storage's."""
+        endpoint = endpoint.rstrip("/")
+        try:
+            status, answer = self._request(endpoint, "/version", None)
+        except NO_ANSWER_ERRORS as error:
+            raise EtcdApiError(f"etcd at {endpoint}: {self._explain(error)}", endpoint=endpoint) from error
+        if status != 200:
+            raise EtcdApiError(f"etcd at {endpoint}: /version answered HTTP {status}", endpoint=endpoint)
+        return answer
+
     def status(self, endpoint: str) -> dict[str, Any]:
         """Maintenance status of one member (version, leader, raft indexes, isLearner); no failover."""
         return self._call("/v3/maintenance/status", {}, endpoints=[endpoint.rstrip("/")])
@@ -397,11 +409,17 @@ def member_readiness(
     member_id: str | None = None,
     name: str | None = None,
     allow_learner: bool = False,
+    cluster_release: str | None = None,
 ) -> MemberReadiness:
-    """Is the member at `endpoint` healthy and, when asked, the expected, started, voting member?"""
+    """Is the member at `endpoint` healthy and, when asked, the expected, started, voting member, in a cluster
+    whose version has reached `cluster_release`'s minor?"""
     healthy, reason = client.health(endpoint)
     if not healthy:
         return MemberReadiness(False, reason)
+    if cluster_release is not None:
+        behind = cluster_version_behind(client, endpoint, cluster_release)
+        if behind:
+            return MemberReadiness(False, behind)
     if member_id is None and name is None:
         return MemberReadiness(True)
     try:
@@ -427,6 +445,33 @@ def member_readiness(
     return MemberReadiness(True, "", own)
 
 
+def cluster_version_behind(client: EtcdClient, endpoint: str, release: str) -> str:
+    """Why the cluster's version, and the storage's where etcd reports one (3.6 and later), have not reached
+    `release`'s minor, as the member at `endpoint` sees them; "" once they have.
+
+    etcd raises the cluster version to the lowest minor its members run only some seconds after the last of them
+    started (the leader compares the members' releases every few seconds), and the storage version after that: a
+    member healthy at a new release does not yet make a cluster of that release.
+    """
+    wanted = etcd_release.parse(release, "cluster_release")[:2]
+    try:
+        answer = client.version(endpoint)
+    except EtcdApiError as error:
+        return str(error)
+    behind = []
+    for key, label in (("etcdcluster", "cluster"), ("storage", "storage")):
+        if key == "storage" and key not in answer:
+            continue
+        reported = str(answer.get(key) or "")
+        parts = reported.split(".")[:2]
+        if not all(part.isdigit() for part in parts) or len(parts) < 2 or tuple(map(int, parts)) < wanted:
+            behind.append(f"the {label} version is {reported or 'not known yet'}")
+    if not behind:
+        return ""
+    minor = ".".join(map(str, wanted))
+    return f"{' and '.join(behind)}, not yet {minor} (etcd raises it some seconds after every member runs {minor})"
+
+
 def wait_for_member(
     client: EtcdClient,
     endpoint: str,
@@ -435,6 +480,7 @@ def wait_for_member(
     member_id: str | None = None,
     name: str | None = None,
     allow_learner: bool = False,
+    cluster_release: str | None = None,
     interval: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -442,7 +488,8 @@ def wait_for_member(
     """Poll member_readiness until ready or `timeout` seconds have passed; returns the last answer."""
     deadline = clock() + timeout
     while True:
-        readiness = member_readiness(client, endpoint, member_id=member_id, name=name, allow_learner=allow_learner)
+        readiness = member_readiness(client, endpoint, member_id=member_id, name=name, allow_learner=allow_learner,
+                                     cluster_release=cluster_release)
         if readiness.ready or clock() + interval > deadline:
             return readiness
         sleep(interval)
@@ -511,7 +558,7 @@ def wait_failure_message(
     logs: list[str] | None = None,
 ) -> str:
     """Why etcd_wait gave up, with the container's last log lines: usually the real reason is in there."""
-    message = f"etcd member {label} at {endpoint} not healthy after {timeout:g}s: {error}"
+    message = f"etcd member {label} at {endpoint} not ready after {timeout:g}s: {error}"
     if container is not None and logs is not None:
         message += f"\nlast {len(logs)} lines of docker logs {container}:\n" + "\n".join(logs)
     return message

@@ -42,6 +42,12 @@ options:
     description: Accept a learner when O(member_id) or O(name) is given (a new member before its promotion).
     type: bool
     default: false
+  cluster_release:
+    description:
+      - Also wait until the cluster version the member reports, and from etcd 3.6 the storage version, reached this
+        release's minor (C(3.7.4) waits for C(3.7.0)). etcd raises them some seconds after every member runs the
+        new minor, so a rolling upgrade has finished only then.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -83,6 +89,7 @@ container_logs:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.curtain.kube.plugins.module_utils import etcd_release
 from ansible_collections.curtain.kube.plugins.module_utils.etcd_api import (
     CONNECTION_ARGUMENT_SPEC,
     EtcdApiError,
@@ -100,6 +107,7 @@ ARGUMENT_SPEC = {
     "member_id": {"type": "str"},
     "name": {"type": "str"},
     "allow_learner": {"type": "bool", "default": False},
+    "cluster_release": {"type": "str"},
 }
 LOG_LINES = 20
 
@@ -118,11 +126,13 @@ def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     endpoint = params["endpoint"]
-    conditions = {"member_id": params["member_id"], "name": params["name"], "allow_learner": params["allow_learner"]}
+    conditions = {key: params[key] for key in ("member_id", "name", "allow_learner", "cluster_release")}
     try:
+        if params["cluster_release"] is not None:
+            etcd_release.parse(params["cluster_release"], "cluster_release")
         # Short requests so that a hung endpoint still leaves time for further attempts within the timeout.
         client = client_from_params(params, [endpoint], request_timeout=min(5, max(1, params["timeout"])))
-    except EtcdApiError as error:
+    except (EtcdApiError, etcd_release.EtcdReleaseError) as error:
         module.fail_json(msg=str(error))
     if module.check_mode:
         readiness = member_readiness(client, endpoint, **conditions)

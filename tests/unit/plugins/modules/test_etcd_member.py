@@ -202,7 +202,7 @@ def test_wait_failure_names_member_endpoint_and_shows_logs(silent_member, module
     )
     assert result.failed
     message = result.result["msg"]
-    assert message.startswith(f"etcd member m1 at {member.client_url} not healthy after 1s: ")
+    assert message.startswith(f"etcd member m1 at {member.client_url} not ready after 1s: ")
     assert "refused" in message.lower()
     assert fake_docker.read_text().split() == ["logs", "--tail", "20", "etcd-m1"]
     assert result.result["container_logs"] == [f"etcd log line {i}" for i in range(6, 26)]
@@ -217,3 +217,35 @@ def test_wait_in_check_mode_does_not_fail_for_a_missing_member(silent_member, mo
     assert not result.failed
     assert result.result["skipped_in_check_mode"] is True and result.result["changed"] is False
     assert member.client_url in result.result["msg"]
+
+
+def test_wait_for_the_cluster_version_of_a_release(tls_single, module_runner) -> None:
+    launcher, member = tls_single
+    endpoint = member.member.client_url
+    args = {"endpoint": endpoint, **launcher.tls_params()}
+    # A new cluster decides its version some seconds after it starts: the wait covers that too.
+    reached = module_runner(etcd_wait.main, {**args, "cluster_release": "3.5.36", "timeout": 15})
+    assert not reached.failed, reached.result
+    assert reached.result["healthy"] is True
+    answer = launcher.client([endpoint]).version(endpoint)
+    major, minor, _ = (int(part) for part in answer["etcdserver"].split("."))
+    assert answer["etcdcluster"] == f"{major}.{minor}.0"
+    release = f"{major}.{minor}.{_}"
+    assert not module_runner(etcd_wait.main, {**args, "cluster_release": release, "timeout": 2}).failed
+
+    # A minor no member runs yet: the cluster version (and the storage's, which 3.6 and later report) stays behind.
+    ahead = f"{major}.{minor + 1}.0"
+    behind = [f"the cluster version is {major}.{minor}.0"]
+    if "storage" in answer:
+        behind.append(f"the storage version is {answer['storage']}")
+    reason = f"{' and '.join(behind)}, not yet {major}.{minor + 1} "
+    looked = module_runner(etcd_wait.main, {**args, "cluster_release": ahead, "timeout": 30}, check_mode=True)
+    assert not looked.failed
+    assert looked.result["skipped_in_check_mode"] is True and reason in looked.result["msg"]
+    waited = module_runner(etcd_wait.main, {**args, "cluster_release": ahead, "timeout": 2})
+    assert waited.failed
+    assert waited.result["msg"] == (f"etcd member (unnamed) at {endpoint} not ready after 2s: {reason}"
+                                    f"(etcd raises it some seconds after every member runs {major}.{minor + 1})")
+
+    refused = module_runner(etcd_wait.main, {**args, "cluster_release": "3.x"})
+    assert refused.failed and refused.result["msg"].startswith("cluster_release: '3.x' is not an etcd version")
