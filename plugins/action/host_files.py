@@ -1,9 +1,9 @@
 # Copyright: curtain contributors
 # Apache License 2.0
 """Controller half of curtain.kube.host_files (documented in plugins/modules/host_files.py): check the options, read
-every source and validate and render every document here (as curtain.kube.kube_file does), then run the module once
-on the host with the texts. A missing source, a document that fails validation, a relative or repeated path or a bad
-mode fails the task before the host is contacted.
+every source and validate and render every document, secret or shown, here (as curtain.kube.kube_file does), then
+run the module once on the host with the texts. A missing source, a document that fails validation, a relative or
+repeated path or a bad mode fails the task before the host is contacted.
 """
 
 from __future__ import annotations
@@ -30,21 +30,26 @@ class ActionModule(ActionBase):
         del tmp  # tmp no longer has any effect
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         documents, errors = [], []
-        for document in args["documents"]:
+        for document in [*args["documents"], *args["shown_documents"]]:
             prepared, document_errors, _ = prepare(document)
-            documents.append({"dest": prepared["dest"], "mode": prepared["mode"], "content": prepared["text"]})
+            documents.append(prepared)
             errors += [f"{document['dest']}: {error}" for error in document_errors]
         if errors:  # every error of every document, and nothing written
             raise AnsibleActionFail(f"host_files: {len(errors)} error(s); nothing was written:\n" + "\n".join(errors))
+        secret = [{"dest": entry["dest"], "mode": entry["mode"], "content": entry["text"]}
+                  for entry in documents[:len(args["documents"])]]
+        shown_files = [{key: entry[key] for key in ("dest", "mode", "content", "text")}
+                       for entry in documents[len(args["documents"]):]]
         try:
             sysctl_files = [sysctl_file(args["sysctl"])] if args["sysctl"] else []  # checks the names too
-            check_destinations([*args["files"], *documents, *sysctl_files], args["directories"])
+            check_destinations([*args["files"], *secret, *shown_files, *sysctl_files], args["directories"])
             files = [{"dest": entry["dest"], "mode": entry["mode"],
                       "content": entry["content"] if entry["content"] is not None else read_source(entry["src"])}
-                     for entry in args["files"]] + documents
+                     for entry in args["files"]] + secret
         except KubeFileError as error:  # a bad source or destination, or a bad mode
             raise AnsibleActionFail(f"host_files: {error}; nothing was written") from error
-        module_args = {"directories": args["directories"], "files": files, "sysctl": args["sysctl"]}
+        module_args = {"directories": args["directories"], "files": files, "shown_files": shown_files,
+                       "sysctl": args["sysctl"]}
         result.update(self._execute_module(module_name="curtain.kube.host_files", module_args=module_args,
                                            task_vars=task_vars))
         return result

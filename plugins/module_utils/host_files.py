@@ -42,6 +42,10 @@ SYSCTL_SPEC: dict[str, Any] = {
         "values": {"type": "dict", "required": True},
     },
 }
+# A structured file's options: kube_file's, less owner and group.
+DOCUMENT_OPTIONS: dict[str, dict[str, Any]] = {
+    name: spec for name, spec in FILE_OPTIONS.items() if name not in ("owner", "group")
+}
 # The options a task gives, checked by the action plugin before it reads anything.
 ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "directories": DIRECTORIES_SPEC,
@@ -65,25 +69,28 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
         "type": "list",
         "elements": "dict",
         "default": [],
-        "options": {**{name: spec for name, spec in FILE_OPTIONS.items() if name not in ("owner", "group")},
-                    "content": {**FILE_OPTIONS["content"], "no_log": True}},
+        "options": {**DOCUMENT_OPTIONS, "content": {**FILE_OPTIONS["content"], "no_log": True}},
     },
+    # Structured files that carry no secret (a component's configuration, a static pod's manifest): validated and
+    # rendered as documents are, then compared as parsed data and shown as text in --diff, as kube_file does.
+    "shown_documents": {"type": "list", "elements": "dict", "default": [], "options": DOCUMENT_OPTIONS},
 }
+
+
+def _module_files(**content: dict[str, Any]) -> dict[str, Any]:
+    """A list option of the module: files, each with its destination, mode and what it is to hold."""
+    options = {"dest": {"type": "path", "required": True}, "mode": {"type": "raw", "default": DEFAULT_MODE}}
+    return {"type": "list", "elements": "dict", "default": [], "options": {**options, **content}}
+
+
 # What the module gets: each file's text in place of its source. The text is no_log, so a key never shows in the
-# module's invocation (printed at -vvv) or anywhere else in its result.
+# module's invocation (printed at -vvv) or anywhere else in its result. The shown documents come apart, with their
+# data (to compare parsed) beside the text rendered on the controller, not no_log: their text is what --diff shows.
 MODULE_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "directories": DIRECTORIES_SPEC,
     "sysctl": SYSCTL_SPEC,
-    "files": {
-        "type": "list",
-        "elements": "dict",
-        "default": [],
-        "options": {
-            "dest": {"type": "path", "required": True},
-            "mode": {"type": "raw", "default": DEFAULT_MODE},
-            "content": {"type": "str", "required": True, "no_log": True},
-        },
-    },
+    "files": _module_files(content={"type": "str", "required": True, "no_log": True}),
+    "shown_files": _module_files(content={"type": "dict", "required": True}, text={"type": "str", "required": True}),
 }
 
 

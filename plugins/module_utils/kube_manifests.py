@@ -1149,9 +1149,10 @@ def kubelet_flags(profile_name: str, settings: Mapping[str, Any] | None = None,
 # --- the files of a host, as curtain.kube.kube_file's `files` takes them --------------------------------------------
 def master_config_files(profile_name: str, settings: Mapping[str, Any] | None = None, control_plane: bool = True,
                         warnings: list[str] | None = None) -> list[dict[str, Any]]:
-    """What the hyperkube_master role writes in one kube_file run: a master's own files (the audit policy, the
-    authentication configuration), the KubeletConfiguration (profiles that have one) and a master's static pods,
-    each {content, dest, mode, validate}. All 0600: they name or hold credentials' paths."""
+    """What the hyperkube_master role writes as host_files' shown documents (no secret in them): a master's own files
+    (the audit policy, the authentication configuration), the KubeletConfiguration (profiles that have one) and a
+    master's static pods, each {content, dest, mode, validate, kubernetes_version} (the profile's, which the
+    validation reads). All 0600: they name or hold credentials' paths."""
     resolved = resolve_settings(profile_name, settings)
     files = []
     if control_plane:
@@ -1163,7 +1164,7 @@ def master_config_files(profile_name: str, settings: Mapping[str, Any] | None = 
     if control_plane:
         files += [{"content": pod, "dest": _join(resolved["manifest_dir"], name), "mode": "0600", "validate": "pod"}
                   for name, pod in control_plane_pods(profile_name, settings, warnings).items()]
-    return files
+    return [{**entry, "kubernetes_version": profile_name} for entry in files]
 
 
 def kubeconfig_files(clients: Sequence[Mapping[str, str]], cluster_name: str, server: str, kubeconfig_dir: str,

@@ -16,15 +16,20 @@ description:
   - O(documents) are structured files (kubeconfigs, component configuration) given as data, as
     M(curtain.kube.kube_file) takes them, validated and rendered on the controller with the same bytes kube_file
     writes, then written as the other files are. A host's certificates, keys, kubeconfigs and plain files go in one
-    run. Their diff is a checksum too; a file whose text diff a user reads goes through M(curtain.kube.kube_file).
+    run. Their diff is a checksum too.
+  - O(shown_documents) are structured files that carry no secret (a component's configuration), taken and rendered
+    as O(documents) are, but compared as parsed data the way M(curtain.kube.kube_file) compares them (an equal file
+    in other formatting is left alone) and shown as text in the diff. They are not C(no_log), so never put a kubeconfig
+    with a key there.
   - On the controller the action plugin reads the sources and refuses a missing or non-text source, a document that
     fails validation (every error of every document), a relative or repeated destination and a bad mode before the
     host is contacted.
   - On the host each file is compared byte for byte and written only on a difference, atomically (a temporary
     file in the same directory, mode C(0600), then a rename), so a key is never readable by others on the way and
     a run stopped part way leaves every file whole, old or new.
-  - The file contents are C(no_log) arguments of the module; they never show in its invocation, its result or its
-    diff, so certificates and private keys can share one task. Its diff shows each file's checksum and mode.
+  - The file contents, but for O(shown_documents), are C(no_log) arguments of the module; they never show in its
+    invocation, its result or its diff, so certificates and private keys can share one task. Its diff shows each
+    such file's checksum and mode.
   - With O(sysctl), sets kernel parameters in C(/proc/sys) where they differ and keeps them in a file of
     C(/etc/sysctl.d) for the next boot, the way M(ansible.posix.sysctl) does for one parameter.
   - The host needs only the Python standard library. The destination directories must exist, or be among
@@ -117,6 +122,38 @@ options:
         description: The Kubernetes version (or profile reference) whose schema validates the data; the default
           profile's by default.
         type: str
+  shown_documents:
+    description: Structured files with no secret, written after O(documents), in the order given; their text shows
+      in the diff. The same suboptions as O(documents), whose destinations they share.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      content:
+        description: The file's data (a KubeProxyConfiguration, a static pod's manifest).
+        type: dict
+        required: true
+      dest:
+        description: Absolute path of the file on the host. Each destination once, among all files.
+        type: path
+        required: true
+      format:
+        description: V(yaml) or V(json); by default V(json) for a C(*.json) destination and V(yaml) otherwise.
+        type: str
+        choices: [yaml, json]
+      mode:
+        description: The file's permissions as an octal string.
+        type: raw
+        default: "0600"
+      validate:
+        description: What to validate the data against on the controller, as M(curtain.kube.kube_file)'s option.
+        type: str
+        choices: [none, pod, kubelet_configuration, kube_proxy_configuration, kubeconfig]
+        default: none
+      kubernetes_version:
+        description: The Kubernetes version (or profile reference) whose schema validates the data; the default
+          profile's by default.
+        type: str
 attributes:
   action:
     support: full
@@ -129,7 +166,7 @@ attributes:
     details: Reports which files would be created or changed, with their checksums; writes nothing.
   diff_mode:
     support: full
-    details: Each file's checksum and mode before and after; never its content.
+    details: Each file's checksum and mode before and after, never its content; the text of O(shown_documents).
   platform:
     platforms: posix
 seealso:
@@ -183,7 +220,7 @@ directories:
       description: Whether the mode of an existing directory differed.
       type: bool
 files:
-  description: One entry per file, in the order given.
+  description: One entry per file, in the order given (O(files), O(documents), the O(sysctl) file, O(shown_documents)).
   returned: always
   type: list
   elements: dict
@@ -193,7 +230,8 @@ files:
       type: str
     state:
       description:
-        - V(created), V(changed) (other content) or V(unchanged) content; in check mode what would be.
+        - V(created), V(changed) (other content) or V(unchanged) content (for O(shown_documents), other data); in
+          check mode what would be.
       type: str
     mode_changed:
       description: Whether the mode of an existing file differed.
@@ -204,6 +242,7 @@ files:
 """
 
 import os
+from dataclasses import dataclass
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
@@ -218,7 +257,16 @@ from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
     sysctl_file,
     sysctl_path,
 )
-from ansible_collections.curtain.kube.plugins.module_utils.kube_file import KubeFileError, octal_mode, write_atomically
+from ansible_collections.curtain.kube.plugins.module_utils.kube_file import (
+    KubeFileError,
+    canonical,
+    current_mode,
+    diff_header,
+    octal_mode,
+    plan_content,
+    read_current,
+    write_atomically,
+)
 
 
 def make_directories(module: AnsibleModule, directories: list[dict], modes_before: list[str | None]) -> list[dict]:
@@ -259,22 +307,56 @@ def set_kernel_parameters(module: AnsibleModule, values: dict) -> list[dict]:
     return results
 
 
+@dataclass(frozen=True)
+class FilePlan:
+    """What the look found of one file and what it is to hold."""
+
+    dest: str
+    mode: str
+    text: str
+    state: str  # created | changed | unchanged
+    mode_before: str | None
+    diff_before: str
+    diff_after: str
+    shown: bool  # a text diff, whose headers give the modes; a secret file's diff gives them itself
+
+
+def plan_secret_file(entry: dict) -> FilePlan:
+    """A file compared byte for byte, whose diff is its checksum and mode (keys go through here)."""
+    digest = checksum(entry["content"].encode("utf-8"))
+    digest_before, mode_before = current_file(entry["dest"])
+    state = "created" if digest_before is None else "unchanged" if digest_before == digest else "changed"
+    mode = octal_mode(entry["mode"])
+    return FilePlan(entry["dest"], mode, entry["content"], state, mode_before,
+                    description(digest_before, mode_before), description(digest, mode), shown=False)
+
+
+def plan_shown_file(entry: dict) -> FilePlan:
+    """A document with no secret, compared as parsed data (kube_file's comparison), whose diff is its text."""
+    content = plan_content(read_current(entry["dest"]), canonical(entry["content"]), entry["text"])
+    state = "created" if not content.exists else "changed" if content.changed else "unchanged"
+    mode_before, mode = current_mode(entry["dest"]), octal_mode(entry["mode"])
+    # An equal document in other formatting is left as it is: what the file holds after the task is its text.
+    after = entry["text"] if content.changed else content.before
+    return FilePlan(entry["dest"], mode, after, state, mode_before, content.before, after, shown=True)
+
+
 def main() -> None:
     module = AnsibleModule(argument_spec=MODULE_ARGUMENT_SPEC, supports_check_mode=True)
     files, directories, sysctl = module.params["files"], module.params["directories"], module.params["sysctl"]
+    shown = module.params["shown_files"]
     made = {os.path.normpath(entry["path"]) for entry in directories}
     plans = []
     try:
         files = [*files, sysctl_file(sysctl)] if sysctl else files
-        check_destinations(files, directories)
-        for entry in files:  # every file is looked at before anything is written
-            data = entry["content"].encode("utf-8")
-            digest, mode_before = current_file(entry["dest"])
-            parent = os.path.normpath(os.path.dirname(entry["dest"]))
+        check_destinations([*files, *shown], directories)
+        # every file is looked at before anything is written
+        plans = [plan_secret_file(entry) for entry in files] + [plan_shown_file(entry) for entry in shown]
+        for plan in plans:
+            parent = os.path.normpath(os.path.dirname(plan.dest))
             made_here = any(path == parent or path.startswith(parent + os.sep) for path in made)
             if not module.check_mode and not made_here and not os.path.isdir(parent):
-                raise HostFilesError(f"the directory of {entry['dest']} does not exist")
-            plans.append((entry, checksum(data), digest, mode_before))
+                raise HostFilesError(f"the directory of {plan.dest} does not exist")
         directory_modes = [current_directory(entry["path"]) for entry in directories]
         for name in (sysctl or {}).get("values", {}):
             if not os.path.isfile(sysctl_path(name)):
@@ -284,21 +366,21 @@ def main() -> None:
     made_directories = make_directories(module, directories, directory_modes)
 
     results, diffs = [], []
-    for entry, digest, digest_before, mode_before in plans:
-        dest, mode = entry["dest"], octal_mode(entry["mode"])
-        state = "created" if digest_before is None else "unchanged" if digest_before == digest else "changed"
-        if state != "unchanged" and not module.check_mode:
+    for plan in plans:
+        if plan.state != "unchanged" and not module.check_mode:
             try:
-                write_atomically(module, dest, entry["content"])
+                write_atomically(module, plan.dest, plan.text)
             except (KubeFileError, OSError) as error:
-                module.fail_json(msg=f"cannot write {dest}: {error}", files=results)
+                module.fail_json(msg=f"cannot write {plan.dest}: {error}", files=results)
         mode_changed = False
-        if state != "created" or not module.check_mode:  # a file check mode would create gets its mode with it
-            mode_changed = module.set_mode_if_different(dest, mode, False) and state != "created"
-        results.append({"dest": dest, "state": state, "mode_changed": mode_changed, "checksum": digest})
+        if plan.state != "created" or not module.check_mode:  # a file check mode would create gets its mode with it
+            mode_changed = module.set_mode_if_different(plan.dest, plan.mode, False) and plan.state != "created"
+        results.append({"dest": plan.dest, "state": plan.state, "mode_changed": mode_changed,
+                        "checksum": checksum(plan.text.encode("utf-8"))})
         if module._diff:
-            diffs.append({"before_header": dest, "after_header": dest,
-                          "before": description(digest_before, mode_before), "after": description(digest, mode)})
+            diffs.append({"before_header": diff_header(plan.dest, plan.mode_before) if plan.shown else plan.dest,
+                          "after_header": diff_header(plan.dest, plan.mode) if plan.shown else plan.dest,
+                          "before": plan.diff_before, "after": plan.diff_after})
 
     parameters = set_kernel_parameters(module, sysctl["values"]) if sysctl else []
     changed = any(result["state"] != "unchanged" or result["mode_changed"] for result in made_directories + results)

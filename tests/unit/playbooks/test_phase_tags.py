@@ -57,7 +57,7 @@ def test_every_task_of_the_site_has_a_phase_or_runs_always() -> None:
 
 @pytest.mark.parametrize(("phase", "expected"), [
     ("config", ["curtain.kube.hyperkube_master : Config | Create the directories, put the certificates, keys, "
-                "kubeconfigs and runtime files, set the kernel parameters",
+                "kubeconfigs, configuration and runtime files, set the kernel parameters",
                 "curtain.kube.etcd : Config | Put the certificates and keys, make the data directory and mark its "
                 "cluster"]),
     ("run", ["curtain.kube.hyperkube_master : Kubelet | Run the kubelet container",

@@ -299,19 +299,19 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
     """The one task of `role` whose dest or path is exactly this template (or that writes a document of that dest,
     with that entry), whose loop text contains `loop`, and whose loop has an item like `item`; with that item (or
     None). `files` picks a curtain.kube.host_files task whose `files` text contains it; `planned` a
-    curtain.kube.kube_file task whose `files`, or a curtain.kube.host_files task whose `documents`, that builder
-    plans, with the entry of its list like `item`; `directory` a curtain.kube.host_files task that makes that
-    directory (this template), with its entry of `directories`; `writes_cni` the curtain.kube.pod_network task that
-    writes the node's CNI configuration (given its pod_subnet)."""
+    curtain.kube.kube_file task whose `files`, or a curtain.kube.host_files task whose `documents` or
+    `shown_documents`, that builder plans, with the entry of its list like `item`; `directory` a
+    curtain.kube.host_files task that makes that directory (this template), with its entry of `directories`;
+    `writes_cni` the curtain.kube.pod_network task that writes the node's CNI configuration (given its pod_subnet)."""
     matches = []
     for task in role_tasks(role):
         document = None
         if writes_cni and (task.module != POD_NETWORK or "pod_subnet" not in task.args):
             continue
         if dest is not None and task.args.get("dest") != dest:
-            listed = task.args.get("documents") if task.module == HOST_FILES else None
-            document = next((entry for entry in listed if entry.get("dest") == dest), None) if isinstance(
-                listed, list) else None
+            listed = [entry for name in HOST_FILES_DOCUMENTS if isinstance(task.args.get(name), list)
+                      for entry in task.args[name]] if task.module == HOST_FILES else []
+            document = next((entry for entry in listed if entry.get("dest") == dest), None)
             if document is None:
                 continue
         if path is not None and task.args.get("path") != path:
@@ -320,8 +320,8 @@ def find_task(role: str, *, dest: str | None = None, path: str | None = None, lo
             continue
         if files is not None and (task.module != HOST_FILES or files not in str(task.args.get("files"))):
             continue
-        planned_in = {KUBE_FILE: "files", HOST_FILES: "documents"}.get(task.module)
-        if planned is not None and planned not in str(task.args.get(planned_in)):
+        planned_in = {KUBE_FILE: ("files",), HOST_FILES: HOST_FILES_DOCUMENTS}.get(task.module, ())
+        if planned is not None and planned not in str([task.args.get(name) for name in planned_in]):
             continue
         chosen = document
         if directory is not None:
@@ -377,6 +377,8 @@ def task_owner(role: str, **selector: Any) -> str:
 # The tasks that write the files the items are about, as (role, selector).
 HOST_FILES = "curtain.kube.host_files"
 KUBE_FILE = "curtain.kube.kube_file"
+# host_files' structured files: the secret ones (no_log, a checksum in the diff), then those whose text shows.
+HOST_FILES_DOCUMENTS = ("documents", "shown_documents")
 PKI_CERTS = ("hyperkube_master", {"files": "__hyperkube_master_pki_files.certificates"})
 PKI_KEYS = ("hyperkube_master", {"files": "__hyperkube_master_pki_files.private_keys"})
 KUBELET_CONFIG = ("hyperkube_master", {"planned": "kube_master_config_files",

@@ -111,6 +111,10 @@ def test_secrets_stay_out_of_logs_and_diffs(role: str, selector: dict) -> None:
     task, _ = cis_table.find_task(role, **selector)
     if task.module == cis_table.HOST_FILES:
         assert cis_table.HOST_FILES_HIDES_CONTENT, f"{role}: {task.name!r}: host_files would show the keys"
+        # ... but for its shown documents, whose text is the diff: no secret may be among them.
+        shown = str(task.args.get("shown_documents", ""))
+        assert not [value for value in selector.values() if isinstance(value, str) and value in shown], (
+            f"{role}: {task.name!r} puts a secret among host_files' shown documents")
         return
     assert task.raw.get("no_log") is True, f"{role}: {task.name!r} writes a secret without no_log"
     assert task.raw.get("diff") is False, f"{role}: {task.name!r} writes a secret and would show it in a diff"

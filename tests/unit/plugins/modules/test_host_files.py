@@ -1,6 +1,6 @@
 """host_files: the module (in-process, conftest.py's harness) compares, writes atomically and sets modes, check mode
 writes nothing; the action refuses bad input before the host is touched; and a real ansible-playbook run at -vvv
-with --diff shows no file content anywhere, where ansible.builtin.copy would."""
+with --diff shows no secret file's content anywhere, where ansible.builtin.copy would (only the shown documents')."""
 
 from __future__ import annotations
 
@@ -230,6 +230,68 @@ def test_the_action_refuses_every_invalid_document_before_anything_is_written(tm
     assert list(tmp_path.iterdir()) == []
 
 
+# A document with no secret, as kube-proxy's configuration is.
+PROXY_CONFIGURATION = {"apiVersion": "kubeproxy.config.k8s.io/v1alpha1", "kind": "KubeProxyConfiguration",
+                       "mode": "iptables", "clusterCIDR": "10.244.0.0/16"}
+
+
+def test_shown_documents_are_compared_as_data_and_their_text_is_the_diff(tmp_path: Path, module_runner: Any) -> None:
+    """What kube_file does for a file a user reads, in host_files' one run: validated and rendered on the
+    controller, compared as parsed data on the host (other formatting of equal data is left alone), its text in
+    --diff."""
+    dest = tmp_path / "etc/config.conf"
+    shown = [{"content": PROXY_CONFIGURATION, "dest": str(dest), "validate": "kube_proxy_configuration"}]
+    args = {"directories": [{"path": str(tmp_path / "etc"), "mode": "0755"}],
+            "files": [{"content": CERT, "dest": str(tmp_path / "etc/ca.crt"), "mode": "0644"}],
+            "shown_documents": shown}
+    first, sent = run_action(args, module_runner)
+    assert first["changed"] is True and len(sent) == 1
+    text = render(PROXY_CONFIGURATION, "yaml")
+    assert dest.read_text() == text and mode_of(dest) == "0600"
+    assert [(entry["dest"], entry["state"]) for entry in first["files"]] == [
+        (str(tmp_path / "etc/ca.crt"), "created"), (str(dest), "created")]
+    assert first["diff"][1] == {"before_header": str(dest), "after_header": f"{dest} (mode 0600)",
+                                "before": "", "after": text}
+    assert run_action(args, module_runner)[0]["changed"] is False
+
+    # Equal data in other formatting (JSON, another key order) is left as it is, and its checksum is its own.
+    other_formatting = json.dumps(dict(reversed(PROXY_CONFIGURATION.items()))) + "\n"
+    dest.write_text(other_formatting)
+    kept, _ = run_action(args, module_runner)
+    assert kept["changed"] is False and dest.read_text() == other_formatting
+    assert kept["files"][1]["checksum"] == checksum(other_formatting.encode())
+
+    # Other data: a change, shown as the texts before and after; check mode writes nothing.
+    changed = [{**shown[0], "content": {**PROXY_CONFIGURATION, "mode": "ipvs"}}]
+    module_args = {**sent[0], "shown_files": [{**sent[0]["shown_files"][0], "content": changed[0]["content"],
+                                               "text": render(changed[0]["content"], "yaml")}]}
+    checked = module_runner(host_files.main, module_args, check_mode=True).result
+    assert checked["changed"] is True and checked["files"][1]["state"] == "changed"
+    assert checked["diff"][1]["before"] == other_formatting
+    assert checked["diff"][1]["after"] == render(changed[0]["content"], "yaml")
+    assert dest.read_text() == other_formatting
+    dest.chmod(0o644)
+    rewritten, _ = run_action({**args, "shown_documents": changed}, module_runner)
+    assert [(entry["state"], entry["mode_changed"]) for entry in rewritten["files"]] == [
+        ("unchanged", False), ("changed", True)]
+    assert yaml.safe_load(dest.read_text())["mode"] == "ipvs" and mode_of(dest) == "0600"
+
+
+def test_shown_documents_are_refused_with_the_rest_before_anything_is_written(tmp_path: Path,
+                                                                             module_runner: Any) -> None:
+    invalid = {"content": {**PROXY_CONFIGURATION, "mode": 7}, "dest": str(tmp_path / "proxy.conf"),
+               "validate": "kube_proxy_configuration"}
+    with pytest.raises(AnsibleActionFail, match="nothing was written") as failed:
+        run_action({"files": [{"content": CERT, "dest": str(tmp_path / "ca.crt")}], "shown_documents": [invalid]},
+                   module_runner)
+    assert str(tmp_path / "proxy.conf") in str(failed.value)
+    twice = {"content": PROXY_CONFIGURATION, "dest": str(tmp_path / "ca.crt")}
+    with pytest.raises(AnsibleActionFail, match="is given twice"):
+        run_action({"files": [{"content": CERT, "dest": str(tmp_path / "ca.crt")}], "shown_documents": [twice]},
+                   module_runner)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(("prepare", "message"), [
     (lambda src: None, "does not exist on the controller"),
     (lambda src: src.mkdir(), "is a directory, not a file"),
@@ -254,7 +316,8 @@ def test_a_real_run_at_vvv_with_diff_shows_no_content(tmp_path: Path) -> None:
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
         {"curtain.kube.host_files": {
             "files": [{"src": str(tmp_path / "server.key"), "dest": str(tmp_path / "on-host.key")}],
-            "documents": [{"content": config, "dest": str(tmp_path / "admin.conf"), "validate": "kubeconfig"}]}}]}]))
+            "documents": [{"content": config, "dest": str(tmp_path / "admin.conf"), "validate": "kubeconfig"}],
+            "shown_documents": [{"content": PROXY_CONFIGURATION, "dest": str(tmp_path / "proxy.conf")}]}}]}]))
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_STDOUT_CALLBACK": "default"}
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "-vvv", "--diff", "-i", "localhost,",
                "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
@@ -268,6 +331,8 @@ def test_a_real_run_at_vvv_with_diff_shows_no_content(tmp_path: Path) -> None:
     key_data = base64.b64encode(KEY.encode()).decode()  # how the kubeconfig carries the key
     assert key_data in (tmp_path / "admin.conf").read_text()
     assert not [run for run in runs if key_data in run.stdout + run.stderr]
+    # What is not secret shows: the shown document's text is the first run's diff.
+    assert "+clusterCIDR: 10.244.0.0/16" in runs[0].stdout
     assert "changed=1" in runs[0].stdout and "changed=0" in runs[1].stdout
 
 
