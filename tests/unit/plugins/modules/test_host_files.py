@@ -260,6 +260,12 @@ def test_shown_documents_are_compared_as_data_and_their_text_is_the_diff(tmp_pat
     kept, _ = run_action(args, module_runner)
     assert kept["changed"] is False and dest.read_text() == other_formatting
     assert kept["files"][1]["checksum"] == checksum(other_formatting.encode())
+    # A file with bytes that are not UTF-8 (here in a comment) does not parse: it is rewritten, as a change.
+    not_utf8 = b"# \xff\xfe\n" + render(PROXY_CONFIGURATION, "yaml").encode()
+    dest.write_bytes(not_utf8)
+    rewritten, _ = run_action(args, module_runner)
+    assert rewritten["changed"] is True and dest.read_text() == render(PROXY_CONFIGURATION, "yaml")
+    dest.write_text(other_formatting)
 
     # Other data: a change, shown as the texts before and after; check mode writes nothing.
     changed = [{**shown[0], "content": {**PROXY_CONFIGURATION, "mode": "ipvs"}}]
