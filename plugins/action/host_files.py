@@ -22,6 +22,16 @@ from ansible_collections.curtain.kube.plugins.module_utils.host_files import (
 from ansible_collections.curtain.kube.plugins.module_utils.kube_file import KubeFileError
 
 
+def prepare_documents(documents: list[dict[str, Any]], errors: list[str]) -> list[dict[str, Any]]:
+    """Each document validated and rendered (kube_file's prepare); its validation errors added to `errors`."""
+    prepared = []
+    for document in documents:
+        entry, document_errors, _ = prepare(document)
+        prepared.append(entry)
+        errors += [f"{document['dest']}: {error}" for error in document_errors]
+    return prepared
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
@@ -29,17 +39,13 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        documents, errors = [], []
-        for document in [*args["documents"], *args["shown_documents"]]:
-            prepared, document_errors, _ = prepare(document)
-            documents.append(prepared)
-            errors += [f"{document['dest']}: {error}" for error in document_errors]
+        errors: list[str] = []
+        secret = [{"dest": entry["dest"], "mode": entry["mode"], "content": entry["text"]}
+                  for entry in prepare_documents(args["documents"], errors)]
+        shown_files = [{key: entry[key] for key in ("dest", "mode", "content", "text")}
+                       for entry in prepare_documents(args["shown_documents"], errors)]
         if errors:  # every error of every document, and nothing written
             raise AnsibleActionFail(f"host_files: {len(errors)} error(s); nothing was written:\n" + "\n".join(errors))
-        secret = [{"dest": entry["dest"], "mode": entry["mode"], "content": entry["text"]}
-                  for entry in documents[:len(args["documents"])]]
-        shown_files = [{key: entry[key] for key in ("dest", "mode", "content", "text")}
-                       for entry in documents[len(args["documents"]):]]
         try:
             sysctl_files = [sysctl_file(args["sysctl"])] if args["sysctl"] else []  # checks the names too
             check_destinations([*args["files"], *secret, *shown_files, *sysctl_files], args["directories"])
